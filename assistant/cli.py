@@ -1,0 +1,156 @@
+"""The `vsa` command line. Imports are deferred to each command: `vsa chat` must start
+in well under a second, so platform SDKs stay out of its path."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Value Stream Assistant: value stream assessments and delivery engagements in chat.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+dialogs_app = typer.Typer(help="Dialog definitions.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(dialogs_app, name="dialogs")
+
+
+def _add_platform_commands() -> None:
+    # Listed explicitly; the Teams sub-app imports only typer at module level.
+    from adapters.teams.cli import app as teams_app
+
+    app.add_typer(teams_app, name="teams")
+
+
+_add_platform_commands()
+
+
+def _settings() -> object:
+    from assistant.settings import Settings
+
+    return Settings()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def chat(
+    user: Annotated[str, typer.Option("--user", help="Act as this participant.")] = "you",
+) -> None:
+    """Talk to the assistant in the terminal (embedded SQLite by default; no tokens needed)."""
+    from adapters.console import chat as run_chat
+    from assistant.app import Assistant
+    from assistant.definitions import DefinitionError
+    from assistant.settings import Settings
+    from storage.db import DatabaseError
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    async def main() -> None:
+        assistant = await Assistant.start(Settings())
+        try:
+            await run_chat(assistant, user, sys.stdin, sys.stdout)
+        finally:
+            await assistant.close()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        print()
+    except (DefinitionError, DatabaseError) as error:
+        raise _fail(str(error)) from None
+
+
+@app.command()
+def serve() -> None:
+    """Serve Slack and Teams over HTTP (plus /healthz) with the scheduler."""
+    from adapters.server import ConfigurationError, run
+    from assistant.settings import Settings
+
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.LOG_LEVEL.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        run(settings)
+    except ConfigurationError as error:
+        raise _fail(str(error)) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version."""
+    from assistant.settings import Settings
+    from storage.db import Database, DatabaseError
+
+    async def main() -> str | None:
+        db = Database.from_url(Settings().DATABASE_URL)
+        try:
+            await db.upgrade()
+            return await db.revision()
+        finally:
+            await db.close()
+
+    try:
+        revision = asyncio.run(main())
+    except DatabaseError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"Database is at revision {revision}.")
+
+
+@dialogs_app.command("check")
+def dialogs_check(
+    directory: Annotated[
+        Path | None, typer.Argument(help="A folder of dialog files (default: the shipped ones).")
+    ] = None,
+) -> None:
+    """Validate every dialog file; name the file and field of each problem."""
+    from assistant.definitions import check_all, load_catalog
+
+    problems = check_all(directory)
+    if problems:
+        for problem in problems:
+            typer.secho(problem, fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+    catalog = load_catalog(directory)
+    for dialog in catalog.dialogs.values():
+        typer.echo(f"ok  {dialog.id} v{dialog.version}: {dialog.title} ({len(dialog.steps)} steps)")
+
+
+class ExportFormat(StrEnum):
+    md = "md"
+    html = "html"
+
+
+@app.command()
+def export(
+    engagement: Annotated[str, typer.Argument(help="The engagement's name or reference.")],
+    format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.md,
+    workspace: Annotated[
+        str | None, typer.Option(help="platform:workspace, when names repeat across workspaces")
+    ] = None,
+) -> None:
+    """Write an engagement's readout (Markdown or HTML) to standard output."""
+    from assistant.export import ExportError, export_engagement
+    from assistant.settings import Settings
+
+    try:
+        typer.echo(asyncio.run(export_engagement(Settings(), engagement, format.value, workspace)))
+    except ExportError as error:
+        raise _fail(str(error)) from None
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,230 @@
+"""Engines, sessions and migrations. The only place that knows the database URL."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker as sa_sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(RuntimeError):
+    """The database is unreachable or misconfigured; the message says what to check."""
+
+
+def async_url(url: str) -> URL:
+    """Accept the URLs people write and pick the async driver for them.
+
+    ``postgres://``, ``postgresql://`` and ``postgresql+psycopg://`` become asyncpg;
+    ``sqlite:///file`` becomes aiosqlite. An explicit async driver is kept.
+    """
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.get_driver_name() != "asyncpg":
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif backend == "sqlite" and parsed.get_driver_name() != "aiosqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif backend not in ("postgresql", "sqlite"):
+        raise DatabaseError(f"DATABASE_URL must be SQLite or PostgreSQL, not {backend!r}")
+    return parsed
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    # WAL lets readers run beside the one writer; synchronous=FULL makes every commit
+    # durable (fsync of the WAL), which "no answer is ever lost" needs.
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling would defer BEGIN; we emit it ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads
+    # and then writes can fail with "database is locked" without waiting at all (another
+    # process, such as a second `vsa chat`, may share the file).
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+T = TypeVar("T")
+
+
+class Database:
+    """Every query goes through :meth:`run`: ``fn(session)`` in one transaction.
+
+    Repositories and the turn service are plain functions over a SQLAlchemy
+    ``Session``; how they run is decided here, once:
+
+    * **SQLite** (the embedded default) has one writer at a time, so all work runs on
+      one dedicated thread with one connection: a turn is one hop off the event loop,
+      never "database is locked" inside the process, and the loop never blocks on fsync.
+    * **PostgreSQL** runs on SQLAlchemy's async engine (asyncpg); ``fn`` runs through
+      ``AsyncSession.run_sync``, so the same code needs no thread.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        url = async_url(database_url)
+        self.url = url
+        self._writer: ThreadPoolExecutor | None = None
+        self._sync_sessions: sa_sessionmaker[Session] | None = None
+        self._async_engine: AsyncEngine | None = None
+        self._async_sessions: async_sessionmaker[AsyncSession] | None = None
+        if url.get_backend_name() == "sqlite":
+            database = url.database
+            if database and database != ":memory:":
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = sa_create_engine(url.set(drivername="sqlite+pysqlite"))
+            _sqlite_setup(self.engine)
+            self._sync_sessions = sa_sessionmaker(self.engine, expire_on_commit=False)
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vsa-sqlite")
+        else:
+            self._async_engine = create_async_engine(url, pool_pre_ping=True)
+            self._async_sessions = async_sessionmaker(self._async_engine, expire_on_commit=False)
+            self.engine = self._async_engine.sync_engine
+
+    @classmethod
+    def from_url(cls, database_url: str) -> Database:
+        return cls(database_url)
+
+    @property
+    def async_engine(self) -> AsyncEngine:
+        """An async engine on the same database, for libraries that need one (slack-sdk's
+        OAuth stores). On SQLite it is opened on first use and shares the file, not the
+        writer thread: those libraries write rarely (an install), so busy_timeout covers it."""
+        if self._async_engine is None:
+            self._async_engine = create_async_engine(self.url)
+            _sqlite_setup(self._async_engine.sync_engine)
+        return self._async_engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self._writer is not None
+
+    async def run(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in a transaction, committed when it returns, rolled back if it raises."""
+        if self._writer is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._writer, self._run_sqlite, fn)
+        assert self._async_sessions is not None
+        async with self._async_sessions.begin() as session:
+            return await session.run_sync(fn)
+
+    def _run_sqlite(self, fn: Callable[[Session], T]) -> T:
+        assert self._sync_sessions is not None
+        with self._sync_sessions.begin() as session:
+            return fn(session)
+
+    async def run_connection(self, fn: Callable[[Connection], T]) -> T:
+        """Like :meth:`run`, with a Core connection (migrations, raw checks)."""
+        if self._writer is not None:
+
+            def on_connection() -> T:
+                with self.engine.begin() as connection:
+                    return fn(connection)
+
+            return await asyncio.get_running_loop().run_in_executor(self._writer, on_connection)
+        assert self._async_engine is not None
+        async with self._async_engine.begin() as connection:
+            return await connection.run_sync(fn)
+
+    async def upgrade(self) -> None:
+        """Bring the schema to the head revision; one cheap query when it is already there."""
+        if await self.is_current():
+            return
+        try:
+            await self.run_connection(_upgrade)
+        except (TimeoutError, OSError) as error:
+            raise DatabaseError(f"cannot reach the database at {self.url!r}: {error}") from error
+
+    async def is_current(self) -> bool:
+        heads = _heads_from_files()
+
+        def read(connection: Connection) -> set[str]:
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+            return {row[0] for row in rows}
+
+        try:
+            return await self.run_connection(read) == heads and len(heads) == 1
+        except SQLAlchemyError:
+            return False  # no version table yet: a new database
+
+    async def revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        return await self.run_connection(
+            lambda connection: MigrationContext.configure(connection).get_current_revision()
+        )
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            # Connections belong to the writer thread: close them there, then stop it.
+            await asyncio.get_running_loop().run_in_executor(self._writer, self.engine.dispose)
+            self._writer.shutdown(wait=True)
+        if self._async_engine is not None:
+            await self._async_engine.dispose()
+
+
+def _upgrade(connection: Connection, revision: str = "head") -> None:
+    from alembic import command
+
+    config = _alembic_config(str(connection.engine.url))
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+def _alembic_config(engine_url: str) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine_url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+
+
+_REVISION = re.compile(r"^revision(?:: str)? = ['\"](?P<id>[^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision(?:: [^=]+)? = (?:['\"](?P<id>[^'\"]+)['\"]|None)", re.M)
+
+
+def _heads_from_files() -> set[str]:
+    """The head revision(s), read from the migration files without importing Alembic
+    (it costs a fifth of a second, and `vsa chat` must start fast)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN.search(source)
+        if revision:
+            revisions.add(revision["id"])
+        if down and down["id"]:
+            parents.add(down["id"])
+    return revisions - parents

@@ -1,0 +1,199 @@
+"""The schema. Every change here comes with an Alembic migration in storage/migrations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime, created, int_pk, str40, str64, str255, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Participant(Base):
+    """A person as a platform knows them. (platform, workspace, user_id) is unique."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id"),)
+
+    id: Mapped[int_pk]
+    platform: Mapped[str40]
+    workspace: Mapped[str255]
+    user_id: Mapped[str255]
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Engagement(Base):
+    """A customer engagement. ``tenant`` (platform:workspace) keeps workspaces apart."""
+
+    __tablename__ = "engagements"
+    __table_args__ = (UniqueConstraint("tenant", "slug"),)
+
+    id: Mapped[int_pk]
+    tenant: Mapped[str255]
+    slug: Mapped[str255]
+    name: Mapped[str255]
+    customer: Mapped[str255]
+    status: Mapped[str40] = mapped_column(default="active")
+    start_date: Mapped[date | None] = mapped_column(Date())
+    iterations: Mapped[int | None] = mapped_column(Integer())
+    iteration_weeks: Mapped[int | None] = mapped_column(Integer())
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    # A soft link (no foreign key): engagements and runs would otherwise reference each other.
+    qualification_run_id: Mapped[int | None] = mapped_column(Integer())
+    conversation: Mapped[dict[str, Any] | None] = mapped_column(JSON())
+    created_at: Mapped[created]
+
+
+class DialogRun(Base):
+    """One person's walk through one dialog in one conversation.
+
+    ``state`` is the engine's versioned JSON state; ``version`` guards against two
+    replicas advancing the same run at once (compare-and-set on update).
+    """
+
+    __tablename__ = "dialog_runs"
+    __table_args__ = (
+        # One active dialog per person per conversation.
+        Index(
+            "uq_dialog_runs_active",
+            "participant_id",
+            "conversation_key",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_dialog_runs_tenant_dialog", "tenant", "dialog_id"),
+    )
+
+    id: Mapped[int_pk]
+    tenant: Mapped[str255]
+    dialog_id: Mapped[str64]
+    dialog_version: Mapped[int] = mapped_column(Integer())
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagements.id"), index=True)
+    conversation_key: Mapped[str255]
+    conversation: Mapped[dict[str, Any]] = mapped_column(JSON())
+    status: Mapped[str40] = mapped_column(default="active")
+    current_step: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON())
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON())
+    version: Mapped[int] = mapped_column(Integer(), default=1)
+    started_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Answer(Base):
+    """Every answer ever given. An edit supersedes the earlier row and keeps it (history)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_run_path", "run_id", "path"),)
+
+    id: Mapped[int_pk]
+    run_id: Mapped[int] = mapped_column(ForeignKey("dialog_runs.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagements.id"), index=True)
+    path: Mapped[str255]  # step id, or "group[0].step" inside a repeatable group
+    raw_text: Mapped[str] = mapped_column(Text())
+    value: Mapped[Any] = mapped_column(JSON())
+    skipped: Mapped[bool] = mapped_column(default=False)
+    answered_at: Mapped[created]
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ConversationReference(Base):
+    """Where to reach a conversation or a person later (reminders, invitations)."""
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (UniqueConstraint("key"),)
+
+    id: Mapped[int_pk]
+    key: Mapped[str255]  # "platform:workspace:channel[:thread]" or "...:user:<id>" for a DM
+    platform: Mapped[str40]
+    workspace: Mapped[str255]
+    channel: Mapped[str255]
+    thread: Mapped[str | None] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON(), default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class InboundEvent(Base):
+    """An event recorded before it is acknowledged; (platform, event_id) makes it once-only."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (
+        UniqueConstraint("platform", "event_id"),
+        Index("ix_inbound_events_status", "status"),
+    )
+
+    id: Mapped[int_pk]
+    platform: Mapped[str40]
+    event_id: Mapped[str255]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON())  # the Inbound, as JSON
+    status: Mapped[str40] = mapped_column(default="pending")  # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer(), default=0)
+    received_at: Mapped[created]
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """An outbound message written in the same transaction as the turn that produced it,
+    then delivered and marked sent: nothing is lost to a crash, nothing posted twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status", "status"),)
+
+    id: Mapped[int_pk]
+    platform: Mapped[str40]
+    conversation_key: Mapped[str255]
+    conversation: Mapped[dict[str, Any]] = mapped_column(JSON())
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON())  # the Outbound, as JSON
+    status: Mapped[str40] = mapped_column(default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer(), default=0)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    platform_message_id: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text())
+    created_at: Mapped[created]
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MessageRef(Base):
+    """The platform id of a question we posted, so the answer can update it."""
+
+    __tablename__ = "message_refs"
+    __table_args__ = (UniqueConstraint("conversation_key", "prompt_key"),)
+
+    id: Mapped[int_pk]
+    conversation_key: Mapped[str255]
+    prompt_key: Mapped[str255]
+    platform_message_id: Mapped[str255]
+    created_at: Mapped[created]
