@@ -1,0 +1,172 @@
+"""The terminal chat (`vsa chat`): the same conversation a Slack user has, in plain text.
+
+Choices are numbered and can be answered by number or by text. Standard input may
+be a pipe, so a whole dialog can be scripted: each line is one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import TextIO
+
+from assistant.app import Assistant
+from assistant.events import (
+    Action,
+    BulletList,
+    ConversationRef,
+    Divider,
+    Fields,
+    File,
+    Heading,
+    Image,
+    Inbound,
+    Outbound,
+    Paragraph,
+    Person,
+    Platform,
+    Question,
+    Span,
+)
+from assistant.service import SESSION_OPEN
+
+WORKSPACE = "local"
+CHANNEL = "terminal"
+QUIT_WORDS = {"quit", "exit", "bye", ":q"}
+
+
+class Style:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def bold(self, text: str) -> str:
+        return f"\033[1m{text}\033[0m" if self.enabled else text
+
+    def dim(self, text: str) -> str:
+        return f"\033[2m{text}\033[0m" if self.enabled else text
+
+
+def _spans(spans: tuple[Span, ...], style: Style) -> str:
+    out = []
+    for span in spans:
+        # Terminal text needs no escaping, but control characters a user typed must
+        # not reach the terminal as escape sequences.
+        text = "".join(ch for ch in span.text if ch.isprintable() or ch in "\n\t")
+        out.append(style.bold(text) if span.style == "bold" else text)
+    return "".join(out)
+
+
+def render(message: Outbound, style: Style | None = None) -> str:
+    """Plain terminal text for a message; options numbered from 1."""
+    style = style or Style(False)
+    lines: list[str] = []
+    for block in message.blocks:
+        match block:
+            case Paragraph(spans=spans):
+                lines.append(_spans(spans, style))
+            case Heading(text=text):
+                lines.append(style.bold(_clean(text)))
+            case BulletList(items=items):
+                lines += [f"  • {_spans(item, style)}" for item in items]
+            case Fields(items=items):
+                width = min(max(len(f.label) for f in items), 36)
+                lines += [f"  {_clean(f.label).ljust(width)}  {_clean(f.value)}" for f in items]
+            case Divider():
+                lines.append("─" * 40)
+            case Image(title=title):
+                lines.append(f"[picture: {_clean(title)}]")
+            case File(filename=filename):
+                lines.append(f"[file: {_clean(filename)}]")
+            case Question():
+                lines += _question(block, style)
+    return "\n".join(lines)
+
+
+def _clean(text: str) -> str:
+    return "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
+
+
+def _question(question: Question, style: Style) -> list[str]:
+    head = style.bold(_clean(question.text))
+    if question.position:
+        head = f"{style.dim(question.position + ':')} {head}"
+    lines = ["", head]
+    for number, option in enumerate(question.options, 1):
+        lines.append(f"  {number}. {_clean(option.label)}")
+    hints = []
+    if question.input == "multi_choice":
+        hints.append("numbers or names, separated by commas")
+    if question.example and not question.options:
+        hints.append(f"e.g. {_clean(question.example)}")
+    if question.optional and question.input not in ("add_another", "confirm"):
+        hints.append("optional: say skip")
+    if hints:
+        lines.append(style.dim("  (" + "; ".join(hints) + ")"))
+    return lines
+
+
+class ConsoleAdapter:
+    """Prints messages. Also remembers the last question, so "2" can pick its option 2."""
+
+    platform: Platform = "console"
+
+    def __init__(self, out: TextIO, style: Style) -> None:
+        self.out = out
+        self.style = style
+        self.last_question: Question | None = None
+
+    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+        text = render(message, self.style)
+        if text:
+            print(text, file=self.out, flush=True)
+        if message.question is not None:
+            self.last_question = message.question
+        return None
+
+    async def update(self, to: ConversationRef, message_id: str, message: Outbound) -> None:
+        return None
+
+
+def to_inbound(text: str, user: str, last_question: Question | None) -> Inbound:
+    """A typed line; a lone number picks that option of a single-choice question."""
+    person = Person(platform="console", workspace=WORKSPACE, user_id=user, name=user)
+    ref = ConversationRef(platform="console", workspace=WORKSPACE, channel=CHANNEL, user=user)
+    action = None
+    stripped = text.strip().rstrip(".")
+    if (
+        last_question is not None
+        and last_question.options
+        and last_question.input != "multi_choice"
+        and stripped.isdigit()
+        and 1 <= int(stripped) <= len(last_question.options)
+    ):
+        option = last_question.options[int(stripped) - 1]
+        action = Action(prompt_key=last_question.prompt_key, values=(option.value,))
+    return Inbound(
+        event_id=uuid.uuid4().hex, sender=person, conversation=ref, text=text.strip(), action=action
+    )
+
+
+async def chat(assistant: Assistant, user: str, stdin: TextIO, stdout: TextIO) -> None:
+    interactive = stdin.isatty()
+    adapter = ConsoleAdapter(stdout, Style(stdout.isatty()))
+    assistant.dispatcher.register(adapter)
+    await assistant.dispatcher.recover()
+    loop = asyncio.get_running_loop()
+    # Open with the greeting and menu, or the question the user left off at.
+    opening = to_inbound("", user, None).model_copy(
+        update={"action": Action(prompt_key=SESSION_OPEN, values=())}
+    )
+    await assistant.dispatcher.handle(opening)
+    while True:
+        if interactive:
+            print(adapter.style.dim(f"{user} › "), end="", file=stdout, flush=True)
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:  # end of input
+            break
+        text = line.rstrip("\n")
+        if text.strip().lower() in QUIT_WORDS:
+            break
+        if not interactive:
+            print(f"{user} › {text}", file=stdout, flush=True)
+        await assistant.dispatcher.handle(to_inbound(text, user, adapter.last_question))
