@@ -1,0 +1,170 @@
+"""`vsa chat` as a person uses it: a subprocess, piped or line by line, killed and restarted."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.app import Assistant
+from tests.conftest import make_settings
+from tests.scenario import (
+    NOT_QUALIFIED,
+    NOT_QUALIFIED_ANSWERS,
+    QUALIFIED,
+    QUALIFIED_ANSWERS,
+    Click,
+    Step,
+    stored_answers,
+)
+
+VSA = [sys.executable, "-m", "assistant"]
+QUESTION = re.compile(
+    r"^(?:Question \d+ of (?:up to )?\d+: (?P<text>.+)|(?P<menu>What would you like to do\?))$"
+)
+
+# What a terminal user types for a click: the option's label (numbers work too).
+LABELS = {
+    "yes": "yes",
+    "new_critical_app": "Deliver a new critical app to market",
+}
+
+
+def typed(steps: list[Step]) -> list[str]:
+    return [LABELS[s.value] if isinstance(s, Click) else s.text for s in steps]
+
+
+def env(database_url: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
+    return {**clean, "DATABASE_URL": database_url, "NO_COLOR": "1"}
+
+
+async def answers_in(database_url: str) -> dict[str, object]:
+    assistant = await Assistant.start(make_settings(database_url))
+    try:
+        return await stored_answers(assistant.db)
+    finally:
+        await assistant.close()
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected", "verdict"),
+    [
+        (QUALIFIED, QUALIFIED_ANSWERS, "Qualified: Acme <!channel> & <@U999> Corp"),
+        (NOT_QUALIFIED, NOT_QUALIFIED_ANSWERS, "Not qualified yet: Tiny Co"),
+    ],
+    ids=["qualified", "not-qualified"],
+)
+def test_a_piped_qualification_ends_with_the_verdict_and_exits_0(
+    database_url: str, steps: list[Step], expected: dict[str, object], verdict: str
+) -> None:
+    script = "\n".join(typed(steps)) + "\n"
+    done = subprocess.run(
+        [*VSA, "chat"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env(database_url),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert verdict in done.stdout
+    assert "Traceback" not in done.stderr
+    assert asyncio.run(answers_in(database_url)) == expected
+
+
+def test_numbers_pick_options_and_user_acts_as_another_participant(database_url: str) -> None:
+    script = "1\nInitech\n1\n2\n5000\n"  # 1 = Qualify; yes (1) / no (2) by number
+    done = subprocess.run(
+        [*VSA, "chat", "--user", "dana"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env(database_url),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "dana › Initech" in done.stdout
+    answers = asyncio.run(answers_in(database_url))
+    assert answers == {
+        "customer": "Initech",
+        "opportunity_discovery": True,
+        "technical_discovery": False,
+        "addressable_users": 5000,
+    }
+
+
+class Terminal:
+    """A `vsa chat` process driven one line at a time."""
+
+    def __init__(self, database_url: str) -> None:
+        self.process = subprocess.Popen(
+            [*VSA, "chat"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env(database_url),
+            bufsize=1,
+        )
+        self.seen: list[str] = []
+
+    def next_question(self) -> str:
+        assert self.process.stdout is not None
+        while True:
+            line = self.process.stdout.readline()
+            assert line, "vsa chat ended before asking: " + "".join(self.seen[-10:])
+            self.seen.append(line)
+            match = QUESTION.match(line.strip())
+            if match:
+                return str(match["text"] or match["menu"])
+
+    def say(self, text: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(text + "\n")
+        self.process.stdin.flush()
+
+
+def test_killed_mid_dialog_it_resumes_at_the_same_question(database_url: str) -> None:
+    first = Terminal(database_url)
+    first.next_question()  # the menu
+    for answer in ("qualify", "Acme", "yes", "no"):
+        first.say(answer)
+        question = first.next_question()
+    assert "How many people" in question
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait(timeout=30)
+
+    second = Terminal(database_url)
+    assert "How many people" in second.next_question()
+    assert any("Welcome back" in line for line in second.seen)
+    second.say("3000")
+    assert "focused on improving" in second.next_question()
+    second.say("quit")
+    assert second.process.wait(timeout=30) == 0
+    assert asyncio.run(answers_in(database_url)) == {
+        "customer": "Acme",
+        "opportunity_discovery": True,
+        "technical_discovery": False,
+        "addressable_users": 3000,
+    }
+
+
+def test_a_broken_database_url_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*VSA, "chat"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env("mysql://nobody@localhost/x"),
+    )
+    assert done.returncode == 1
+    assert "DATABASE_URL must be SQLite or PostgreSQL" in done.stderr
+    assert "Traceback" not in done.stderr

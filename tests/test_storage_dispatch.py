@@ -1,0 +1,164 @@
+"""Storage and the exactly-once flow, on SQLite and (with DATABASE_URL) PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from assistant.app import Assistant
+from assistant.clock import FixedClock
+from assistant.dispatch import DeliveryError
+from assistant.events import ConversationRef, Inbound, Outbound, Person, text
+from storage import repositories as repo
+from storage.db import head_revision
+from storage.models import DialogRun, InboundEvent, OutboxMessage, Participant
+from tests.chat import Chat, Recorder
+from tests.conftest import make_settings
+
+
+async def test_the_schema_is_at_the_head_revision(assistant: Assistant) -> None:
+    assert await assistant.db.revision() == head_revision()
+
+
+async def test_datetimes_come_back_as_utc(assistant: Assistant) -> None:
+    _, person = await assistant.db.run(
+        partial(
+            repo.upsert_participant,
+            platform="console",
+            workspace="w",
+            user_id="u",
+            display_name="U",
+            timezone=None,
+        )
+    )
+    stored = await assistant.db.run(lambda s: s.get(Participant, person.id))
+    assert stored is not None and stored.created_at.tzinfo is not None
+    assert stored.created_at.utcoffset() == timedelta(0)
+
+
+async def test_only_one_active_run_per_person_and_conversation(assistant: Assistant) -> None:
+    chat = Chat(assistant)
+    await chat.say("qualify")
+    run = await assistant.db.run(lambda s: s.scalar(select(DialogRun)))
+    assert run is not None
+    with pytest.raises(IntegrityError):
+        await assistant.db.run(
+            lambda session: (
+                session.add(
+                    DialogRun(
+                        tenant=run.tenant,
+                        dialog_id="engagement",
+                        dialog_version=1,
+                        participant_id=run.participant_id,
+                        conversation_key=run.conversation_key,
+                        conversation=run.conversation,
+                        status="active",
+                        state={},
+                    )
+                )
+                or session.flush()
+            )
+        )
+
+
+def inbound(text_: str, event_id: str | None = None) -> Inbound:
+    return Inbound(
+        event_id=event_id or uuid.uuid4().hex,
+        sender=Person(platform="console", workspace="w", user_id="u"),
+        conversation=ConversationRef(platform="console", workspace="w", channel="c"),
+        text=text_,
+    )
+
+
+async def test_a_redelivered_event_is_processed_once(assistant: Assistant) -> None:
+    recorder = Recorder()
+    assistant.dispatcher.register(recorder)
+    assert await assistant.dispatcher.handle(inbound("qualify", "evt-1")) is True
+    for _ in range(3):
+        assert await assistant.dispatcher.handle(inbound("qualify", "evt-1")) is False
+    questions = [m for _, m in recorder.sent if m.question is not None]
+    assert len(questions) == 1
+    runs = await assistant.db.run(lambda s: s.scalar(select(func.count()).select_from(DialogRun)))
+    assert runs == 1
+
+
+class Flaky(Recorder):
+    """Fails the first ``failures`` sends like a rate-limited platform."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise DeliveryError("429 Too Many Requests", retry_after=30)
+        return await super().send(to, message)
+
+
+async def test_a_failed_delivery_stays_queued_and_keeps_the_order(settings) -> None:  # type: ignore[no-untyped-def]
+    clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assistant = await Assistant.start(settings, clock=clock)
+    try:
+        flaky = Flaky(failures=1)
+        assistant.dispatcher.register(flaky)
+        ref = ConversationRef(platform="console", workspace="w", channel="c")
+        await assistant.dispatcher.send(ref, Outbound(blocks=(text("first"),)))
+        await assistant.dispatcher.send(ref, Outbound(blocks=(text("second"),)))
+        assert flaky.sent == []  # the first failed; the second waits behind it
+        await assistant.dispatcher.deliver()
+        assert flaky.sent == []  # not before Retry-After
+        clock.advance(seconds=31)
+        await assistant.dispatcher.deliver()
+        assert [m.plain_text() for _, m in flaky.sent] == ["first", "second"]
+        await assistant.dispatcher.deliver()
+        assert len(flaky.sent) == 2  # nothing is sent twice
+        statuses = await assistant.db.run(lambda s: s.scalars(select(OutboxMessage.status)).all())
+        assert statuses == ["sent", "sent"]
+    finally:
+        await assistant.close()
+
+
+async def test_an_event_recorded_before_a_crash_is_processed_at_start(database_url: str) -> None:
+    settings = make_settings(database_url)
+    first = await Assistant.start(settings)
+    event_id = await first.dispatcher.receive(inbound("qualify"))
+    assert event_id is not None
+    await first.close()  # "crash" after the ack, before processing
+
+    second = await Assistant.start(settings)
+    try:
+        recorder = Recorder()
+        second.dispatcher.register(recorder)
+        await second.dispatcher.recover()
+        assert any(m.question is not None for _, m in recorder.sent)
+        event = await second.db.run(lambda s: s.get(InboundEvent, event_id))
+        assert event is not None and event.status == "done"
+    finally:
+        await second.close()
+
+
+async def test_a_turn_that_fails_apologises_and_keeps_earlier_answers(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = Chat(assistant)
+    await chat.say("qualify")
+    await chat.say("Acme")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(repo, "record_answer", broken)
+    await chat.say("yes")
+    assert "Sorry — something went wrong on my side" in chat.text
+    monkeypatch.undo()
+    await chat.say("yes")
+    assert chat.question is not None and "technical discovery" in chat.question.text
+    from tests.scenario import stored_answers
+
+    assert await stored_answers(assistant.db) == {"customer": "Acme", "opportunity_discovery": True}
