@@ -1,0 +1,439 @@
+"""Outbound messages to Block Kit: pure functions, no I/O.
+
+:func:`render` turns one neutral :class:`~assistant.events.Outbound` into the
+posts (and file uploads) that show it in Slack. Every piece of text that came
+from a person or the engine is escaped for mrkdwn (``&``, ``<``, ``>``), so a
+customer's ``<!channel>`` or ``<@U123>`` renders literally and pings nobody.
+Block Kit limits are respected by splitting, never by dropping content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.slack import texts
+from assistant.events import (
+    Block,
+    BulletList,
+    Divider,
+    Field_,
+    Fields,
+    File,
+    Heading,
+    Image,
+    Option,
+    Outbound,
+    Paragraph,
+    Question,
+    Span,
+    block_text,
+)
+
+# Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
+MAX_BLOCKS = 50  # per message
+MAX_VIEW_BLOCKS = 100  # per modal or Home tab
+MAX_SECTION_TEXT = 3000
+MAX_FIELDS = 10  # per section
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75  # plain_text of a button
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_SELECT_OPTIONS = 100
+MAX_ACTIONS_ELEMENTS = 25
+MAX_CONTEXT_TEXT = 3000
+MAX_BUTTON_VALUE = 2000
+MAX_ID = 255  # block_id and action_id
+MAX_ALT_TEXT = 2000
+MAX_INPUT_LENGTH = 3000  # plain_text_input max_length
+MAX_PRIVATE_METADATA = 3000
+# chat.postMessage truncates `text` at 40,000 characters; with blocks it is only the
+# notification and accessibility fallback, so keep it short.
+MAX_FALLBACK_TEXT = 3000
+# Questions offer buttons up to this many choices, a select beyond.
+MAX_BUTTONS = 5
+
+ACTION_PREFIX = "vsa.answer"
+MODAL_ACTION = "vsa.modal"
+DONE_SUFFIX = ".done"
+MODAL_CALLBACK = "vsa.long_answer"
+MODAL_BLOCK = "answer"
+MODAL_INPUT = "text"
+
+SlackBlock = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SlackPost:
+    """One chat.postMessage call. ``question`` marks the post holding the controls."""
+
+    text: str
+    blocks: list[SlackBlock] = field(default_factory=list)
+    question: bool = False
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+@dataclass(frozen=True)
+class SlackUpload:
+    """One file upload (files.getUploadURLExternal + files.completeUploadExternal)."""
+
+    filename: str
+    title: str
+    content: bytes
+    alt_text: str | None = None
+
+
+SlackPart = SlackPost | SlackUpload
+
+
+# --- mrkdwn ---------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; the rest of mrkdwn renders as typed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+_MARKS = {"bold": "*", "italic": "_", "code": "`"}
+
+
+def span_mrkdwn(span: Span) -> str:
+    body = escape(span.text)
+    stripped = body.strip()
+    # Links and styles wrap the words only: mrkdwn won't style a run that starts or
+    # ends with a space, so the spaces go outside.
+    lead = body[: len(body) - len(body.lstrip())]
+    trail = body[len(body.rstrip()) :]
+    if span.link:
+        label = stripped.replace("|", "¦") or escape(span.link)
+        return f"{lead}<{escape(span.link)}|{label}>{trail}"
+    mark = _MARKS.get(span.style)
+    if mark is None or not stripped:
+        return body
+    if mark != "`":
+        stripped = stripped.replace(mark, "")  # a stray marker would end the style early
+    return f"{lead}{mark}{stripped}{mark}{trail}"
+
+
+def spans_mrkdwn(spans: Iterable[Span]) -> str:
+    return "".join(span_mrkdwn(s) for s in spans)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split mrkdwn into pieces of at most ``limit`` characters, at line breaks where
+    possible and never inside an ``&amp;``-style entity."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut <= 0:
+            cut = limit
+            amp = rest.rfind("&", max(0, cut - 5), cut)
+            if amp != -1 and ";" not in rest[amp:cut]:
+                cut = amp
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n") if rest[cut : cut + 1] == "\n" else rest[cut:]
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def plain(text: str, limit: int) -> dict[str, Any]:
+    """A plain_text object (never parsed as markup), shortened to ``limit``."""
+    return {"type": "plain_text", "text": shorten(text, limit) or " ", "emoji": True}
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def sections(mrkdwn: str) -> list[SlackBlock]:
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        for piece in split_text(mrkdwn, MAX_SECTION_TEXT)
+        if piece.strip()
+    ]
+
+
+def context(mrkdwn: str) -> SlackBlock:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": shorten(mrkdwn, MAX_CONTEXT_TEXT)}],
+    }
+
+
+# --- blocks -------------------------------------------------------------------
+
+
+def _fields(items: Sequence[Field_]) -> list[SlackBlock]:
+    blocks: list[SlackBlock] = []
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if batch:
+            blocks.append({"type": "section", "fields": list(batch)})
+            batch.clear()
+
+    for item in items:
+        text = f"*{escape(item.label)}*\n{escape(item.value)}"
+        if len(text) > MAX_FIELD_TEXT:
+            # Too long for a field: give it a section of its own, split as needed.
+            flush()
+            blocks.extend(sections(text))
+            continue
+        batch.append({"type": "mrkdwn", "text": text})
+        if len(batch) == MAX_FIELDS:
+            flush()
+    flush()
+    return blocks
+
+
+def control_block_id(index: int, prompt_key: str) -> str:
+    """Carries the prompt key back to us in the click (unique per message)."""
+    return f"vsa{index}|{prompt_key}"[:MAX_ID]
+
+
+def prompt_key_of(block_id: str) -> str | None:
+    if not block_id.startswith("vsa") or "|" not in block_id:
+        return None
+    return block_id.split("|", 1)[1]
+
+
+def _option(option: Option) -> dict[str, Any]:
+    return {"text": plain(option.label, MAX_OPTION_TEXT), "value": option.value[:MAX_OPTION_VALUE]}
+
+
+def _button(label: str, value: str, action_id: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": plain(label, MAX_BUTTON_TEXT),
+        "value": value[:MAX_BUTTON_VALUE],
+        "action_id": action_id,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _yes_no_options(question: Question) -> tuple[Option, ...]:
+    if question.options:
+        return question.options
+    return (Option(value="yes", label=texts.YES), Option(value="no", label=texts.NO))
+
+
+def _controls(question: Question, index: int) -> list[dict[str, Any]]:
+    prefix = f"{ACTION_PREFIX}.{index}"
+    options = question.options
+    if question.input == "yes_no":
+        yes, *others = _yes_no_options(question)
+        elements = [_button(yes.label, yes.value, f"{prefix}.0", "primary")]
+        elements += [_button(o.label, o.value, f"{prefix}.{i}") for i, o in enumerate(others, 1)]
+        return elements
+    if question.input == "date":
+        return [
+            {
+                "type": "datepicker",
+                "action_id": f"{prefix}.date",
+                "placeholder": plain(texts.DATE_PLACEHOLDER, 150),
+            }
+        ]
+    if question.input == "multi_choice" and options:
+        # A multi-select in a message reports every change; the answer is what is
+        # selected when "Done" is clicked (read from the payload's state).
+        selects = [
+            {
+                "type": "multi_static_select",
+                "action_id": f"{prefix}.multi{n}",
+                "placeholder": plain(texts.CHOOSE_MANY_PLACEHOLDER, 150),
+                "options": [_option(o) for o in chunk],
+            }
+            for n, chunk in enumerate(_chunks(options, MAX_SELECT_OPTIONS))
+        ][: MAX_ACTIONS_ELEMENTS - 1]
+        return [*selects, _button(texts.DONE, "", f"{prefix}{DONE_SUFFIX}", "primary")]
+    if options and len(options) <= MAX_BUTTONS:
+        return [_button(o.label, o.value, f"{prefix}.{i}") for i, o in enumerate(options)]
+    if options:
+        return [
+            {
+                "type": "static_select",
+                "action_id": f"{prefix}.select{n}",
+                "placeholder": plain(texts.CHOOSE_PLACEHOLDER, 150),
+                "options": [_option(o) for o in chunk],
+            }
+            for n, chunk in enumerate(_chunks(options, MAX_SELECT_OPTIONS))
+        ][:MAX_ACTIONS_ELEMENTS]
+    if question.input == "long_text":
+        return [_button(texts.WRITE_ANSWER, question.prompt_key, MODAL_ACTION)]
+    return []
+
+
+def _chunks(items: Sequence[Option], size: int) -> list[Sequence[Option]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _question(question: Question, index: int) -> list[SlackBlock]:
+    blocks = sections(f"*{escape(question.text).replace('*', '')}*" if question.text else "")
+    notes: list[str] = []
+    if question.position:
+        notes.append(escape(question.position))
+    if question.help:
+        notes.append(escape(question.help))
+    if question.example:
+        example = escape(question.example).replace("_", " ").strip()
+        notes.append(texts.EXAMPLE.format(example=f"_{example}_"))
+    if question.optional:
+        notes.append(texts.OPTIONAL_HINT)
+    controls = _controls(question, index)
+    if controls:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": control_block_id(index, question.prompt_key),
+                "elements": controls,
+            }
+        )
+    if notes:
+        blocks.append(context(" · ".join(notes)))
+    return blocks
+
+
+def _block(block: Block, index: int) -> list[SlackBlock]:
+    match block:
+        case Paragraph(spans=spans):
+            return sections(spans_mrkdwn(spans))
+        case Heading(text=text):
+            if len(text) <= MAX_HEADER_TEXT:
+                return [{"type": "header", "text": plain(text, MAX_HEADER_TEXT)}]
+            return sections(f"*{escape(text).replace('*', '')}*")
+        case BulletList(items=items):
+            return sections("\n".join(f"• {spans_mrkdwn(item)}" for item in items))
+        case Fields(items=items):
+            return _fields(items)
+        case Divider():
+            return [{"type": "divider"}]
+        case Question():
+            return _question(block, index)
+    return []
+
+
+def fallback(blocks: Iterable[Block]) -> str:
+    """The notification text: plain, escaped, short."""
+    joined = "\n".join(filter(None, (block_text(b) for b in blocks)))
+    return escape(shorten(joined, MAX_FALLBACK_TEXT)) or " "
+
+
+def render(outbound: Outbound) -> list[SlackPart]:
+    """The posts and uploads that show ``outbound``, in order.
+
+    Blocks are grouped into posts of at most :data:`MAX_BLOCKS`; a question's blocks
+    always stay together in one post (the one we update once it is answered).
+    """
+    parts: list[SlackPart] = []
+    group: list[SlackBlock] = []
+    group_sources: list[Block] = []
+    group_has_question = False
+
+    def flush() -> None:
+        nonlocal group_has_question
+        if group:
+            parts.append(SlackPost(fallback(group_sources), list(group), group_has_question))
+        group.clear()
+        group_sources.clear()
+        group_has_question = False
+
+    for index, block in enumerate(outbound.blocks):
+        if isinstance(block, Image | File):
+            flush()
+            parts.append(_upload(block))
+            continue
+        rendered = _block(block, index)
+        if not rendered:
+            continue
+        atomic = isinstance(block, Question)
+        if atomic and len(group) + len(rendered) > MAX_BLOCKS:
+            flush()
+        for slack_block in rendered:
+            if len(group) == MAX_BLOCKS:
+                flush()
+            group.append(slack_block)
+        group_sources.append(block)
+        group_has_question = group_has_question or atomic
+    flush()
+    return parts
+
+
+def _upload(block: Image | File) -> SlackUpload:
+    if isinstance(block, Image):
+        return SlackUpload(
+            filename=_filename(block.title, ".png"),
+            title=block.title,
+            content=block.png,
+            alt_text=shorten(block.alt_text, MAX_ALT_TEXT),
+        )
+    return SlackUpload(filename=block.filename, title=block.title, content=block.content)
+
+
+def _filename(title: str, suffix: str) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in title.strip().lower())
+    return (stem.strip("-") or "image")[:80] + suffix
+
+
+# --- views ------------------------------------------------------------------------
+
+
+def render_home(outbound: Outbound) -> dict[str, Any]:
+    """The App Home view for ``outbound`` (at most 100 blocks; a Home tab can't scroll further)."""
+    blocks: list[SlackBlock] = []
+    for index, block in enumerate(outbound.blocks):
+        if isinstance(block, Image | File):
+            continue
+        blocks.extend(_block(block, index))
+    if not blocks:
+        blocks = [
+            {"type": "header", "text": plain(texts.HOME_TITLE, MAX_HEADER_TEXT)},
+            *sections(texts.HOME_EMPTY),
+        ]
+    if len(blocks) > MAX_VIEW_BLOCKS:
+        blocks = [*blocks[: MAX_VIEW_BLOCKS - 1], context("…")]
+    return {"type": "home", "blocks": blocks}
+
+
+def answer_modal(question_mrkdwn: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The modal for a long written answer; its submission is the typed answer.
+
+    ``question_mrkdwn`` is already mrkdwn (taken from the question we posted)."""
+    return {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK,
+        "private_metadata": json.dumps(metadata, separators=(",", ":"))[:MAX_PRIVATE_METADATA],
+        "title": plain(texts.MODAL_TITLE, 24),
+        "submit": plain(texts.MODAL_SUBMIT, 24),
+        "close": plain(texts.MODAL_CANCEL, 24),
+        "blocks": [
+            *sections(question_mrkdwn)[:1],
+            {
+                "type": "input",
+                "block_id": MODAL_BLOCK,
+                "label": plain(texts.MODAL_INPUT_LABEL, 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": MODAL_INPUT,
+                    "multiline": True,
+                    "max_length": MAX_INPUT_LENGTH,
+                },
+            },
+        ],
+    }

@@ -1,0 +1,1 @@
+"""The Slack adapter, driven the way Slack calls it."""
