@@ -1,0 +1,607 @@
+"""The Teams adapter: botbuilder's CloudAdapter on ``POST /api/messages``, and sends.
+
+Receiving (``on_messages``): authenticate the Bot Framework token, translate the
+activity, record it durably (:meth:`Dispatcher.receive`) and answer at once; the turn
+runs in a background task. Teams expects an answer within 15 seconds and redelivers
+otherwise, and a redelivery is recognised by its recorded id.
+
+Sending (``send``/``update``, the :class:`assistant.dispatch.Adapter` contract): every
+message goes through ``continue_conversation`` with the stored conversation reference,
+so replies, reminders and sends after a restart take the same path. Calls are paced
+and retried here (see :mod:`adapters.teams.delivery`); what still fails is handed back
+to the outbox as a :class:`DeliveryError` and tried again later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import string
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import jwt
+from aiohttp import web
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from msrest.exceptions import DeserializationError, HttpOperationError  # type: ignore[attr-defined]
+from sqlalchemy.orm import Session
+
+from adapters.teams import texts
+from adapters.teams.delivery import (
+    PERMANENT_STATUSES,
+    RETRYABLE_STATUSES,
+    Pacer,
+    PacingDelay,
+    RetryPolicy,
+    Sleep,
+    parse_retry_after,
+)
+from adapters.teams.render import render_parts
+from adapters.teams.translate import (
+    MAX_EVENT_ID,
+    PLATFORM,
+    TEAMS_CHANNEL_ID,
+    ActivityError,
+    conversation_id_of,
+    conversation_ref,
+    members_added,
+    person_ref,
+    sender_of,
+    to_inbound,
+)
+from assistant.dispatch import DeliveryError, Dispatcher
+from assistant.events import ConversationRef, Inbound, Outbound, Person, Platform, Span, text
+from assistant.settings import Settings
+from storage import repositories as repo
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CONNECT_TIMEOUT = 30  # seconds for one Bot Connector call
+TEAMS_ADAPTER: web.AppKey[TeamsAdapter] = web.AppKey("teams_adapter")
+_OUTCOME_KEY = "vsa.teams.outcome"
+
+
+class TeamsConfigurationError(ValueError):
+    """The Microsoft app settings do not describe a usable bot identity."""
+
+
+@dataclass(frozen=True)
+class BotConfiguration:
+    """What botbuilder's configuration classes read, built from our one Settings object."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> BotConfiguration:
+        app_type = settings.MICROSOFT_APP_TYPE
+        tenant = settings.MICROSOFT_APP_TENANT_ID
+        if app_type in ("SingleTenant", "UserAssignedMSI") and not tenant:
+            raise TeamsConfigurationError(
+                f"MICROSOFT_APP_TYPE={app_type} needs MICROSOFT_APP_TENANT_ID "
+                "(the Azure tenant of the bot registration)"
+            )
+        if app_type != "MultiTenant" and not settings.MICROSOFT_APP_ID:
+            raise TeamsConfigurationError(f"MICROSOFT_APP_TYPE={app_type} needs MICROSOFT_APP_ID")
+        password = settings.MICROSOFT_APP_PASSWORD.get_secret_value()
+        if settings.MICROSOFT_APP_ID and app_type != "UserAssignedMSI" and not password:
+            raise TeamsConfigurationError(
+                "MICROSOFT_APP_ID is set but MICROSOFT_APP_PASSWORD is empty: the bot could "
+                "not sign its replies. Add a client secret of the app registration."
+            )
+        return cls(
+            APP_ID=settings.MICROSOFT_APP_ID,
+            APP_PASSWORD=password,
+            APP_TYPE=app_type,
+            APP_TENANTID=tenant,
+        )
+
+
+@dataclass
+class _Outcome:
+    """What the HTTP answer says about the activity: 202 queued, 200 nothing to do."""
+
+    status: int = 200
+
+
+def _span_template(template: str, **bold: str) -> tuple[str | Span, ...]:
+    """``"Say {qualify} now"`` with ``qualify`` in bold, as paragraph parts."""
+    parts: list[str | Span] = []
+    for literal, field, _, _ in string.Formatter().parse(template):
+        if literal:
+            parts.append(literal)
+        if field is not None:
+            parts.append(Span(text=bold[field], style="bold"))
+    return tuple(parts)
+
+
+def welcome_message(ref: ConversationRef) -> Outbound:
+    if ref.user is not None:
+        return Outbound(
+            blocks=(
+                text(texts.WELCOME_PERSONAL),
+                text(
+                    *_span_template(
+                        texts.HOW_TO_START_PERSONAL,
+                        qualify=texts.COMMAND_QUALIFY,
+                        help=texts.COMMAND_HELP,
+                    )
+                ),
+            ),
+            to=ref,
+        )
+    name = str(ref.data.get("botName") or texts.APP_NAME)
+    return Outbound(
+        blocks=(
+            text(texts.WELCOME_CHANNEL),
+            text(
+                *_span_template(
+                    texts.HOW_TO_START_CHANNEL,
+                    name=name,
+                    qualify=texts.COMMAND_QUALIFY,
+                    help=texts.COMMAND_HELP,
+                )
+            ),
+        ),
+        to=ref,
+    )
+
+
+def greetings(activity: dict[str, Any]) -> list[tuple[str, Outbound]]:
+    """The welcomes a conversationUpdate calls for, each with the id that makes it once-only.
+
+    The bot added to a conversation greets that conversation (a personal chat greets
+    its person). People added to a team or group chat where the bot already is are
+    welcomed in a personal chat, not in the channel everyone reads.
+    """
+    bot_added, people = members_added(activity)
+    ref = conversation_ref(activity)
+    root = ref.model_copy(update={"thread": None})
+    found: list[tuple[str, Outbound]] = []
+    if ref.user is not None:
+        if bot_added or people:
+            found.append((welcome_id(ref.workspace, ref.user), welcome_message(root)))
+        return found
+    if bot_added:
+        found.append((welcome_id(ref.workspace, ref.channel), welcome_message(root)))
+    for person in people:
+        found.append((welcome_id(ref.workspace, person), welcome_message(person_ref(ref, person))))
+    return found
+
+
+def welcome_id(workspace: str, whom: str) -> str:
+    """The once-only id of a welcome (to a person, or to a channel or chat)."""
+    found = f"welcome:{workspace}:{whom}"
+    if len(found) > MAX_EVENT_ID:
+        found = "welcome:sha256:" + hashlib.sha256(found.encode()).hexdigest()
+    return found
+
+
+def _without_retries(client: Any) -> None:
+    # The connector's HTTP stack (requests + urllib3) would retry some statuses on its
+    # own, sleeping in a worker thread and hiding Retry-After; we retry ourselves.
+    policy = client.config.retry_policy
+    policy.retries = 0  # total, connect and read
+    policy.policy.status_forcelist = frozenset()
+    client.config.connection.timeout = CONNECT_TIMEOUT
+
+
+def _progress_key(to: ConversationRef, message: Outbound) -> str:
+    body = json.dumps(message.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(f"{to.key}\n{body}".encode()).hexdigest()
+
+
+def error_reference() -> str:
+    """A short id that ties what a person is told to the log line an admin looks for."""
+    return uuid.uuid4().hex[:10]
+
+
+class TeamsAdapter:
+    """Receives Teams activities and posts messages to Teams conversations."""
+
+    platform: Platform = "teams"
+
+    def __init__(
+        self,
+        settings: Settings,
+        dispatcher: Dispatcher,
+        *,
+        retry: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self.app_id = settings.MICROSOFT_APP_ID
+        self.authentication = ConfigurationBotFrameworkAuthentication(BotConfiguration.of(settings))
+        self.cloud = CloudAdapter(self.authentication)
+        self.cloud.on_turn_error = self.on_turn_error
+        self.retry = retry or RetryPolicy()
+        self.pacer = pacer or Pacer(max_wait=self.retry.max_inline_wait)
+        self.sleep = sleep
+        self._clients: dict[str, Any] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._timers: set[asyncio.Task[None]] = set()
+        self._progress: dict[str, list[str]] = {}
+
+    # -- receiving -----------------------------------------------------------------
+
+    async def on_messages(self, request: web.Request) -> web.StreamResponse:
+        """``POST /api/messages``."""
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.Response(status=415)
+        try:
+            payload = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="the body is not JSON")
+        if not isinstance(payload, dict) or not payload.get("type"):
+            return web.Response(status=400, text="the body is not an activity")
+        try:
+            activity = Activity().deserialize(payload)
+        except DeserializationError:
+            return web.Response(status=400, text="the body is not an activity")
+
+        try:
+            authenticated = await self.authentication.authenticate_request(
+                activity, request.headers.get("Authorization", "")
+            )
+        except (PermissionError, jwt.PyJWTError) as error:
+            # Never echo the header or the body; the reason is enough to debug.
+            log.warning(
+                "teams: refused an activity without a valid token (%s)", type(error).__name__
+            )
+            return web.Response(status=401)
+
+        try:
+            work = self._work_for(payload)
+        except ActivityError as error:
+            log.warning("teams: ignored a malformed %s activity: %s", payload.get("type"), error)
+            return web.Response(status=400, text="the activity lacks a tenant or conversation")
+
+        outcome = _Outcome()
+
+        async def logic(context: TurnContext) -> None:
+            context.turn_state[_OUTCOME_KEY] = outcome
+            if work is not None:
+                await work(outcome)
+
+        invoke = await self.cloud.process_activity(authenticated, activity, logic)
+        if invoke is not None:
+            return web.json_response(invoke.body, status=invoke.status)
+        return web.Response(status=outcome.status)
+
+    def _work_for(self, payload: dict[str, Any]) -> Callable[[_Outcome], Awaitable[None]] | None:
+        """Translate before the turn runs, so a malformed activity is a 400, not a turn error."""
+        kind = payload.get("type")
+        if kind == "message":
+            inbound = to_inbound(payload)
+            if inbound is None:
+                return None
+            return lambda outcome: self.on_message(inbound, outcome)
+        if kind == "conversationUpdate":
+            ref = conversation_ref(payload)
+            sender = sender_of(payload)
+            welcomes = greetings(payload)
+            return lambda outcome: self.on_conversation_update(ref, sender, welcomes)
+        return None  # typing, reactions, installationUpdate, ...: nothing to do
+
+    async def on_message(self, inbound: Inbound, outcome: _Outcome) -> None:
+        event_id = await self.dispatcher.receive(inbound)
+        if event_id is None:
+            log.info("teams: %s was delivered before; ignored", inbound.event_id)
+            return
+        outcome.status = 202
+        self._spawn(self._process(event_id, inbound))
+
+    async def on_conversation_update(
+        self, ref: ConversationRef, sender: Person, welcomes: list[tuple[str, Outbound]]
+    ) -> None:
+        """Remember the conversation (a team the bot joined is a place to post reminders)
+        and greet once: the welcome is recorded under its own id with its outbox message
+        in one transaction, so a redelivered or repeated update greets nobody twice."""
+
+        def greet(session: Session) -> list[str]:
+            keys: list[str] = []
+            _remember(session, ref.model_copy(update={"thread": None}))
+            for once, message in welcomes:
+                to = message.to or ref
+                record = Inbound(event_id=once, sender=sender, conversation=to, is_direct=False)
+                recorded = repo.record_inbound(
+                    session,
+                    platform=PLATFORM,
+                    event_id=once,
+                    payload=record.model_dump(mode="json"),
+                )
+                if recorded is None:
+                    continue
+                repo.finish_inbound(session, recorded)
+                repo.add_outbox(
+                    session,
+                    platform=PLATFORM,
+                    conversation_key=to.key,
+                    conversation=to.model_dump(mode="json"),
+                    payload=message.model_dump(mode="json", exclude={"to"}),
+                )
+                keys.append(to.key)
+            return keys
+
+        keys = await self.dispatcher.db.run(greet)
+        for key in dict.fromkeys(keys):
+            self._spawn(self._deliver(key))
+
+    async def _process(self, event_id: int, inbound: Inbound) -> None:
+        try:
+            await self.dispatcher.process(event_id, inbound)
+        except Exception:
+            reference = error_reference()
+            log.exception("teams: the turn for event %s failed [ref %s]", event_id, reference)
+            await self._tell_failure(inbound.conversation, reference)
+
+    async def on_turn_error(self, context: TurnContext, error: Exception) -> None:
+        """The one hook for a failed turn: log it with an id, tell the person kindly."""
+        reference = error_reference()
+        log.error(
+            "teams: turn failed [ref %s]: %s", reference, type(error).__name__, exc_info=error
+        )
+        outcome = context.turn_state.get(_OUTCOME_KEY)
+        if isinstance(outcome, _Outcome):
+            outcome.status = 500  # nothing was recorded: let the Bot Framework redeliver
+        notice = render_parts(
+            Outbound(blocks=(text(texts.TURN_ERROR.format(reference=reference)),))
+        )
+        try:
+            await context.send_activity(Activity().deserialize(notice[0].activity))
+        except Exception as send_error:
+            log.warning("teams: could not tell the person about ref %s: %s", reference, send_error)
+
+    async def _tell_failure(self, to: ConversationRef, reference: str) -> None:
+        notice = Outbound(blocks=(text(texts.TURN_ERROR.format(reference=reference)),))
+        try:
+            await self.send(to, notice)
+        except Exception as error:
+            log.warning("teams: could not tell the person about ref %s: %s", reference, error)
+
+    # -- sending (assistant.dispatch.Adapter) ---------------------------------------
+
+    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+        """Post ``message`` (in several activities when it is long); return the id of the
+        activity that holds its question, else of the last one."""
+        parts = render_parts(message)
+        if not parts:
+            return None
+        to = await self._open(to)
+        conversation_id = conversation_id_of(to)
+        client = await self._client(to)
+        # Parts already posted when a later part failed are not posted again on retry.
+        key = _progress_key(to, message)
+        posted = self._progress.setdefault(key, [])
+        try:
+            for index, part in enumerate(parts):
+                if index < len(posted):
+                    continue
+                activity = self._outgoing(to, part.activity)
+
+                def post(activity: Activity = activity) -> Awaitable[Any]:
+                    sent: Awaitable[Any] = client.conversations.send_to_conversation(
+                        conversation_id, activity
+                    )
+                    return sent
+
+                response = await self._call(conversation_id, post, to)
+                posted.append(str(getattr(response, "id", None) or ""))
+        except DeliveryError as error:
+            if error.permanent:
+                self._progress.pop(key, None)
+            raise
+        self._progress.pop(key, None)
+        ids = [posted[i] for i, part in enumerate(parts) if part.question] or posted
+        return ids[-1] or None
+
+    async def update(self, to: ConversationRef, message_id: str, message: Outbound) -> None:
+        """Replace an activity we posted (a question, once answered) in place."""
+        parts = render_parts(message)
+        if not parts or not to.channel:
+            return
+        conversation_id = conversation_id_of(to)
+        client = await self._client(to)
+        activity = self._outgoing(to, parts[0].activity)
+        activity.id = message_id
+        await self._call(
+            conversation_id,
+            lambda: client.conversations.update_activity(conversation_id, message_id, activity),
+            to,
+        )
+
+    def _reference(self, to: ConversationRef) -> ConversationReference:
+        service_url = to.data.get("serviceUrl")
+        if not service_url:
+            raise DeliveryError("no serviceUrl is stored for this conversation", permanent=True)
+        return ConversationReference(
+            channel_id=str(to.data.get("channelId") or TEAMS_CHANNEL_ID),
+            service_url=str(service_url),
+            conversation=ConversationAccount(
+                id=conversation_id_of(to) if to.channel else None,
+                tenant_id=to.workspace,
+                conversation_type=to.data.get("conversationType"),
+            ),
+            bot=ChannelAccount(id=to.data.get("botId"), name=to.data.get("botName")),
+            user=ChannelAccount(id=to.user) if to.user else None,
+        )
+
+    async def _client(self, to: ConversationRef) -> Any:
+        """An authenticated Bot Connector client for the conversation's service URL,
+        made by ``continue_conversation`` from the stored reference."""
+        reference = self._reference(to)
+        client = self._clients.get(reference.service_url)
+        if client is not None:
+            return client
+        grabbed: list[Any] = []
+
+        async def grab(context: TurnContext) -> None:
+            grabbed.append(context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY))
+
+        try:
+            await self.cloud.continue_conversation(reference, grab, bot_app_id=self.app_id)
+        except Exception as error:  # credentials: misconfigured, or the login service is down
+            log.warning("teams: no connector for a conversation: %s", type(error).__name__)
+            raise DeliveryError(f"no Bot Connector client: {error}", retry_after=60) from error
+        if not grabbed or grabbed[0] is None:
+            raise DeliveryError("no Bot Connector client", retry_after=60)
+        client = grabbed[0]
+        _without_retries(client)
+        self._clients[reference.service_url] = client
+        return client
+
+    def _outgoing(self, to: ConversationRef, payload: dict[str, Any]) -> Activity:
+        activity: Activity = Activity().deserialize(payload)
+        activity.channel_id = str(to.data.get("channelId") or TEAMS_CHANNEL_ID)
+        activity.service_url = str(to.data.get("serviceUrl"))
+        activity.conversation = ConversationAccount(
+            id=conversation_id_of(to),
+            tenant_id=to.workspace,
+            conversation_type=to.data.get("conversationType"),
+        )
+        activity.from_property = ChannelAccount(
+            id=to.data.get("botId"), name=to.data.get("botName")
+        )
+        if to.user:
+            activity.recipient = ChannelAccount(id=to.user)
+        # Teams reads the tenant of a proactive message from channelData.
+        activity.channel_data = {"tenant": {"id": to.workspace}}
+        return activity
+
+    async def _open(self, to: ConversationRef) -> ConversationRef:
+        """A personal conversation that does not exist yet is created (POST /v3/conversations)
+        and remembered, so the next send to this person finds it."""
+        if to.channel:
+            return to
+        if not to.user:
+            raise DeliveryError("a conversation reference with no conversation", permanent=True)
+        client = await self._client(to)
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=to.data.get("botId")),
+            members=[ChannelAccount(id=to.user)],
+            tenant_id=to.workspace,
+            channel_data={"tenant": {"id": to.workspace}},
+        )
+        created = await self._call(
+            f"create:{to.workspace}",
+            lambda: client.conversations.create_conversation(parameters),
+            to,
+        )
+        if not getattr(created, "id", None):
+            raise DeliveryError("the Bot Connector created no conversation", retry_after=60)
+        opened = to.model_copy(update={"channel": str(created.id)})
+        await self.dispatcher.db.run(lambda session: _remember(session, opened))
+        return opened
+
+    async def _call(
+        self, pace_key: str, call: Callable[[], Awaitable[T]], to: ConversationRef
+    ) -> T:
+        """One Bot Connector call, paced and retried; a DeliveryError when it can't be done now."""
+        for attempt in range(self.retry.attempts):
+            try:
+                await self.pacer.acquire(pace_key)
+            except PacingDelay as delay:
+                self._redeliver_later(to, delay.wait)
+                raise DeliveryError(str(delay), retry_after=delay.wait) from None
+            try:
+                return await call()
+            except HttpOperationError as error:
+                response = getattr(error, "response", None)
+                status = getattr(response, "status_code", None)
+                headers = getattr(response, "headers", None) or {}
+                if status in PERMANENT_STATUSES:
+                    raise DeliveryError(
+                        f"the Bot Connector refused the message ({status})", permanent=True
+                    ) from None
+                if status not in RETRYABLE_STATUSES:
+                    raise DeliveryError(
+                        f"the Bot Connector answered {status}", retry_after=60
+                    ) from None
+                retry_after = parse_retry_after(headers.get("Retry-After"))
+                wait = retry_after if retry_after is not None else self.retry.backoff(attempt)
+                reason = f"the Bot Connector answered {status}"
+            except DeliveryError:
+                raise
+            except Exception as error:  # unreachable, timed out, token service down
+                wait = self.retry.backoff(attempt)
+                reason = f"the Bot Connector is unreachable ({type(error).__name__})"
+            if attempt + 1 >= self.retry.attempts or wait > self.retry.max_inline_wait:
+                retry_after = max(wait, 1.0)
+                self._redeliver_later(to, retry_after)
+                raise DeliveryError(reason, retry_after=retry_after)
+            log.info("teams: %s; retry %d in %.2fs", reason, attempt + 1, wait)
+            await self.sleep(wait)
+        raise DeliveryError("no attempts configured", retry_after=60)  # attempts < 1
+
+    def _redeliver_later(self, to: ConversationRef, delay: float) -> None:
+        """The outbox keeps the message; ask for its delivery once it is due again."""
+
+        async def later() -> None:
+            await asyncio.sleep(delay + 0.1)
+            self._spawn(self._deliver(to.key))
+
+        task = asyncio.get_running_loop().create_task(later())
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    async def _deliver(self, key: str) -> None:
+        try:
+            await self.dispatcher.deliver(key)
+        except Exception:
+            log.exception("teams: delivering the outbox of a conversation failed")
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for the turns and deliveries started so far (and those they start)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.drain()
+        for timer in list(self._timers):
+            timer.cancel()  # the outbox keeps those messages; recover() sends them
+        await asyncio.gather(*list(self._timers), return_exceptions=True)
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            try:
+                await client.__aexit__(None, None, None)  # its HTTP session
+            except Exception as error:
+                log.debug("teams: closing a connector client: %s", error)
+
+
+def _remember(session: Session, ref: ConversationRef) -> None:
+    repo.remember_conversation(
+        session,
+        key=ref.key,
+        platform=ref.platform,
+        workspace=ref.workspace,
+        channel=ref.channel,
+        thread=ref.thread,
+        user_id=ref.user,
+        data=ref.data,
+    )
