@@ -1,0 +1,164 @@
+"""Benchmark: complete qualification dialogs driven in-process through the service layer.
+
+Every turn is one transaction with a durable SQLite commit (WAL, synchronous=FULL).
+Prints turns per second, p50/p99 per-turn latency and peak memory, for the turn
+service alone and for the full dispatcher path (event recorded once, outbox,
+delivery), then the `vsa chat` start-up time to its first prompt.
+
+    python bench/engine.py [--dialogs 200] [--database-url sqlite:///...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.app import Assistant  # noqa: E402
+from assistant.events import Action, ConversationRef, Inbound, Outbound, Person  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from tests.scenario import QUALIFIED, Click  # noqa: E402
+
+
+class NullAdapter:
+    """Delivers nowhere; remembers the last question, to click its buttons."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.prompt_key = ""
+
+    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+        if message.question is not None:
+            self.prompt_key = message.question.prompt_key
+        return None
+
+    async def update(self, to: ConversationRef, message_id: str, message: Outbound) -> None:
+        return None
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def run(database_url: str, dialogs: int, through_dispatcher: bool) -> list[float]:
+    settings = Settings(_env_file=None, DATABASE_URL=database_url)  # type: ignore[call-arg]
+    assistant = await Assistant.start(settings)
+    adapter = NullAdapter()
+    assistant.dispatcher.register(adapter)  # type: ignore[arg-type]
+    latencies: list[float] = []
+    try:
+        for n in range(dialogs):
+            person = Person(platform="console", workspace="bench", user_id=f"u{n}")
+            ref = ConversationRef(platform="console", workspace="bench", channel=f"c{n}")
+            prompt_key = ""
+            for step in QUALIFIED:
+                action = None
+                text = ""
+                if isinstance(step, Click):
+                    action = Action(prompt_key=prompt_key, values=(step.value,))
+                else:
+                    text = step.text
+                inbound = Inbound(
+                    event_id=uuid.uuid4().hex,
+                    sender=person,
+                    conversation=ref,
+                    text=text,
+                    action=action,
+                )
+                started = time.perf_counter()
+                if through_dispatcher:
+                    await assistant.dispatcher.handle(inbound)
+                    replies: list[Outbound] = []
+                else:
+                    replies = await assistant.db.run(
+                        partial(assistant.service.turn, inbound=inbound)
+                    )
+                latencies.append(time.perf_counter() - started)
+                if through_dispatcher:
+                    prompt_key = adapter.prompt_key
+                else:
+                    question = next((m.question for m in replies if m.question), None)
+                    prompt_key = question.prompt_key if question else ""
+    finally:
+        await assistant.close()
+    return latencies
+
+
+def report(label: str, latencies: list[float], wall: float) -> None:
+    print(
+        f"{label:<34} {len(latencies):>6} turns  {len(latencies) / wall:>8.0f} turns/s  "
+        f"p50 {statistics.median(latencies) * 1000:6.2f} ms  "
+        f"p99 {percentile(latencies, 0.99) * 1000:6.2f} ms"
+    )
+
+
+def startup(runs: int = 5) -> list[float]:
+    times = []
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/chat.db"}
+        for _ in range(runs + 1):
+            started = time.perf_counter()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "assistant", "chat"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                env=env,
+                cwd=ROOT,
+            )
+            assert process.stdout is not None and process.stdin is not None
+            while "What would you like to do?" not in process.stdout.readline():
+                pass
+            times.append(time.perf_counter() - started)
+            process.stdin.close()
+            process.wait()
+    return times[1:]  # the first run creates and migrates the database
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dialogs", type=int, default=200)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        for label, dispatcher in (
+            ("turn service (1 commit/turn)", False),
+            ("dispatcher (record+turn+outbox)", True),
+        ):
+            url = args.database_url or f"sqlite:///{folder}/{uuid.uuid4().hex}.db"
+            started = time.perf_counter()
+            latencies = asyncio.run(run(url, args.dialogs, dispatcher))
+            report(label, latencies, time.perf_counter() - started)
+        # Memory in a run of its own: tracemalloc slows Python down several times over.
+        tracemalloc.start()
+        asyncio.run(run(f"sqlite:///{folder}/memory.db", max(args.dialogs // 4, 10), True))
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"peak traced Python memory of a dispatcher run: {peak / 2**20:.1f} MiB")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory of the benchmark process: {rss:.0f} MiB")
+    times = startup()
+    print(
+        f"vsa chat start-up to first prompt: p50 {statistics.median(times) * 1000:.0f} ms, "
+        f"max {max(times) * 1000:.0f} ms over {len(times)} runs"
+    )
+
+
+if __name__ == "__main__":
+    main()
