@@ -12,6 +12,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,6 +40,7 @@ from assistant.events import (
 from assistant.markup import rich
 from assistant.summaries import Summaries
 from storage import repositories as repo
+from storage.db import AFTER_COMMIT
 from storage.models import DialogRun, Engagement
 
 PEOPLE_CACHE_SIZE = 10_000
@@ -70,8 +72,7 @@ class TurnService:
         self.catalog = catalog
         self.clock = clock
         self.summaries = Summaries(catalog.templates_dir)
-        # Participants already stored, by identity: most turns need no lookup. Only rows
-        # read back from the database are cached, never one this turn may roll back.
+        # Participants already stored, by identity: most turns need no lookup.
         self._people: OrderedDict[tuple[str, str, str], Who] = OrderedDict()
 
     # -- entry point ---------------------------------------------------------
@@ -105,7 +106,7 @@ class TurnService:
         ):
             self._people.move_to_end(key)
             return known
-        existed, row = repo.upsert_participant(
+        row = repo.upsert_participant(
             session,
             platform=person.platform,
             workspace=person.workspace,
@@ -114,11 +115,15 @@ class TurnService:
             timezone=person.timezone,
         )
         who = Who(row.id, row.display_name, row.timezone)
-        if existed:
-            self._people[key] = who
-            if len(self._people) > PEOPLE_CACHE_SIZE:
-                self._people.popitem(last=False)
+        # Cached once the row is certain to exist: this transaction may still roll back.
+        session.info.setdefault(AFTER_COMMIT, []).append(partial(self._remember, key, who))
         return who
+
+    def _remember(self, key: tuple[str, str, str], who: Who) -> None:
+        self._people[key] = who
+        self._people.move_to_end(key)
+        if len(self._people) > PEOPLE_CACHE_SIZE:
+            self._people.popitem(last=False)
 
     def today(self, person: Person) -> date:
         """Today where the person is ("tomorrow" means their tomorrow)."""

@@ -1,11 +1,13 @@
 """Benchmark: complete qualification dialogs driven in-process through the service layer.
 
-Every turn is one transaction with a durable SQLite commit (WAL, synchronous=FULL).
-Prints turns per second, p50/p99 per-turn latency and peak memory, for the turn
-service alone and for the full dispatcher path (event recorded once, outbox,
-delivery), then the `vsa chat` start-up time to its first prompt.
+Every turn is one transaction, durably committed (WAL, synchronous=FULL) before its
+reply comes back; concurrent turns share a commit (group commit, one fsync). Prints
+turns per second and p50/p99 per-turn latency for the turn service alone and for the
+full dispatcher path (event recorded once, turn, outbox, delivery), each with one
+participant at a time and with many at once; then peak memory and the `vsa chat`
+start-up time to its first prompt.
 
-    python bench/engine.py [--dialogs 200] [--database-url sqlite:///...]
+    python bench/engine.py [--dialogs 200] [--concurrency 50] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -34,16 +36,15 @@ from tests.scenario import QUALIFIED, Click  # noqa: E402
 
 
 class NullAdapter:
-    """Delivers nowhere; remembers the last question, to click its buttons."""
+    """Delivers nowhere; keeps what each conversation was sent, to click its buttons."""
 
     platform = "console"
 
     def __init__(self) -> None:
-        self.prompt_key = ""
+        self.sent: dict[str, list[Outbound]] = {}
 
     async def send(self, to: ConversationRef, message: Outbound) -> str | None:
-        if message.question is not None:
-            self.prompt_key = message.question.prompt_key
+        self.sent.setdefault(to.key, []).append(message)
         return None
 
     async def update(self, to: ConversationRef, message_id: str, message: Outbound) -> None:
@@ -55,45 +56,46 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(database_url: str, dialogs: int, through_dispatcher: bool) -> list[float]:
+async def run(
+    database_url: str, dialogs: int, through_dispatcher: bool, concurrency: int = 1
+) -> list[float]:
+    """Drive ``dialogs`` complete qualifications, ``concurrency`` participants at a time."""
     settings = Settings(_env_file=None, DATABASE_URL=database_url)  # type: ignore[call-arg]
     assistant = await Assistant.start(settings)
     adapter = NullAdapter()
     assistant.dispatcher.register(adapter)  # type: ignore[arg-type]
     latencies: list[float] = []
+
+    async def dialog(n: int) -> None:
+        person = Person(platform="console", workspace="bench", user_id=f"u{n}")
+        ref = ConversationRef(platform="console", workspace="bench", channel=f"c{n}")
+        prompt_key = ""
+        for step in QUALIFIED:
+            action = None
+            text = ""
+            if isinstance(step, Click):
+                action = Action(prompt_key=prompt_key, values=(step.value,))
+            else:
+                text = step.text
+            inbound = Inbound(
+                event_id=uuid.uuid4().hex, sender=person, conversation=ref, text=text, action=action
+            )
+            started = time.perf_counter()
+            if through_dispatcher:
+                await assistant.dispatcher.handle(inbound)
+                replies = adapter.sent.pop(ref.key, [])
+            else:
+                replies = await assistant.db.run(partial(assistant.service.turn, inbound=inbound))
+            latencies.append(time.perf_counter() - started)
+            question = next((m.question for m in replies if m.question), None)
+            prompt_key = question.prompt_key if question else ""
+
+    async def participant(first: int) -> None:
+        for n in range(first, dialogs, concurrency):
+            await dialog(n)
+
     try:
-        for n in range(dialogs):
-            person = Person(platform="console", workspace="bench", user_id=f"u{n}")
-            ref = ConversationRef(platform="console", workspace="bench", channel=f"c{n}")
-            prompt_key = ""
-            for step in QUALIFIED:
-                action = None
-                text = ""
-                if isinstance(step, Click):
-                    action = Action(prompt_key=prompt_key, values=(step.value,))
-                else:
-                    text = step.text
-                inbound = Inbound(
-                    event_id=uuid.uuid4().hex,
-                    sender=person,
-                    conversation=ref,
-                    text=text,
-                    action=action,
-                )
-                started = time.perf_counter()
-                if through_dispatcher:
-                    await assistant.dispatcher.handle(inbound)
-                    replies: list[Outbound] = []
-                else:
-                    replies = await assistant.db.run(
-                        partial(assistant.service.turn, inbound=inbound)
-                    )
-                latencies.append(time.perf_counter() - started)
-                if through_dispatcher:
-                    prompt_key = adapter.prompt_key
-                else:
-                    question = next((m.question for m in replies if m.question), None)
-                    prompt_key = question.prompt_key if question else ""
+        await asyncio.gather(*(participant(first) for first in range(concurrency)))
     finally:
         await assistant.close()
     return latencies
@@ -133,17 +135,20 @@ def startup(runs: int = 5) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dialogs", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        for label, dispatcher in (
-            ("turn service (1 commit/turn)", False),
-            ("dispatcher (record+turn+outbox)", True),
+        for label, dispatcher, concurrency in (
+            ("turn service, 1 participant", False, 1),
+            (f"turn service, {args.concurrency} participants", False, args.concurrency),
+            ("dispatcher, 1 participant", True, 1),
+            (f"dispatcher, {args.concurrency} participants", True, args.concurrency),
         ):
             url = args.database_url or f"sqlite:///{folder}/{uuid.uuid4().hex}.db"
             started = time.perf_counter()
-            latencies = asyncio.run(run(url, args.dialogs, dispatcher))
+            latencies = asyncio.run(run(url, args.dialogs, dispatcher, concurrency))
             report(label, latencies, time.perf_counter() - started)
         # Memory in a run of its own: tracemalloc slows Python down several times over.
         tracemalloc.start()

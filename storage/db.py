@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import queue
 import re
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
@@ -23,6 +26,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker as sa_sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Most transactions the SQLite writer commits together (one fsync for all of them).
+MAX_GROUP_COMMIT = 64
+# Callables a transaction leaves in ``session.info[AFTER_COMMIT]`` run once it is durable
+# (for example, caching a row only when it is certain to exist).
+AFTER_COMMIT = "vsa.after_commit"
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseError(RuntimeError):
@@ -73,6 +83,35 @@ def _sqlite_setup(engine: Engine) -> None:
 T = TypeVar("T")
 
 
+@dataclass
+class _Job(Generic[T]):
+    """Work for the SQLite writer thread, answered on the caller's event loop."""
+
+    fn: Callable[[Any], T]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[T]
+    # A session job may share a transaction with others; a connection job runs alone.
+    with_session: bool = True
+    result: Any = field(default=None, init=False)
+
+
+def _settle(job: _Job[Any], error: BaseException | None) -> None:
+    def settle() -> None:
+        if job.future.done():  # the caller was cancelled meanwhile
+            return
+        if error is not None:
+            job.future.set_exception(error)
+        else:
+            job.future.set_result(job.result)
+
+    job.loop.call_soon_threadsafe(settle)
+
+
+def _after_commit(session: Session) -> None:
+    for callback in session.info.pop(AFTER_COMMIT, ()):
+        callback()
+
+
 class Database:
     """Every query goes through :meth:`run`: ``fn(session)`` in one transaction.
 
@@ -82,14 +121,24 @@ class Database:
     * **SQLite** (the embedded default) has one writer at a time, so all work runs on
       one dedicated thread with one connection: a turn is one hop off the event loop,
       never "database is locked" inside the process, and the loop never blocks on fsync.
+      Work that arrives while a transaction commits is *group-committed*: the next
+      transaction runs the waiting functions one after another and commits them with
+      one fsync. Each caller still gets its answer only once its work is durable; if
+      one function raises, the group is rolled back and every function is run again
+      alone, so one failure never takes another caller's work with it.
     * **PostgreSQL** runs on SQLAlchemy's async engine (asyncpg); ``fn`` runs through
       ``AsyncSession.run_sync``, so the same code needs no thread.
+
+    ``fn`` may run more than once (after a rolled-back group), so it must not change
+    anything outside the session before the commit: it leaves such work in
+    ``session.info[AFTER_COMMIT]``.
     """
 
     def __init__(self, database_url: str) -> None:
         url = async_url(database_url)
         self.url = url
-        self._writer: ThreadPoolExecutor | None = None
+        self._jobs: queue.SimpleQueue[_Job[Any] | None] | None = None
+        self._writer: threading.Thread | None = None
         self._sync_sessions: sa_sessionmaker[Session] | None = None
         self._async_engine: AsyncEngine | None = None
         self._async_sessions: async_sessionmaker[AsyncSession] | None = None
@@ -100,7 +149,11 @@ class Database:
             self.engine: Engine = sa_create_engine(url.set(drivername="sqlite+pysqlite"))
             _sqlite_setup(self.engine)
             self._sync_sessions = sa_sessionmaker(self.engine, expire_on_commit=False)
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vsa-sqlite")
+            self._jobs = queue.SimpleQueue()
+            self._writer = threading.Thread(
+                target=self._write_forever, name="vsa-sqlite", daemon=True
+            )
+            self._writer.start()
         else:
             self._async_engine = create_async_engine(url, pool_pre_ping=True)
             self._async_sessions = async_sessionmaker(self._async_engine, expire_on_commit=False)
@@ -126,30 +179,101 @@ class Database:
 
     async def run(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in a transaction, committed when it returns, rolled back if it raises."""
-        if self._writer is not None:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._writer, self._run_sqlite, fn)
+        if self._jobs is not None:
+            return await self._submit(fn, with_session=True)
         assert self._async_sessions is not None
         async with self._async_sessions.begin() as session:
-            return await session.run_sync(fn)
-
-    def _run_sqlite(self, fn: Callable[[Session], T]) -> T:
-        assert self._sync_sessions is not None
-        with self._sync_sessions.begin() as session:
-            return fn(session)
+            result = await session.run_sync(fn)
+        _after_commit(session.sync_session)
+        return result
 
     async def run_connection(self, fn: Callable[[Connection], T]) -> T:
         """Like :meth:`run`, with a Core connection (migrations, raw checks)."""
-        if self._writer is not None:
-
-            def on_connection() -> T:
-                with self.engine.begin() as connection:
-                    return fn(connection)
-
-            return await asyncio.get_running_loop().run_in_executor(self._writer, on_connection)
+        if self._jobs is not None:
+            return await self._submit(fn, with_session=False)
         assert self._async_engine is not None
         async with self._async_engine.begin() as connection:
             return await connection.run_sync(fn)
+
+    async def _submit(self, fn: Callable[[Any], T], *, with_session: bool) -> T:
+        assert self._jobs is not None
+        if self._writer is None or not self._writer.is_alive():
+            raise DatabaseError("the database is closed")
+        loop = asyncio.get_running_loop()
+        job: _Job[T] = _Job(fn, loop, loop.create_future(), with_session)
+        self._jobs.put(job)
+        return await job.future
+
+    # -- the SQLite writer thread ------------------------------------------------
+
+    def _write_forever(self) -> None:
+        assert self._jobs is not None
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                self.engine.dispose()  # its connections belong to this thread
+                return
+            if not job.with_session:
+                self._run_alone(job)
+                continue
+            group = [job]
+            stop = False
+            while len(group) < MAX_GROUP_COMMIT:
+                try:
+                    more = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None or not more.with_session:
+                    # Finish the group first; keep the order of what came after it.
+                    self._run_group(group)
+                    group = []
+                    if more is None:
+                        stop = True
+                    else:
+                        self._run_alone(more)
+                    break
+                group.append(more)
+            if group:
+                self._run_group(group)
+            if stop:
+                self.engine.dispose()
+                return
+
+    def _run_alone(self, job: _Job[Any]) -> None:
+        try:
+            if job.with_session:
+                assert self._sync_sessions is not None
+                with self._sync_sessions.begin() as session:
+                    job.result = job.fn(session)
+                _after_commit(session)
+            else:
+                with self.engine.begin() as connection:
+                    job.result = job.fn(connection)
+        except BaseException as error:
+            _settle(job, error)
+        else:
+            _settle(job, None)
+
+    def _run_group(self, group: list[_Job[Any]]) -> None:
+        if len(group) == 1:
+            self._run_alone(group[0])
+            return
+        assert self._sync_sessions is not None
+        try:
+            with self._sync_sessions.begin() as session:
+                for job in group:
+                    job.result = job.fn(session)
+                    session.flush()
+            _after_commit(session)
+        except BaseException:
+            # Someone's work failed (or the commit did): nothing of the group is stored.
+            # Run each alone, so the failure reaches only its own caller.
+            log.debug("group of %d rolled back; running each alone", len(group))
+            for job in group:
+                self._run_alone(job)
+            return
+        for job in group:
+            _settle(job, None)
 
     async def upgrade(self) -> None:
         """Bring the schema to the head revision; one cheap query when it is already there."""
@@ -180,10 +304,10 @@ class Database:
         )
 
     async def close(self) -> None:
-        if self._writer is not None:
-            # Connections belong to the writer thread: close them there, then stop it.
-            await asyncio.get_running_loop().run_in_executor(self._writer, self.engine.dispose)
-            self._writer.shutdown(wait=True)
+        if self._writer is not None and self._jobs is not None:
+            # The writer finishes what is queued, closes its connections, then stops.
+            self._jobs.put(None)
+            await asyncio.to_thread(self._writer.join)
         if self._async_engine is not None:
             await self._async_engine.dispose()
 

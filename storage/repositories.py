@@ -49,8 +49,8 @@ def upsert_participant(
     user_id: str,
     display_name: str | None,
     timezone: str | None,
-) -> tuple[bool, Participant]:
-    """The participant for a platform identity, created on first sight; (existed, row).
+) -> Participant:
+    """The participant for a platform identity, created on first sight.
 
     A changed display name or timezone is kept up to date."""
     query = select(Participant).where(
@@ -74,12 +74,12 @@ def upsert_participant(
         session.execute(statement.on_conflict_do_nothing())
         created = session.scalar(query)
         assert created is not None
-        return False, created
+        return created
     if display_name and found.display_name != display_name:
         found.display_name = display_name
     if timezone and found.timezone != timezone:
         found.timezone = timezone
-    return True, found
+    return found
 
 
 # The statements of every turn, built once: a turn runs them and nothing else.

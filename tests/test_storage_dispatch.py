@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from assistant.app import Assistant
@@ -15,10 +16,10 @@ from assistant.clock import FixedClock
 from assistant.dispatch import DeliveryError
 from assistant.events import ConversationRef, Inbound, Outbound, Person, text
 from storage import repositories as repo
-from storage.db import head_revision
+from storage.db import AFTER_COMMIT, head_revision
 from storage.models import DialogRun, InboundEvent, OutboxMessage, Participant
 from tests.chat import Chat, Recorder
-from tests.conftest import make_settings
+from tests.conftest import ON_POSTGRES, make_settings
 
 
 async def test_the_schema_is_at_the_head_revision(assistant: Assistant) -> None:
@@ -26,7 +27,7 @@ async def test_the_schema_is_at_the_head_revision(assistant: Assistant) -> None:
 
 
 async def test_datetimes_come_back_as_utc(assistant: Assistant) -> None:
-    _, person = await assistant.db.run(
+    person = await assistant.db.run(
         partial(
             repo.upsert_participant,
             platform="console",
@@ -162,3 +163,69 @@ async def test_a_turn_that_fails_apologises_and_keeps_earlier_answers(
     from tests.scenario import stored_answers
 
     assert await stored_answers(assistant.db) == {"customer": "Acme", "opportunity_discovery": True}
+
+
+def _add_participant(session, user_id: str) -> int:  # type: ignore[no-untyped-def]
+    person = repo.upsert_participant(
+        session,
+        platform="console",
+        workspace="w",
+        user_id=user_id,
+        display_name=user_id,
+        timezone=None,
+    )
+    return person.id
+
+
+async def test_one_failing_transaction_among_concurrent_ones_loses_only_its_own_work(
+    assistant: Assistant,
+) -> None:
+    def failing(session) -> int:  # type: ignore[no-untyped-def]
+        _add_participant(session, "doomed")
+        raise RuntimeError("this transaction fails")
+
+    jobs = [partial(_add_participant, user_id=f"u{n}") for n in range(20)]
+    jobs.insert(7, failing)
+    results = await asyncio.gather(*(assistant.db.run(job) for job in jobs), return_exceptions=True)
+
+    assert isinstance(results[7], RuntimeError)
+    ids = [result for n, result in enumerate(results) if n != 7]
+    assert all(isinstance(found, int) for found in ids)
+    stored = await assistant.db.run(lambda s: set(s.scalars(select(Participant.user_id)).all()))
+    assert stored == {f"u{n}" for n in range(20)}
+
+
+async def test_after_commit_work_runs_only_for_committed_transactions(
+    assistant: Assistant,
+) -> None:
+    seen: list[str] = []
+
+    def with_callback(session, name: str, fail: bool) -> None:  # type: ignore[no-untyped-def]
+        _add_participant(session, name)
+        session.info.setdefault(AFTER_COMMIT, []).append(partial(seen.append, name))
+        if fail:
+            raise RuntimeError("rolled back")
+
+    outcomes = await asyncio.gather(
+        assistant.db.run(partial(with_callback, name="kept", fail=False)),
+        assistant.db.run(partial(with_callback, name="lost", fail=True)),
+        assistant.db.run(partial(with_callback, name="also kept", fail=False)),
+        return_exceptions=True,
+    )
+
+    assert isinstance(outcomes[1], RuntimeError)
+    assert sorted(seen) == ["also kept", "kept"]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="group commit is the SQLite writer's")
+async def test_concurrent_transactions_on_sqlite_share_commits(assistant: Assistant) -> None:
+    commits: list[int] = []
+    event.listen(assistant.db.engine, "commit", lambda _connection: commits.append(1))
+
+    await asyncio.gather(
+        *(assistant.db.run(partial(_add_participant, user_id=f"u{n}")) for n in range(50))
+    )
+
+    count = await assistant.db.run(lambda s: s.scalar(select(func.count(Participant.id))))
+    assert count == 50
+    assert len(commits) < 25  # each commit (one fsync) covered several transactions
