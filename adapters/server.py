@@ -10,15 +10,19 @@ answers 404.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
 from assistant.app import Assistant
+from assistant.scheduler import build_scheduler
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
 ASSISTANT_KEY: web.AppKey[Assistant] = web.AppKey("assistant", Assistant)
+SCHEDULER_KEY: web.AppKey[Any] = web.AppKey("scheduler", object)
 
 
 class ConfigurationError(RuntimeError):
@@ -50,7 +54,16 @@ def build_web_app(assistant: Assistant) -> web.Application:
     async def recover(_: web.Application) -> None:
         await assistant.dispatcher.recover()
 
+    async def scheduler(app: web.Application) -> AsyncIterator[None]:
+        # The scheduler's hook: the outbox sweep now, the ceremony reminders later.
+        running = build_scheduler(assistant.dispatcher)
+        running.start()
+        app[SCHEDULER_KEY] = running
+        yield
+        running.shutdown(wait=False)
+
     web_app.on_startup.append(recover)
+    web_app.cleanup_ctx.append(scheduler)
     log.info("platforms on: %s", ", ".join(platforms) if platforms else "none (only /healthz)")
     return web_app
 

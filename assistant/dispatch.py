@@ -19,7 +19,9 @@ import asyncio
 import logging
 import uuid
 import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any, Protocol
@@ -30,12 +32,13 @@ from assistant import texts
 from assistant.clock import Clock, SystemClock
 from assistant.events import Answered, ConversationRef, Inbound, Outbound, Platform, Span, text
 from storage import repositories as repo
-from storage.db import Database
+from storage.db import AFTER_COMMIT, Database
 
 log = logging.getLogger(__name__)
 
 MAX_TURN_RETRIES = 3
 MAX_DELIVERY_ATTEMPTS = 8
+STORED_REFS_CACHE_SIZE = 10_000
 
 
 class Adapter(Protocol):
@@ -78,6 +81,17 @@ def answered_message(answered: Answered) -> Outbound:
     )
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """An outbox message taken for sending, with what sending it needs."""
+
+    id: int
+    attempts: int
+    to: ConversationRef
+    message: Outbound
+    earlier: str | None  # platform id of the question the message's answer updates
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -91,6 +105,8 @@ class Dispatcher:
         self.adapters: dict[str, Adapter] = dict(adapters or {})
         self.clock = clock or SystemClock()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Conversation references known to be stored as they are: not written again.
+        self._stored_refs: OrderedDict[str, ConversationRef] = OrderedDict()
 
     def register(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -106,17 +122,27 @@ class Dispatcher:
 
     async def receive(self, inbound: Inbound) -> int | None:
         """Record the event durably. None when it was seen before (a redelivery)."""
+        ref = inbound.conversation
 
         def record(session: Session) -> int | None:
-            self._remember(session, inbound.conversation)
+            if self._stored_refs.get(ref.key) != ref:
+                self._remember(session, ref)
+                session.info.setdefault(AFTER_COMMIT, []).append(partial(self._stored, ref))
             return repo.record_inbound(
                 session,
-                platform=inbound.conversation.platform,
+                platform=ref.platform,
                 event_id=inbound.event_id,
                 payload=inbound.model_dump(mode="json"),
             )
 
         return await self.db.run(record)
+
+    def _stored(self, ref: ConversationRef) -> None:
+        """The conversation reference is saved: later events need not save it again."""
+        self._stored_refs[ref.key] = ref
+        self._stored_refs.move_to_end(ref.key)
+        if len(self._stored_refs) > STORED_REFS_CACHE_SIZE:
+            self._stored_refs.popitem(last=False)
 
     @staticmethod
     def _remember(session: Session, ref: ConversationRef) -> None:
@@ -137,8 +163,10 @@ class Dispatcher:
         """Run the turn for a recorded event and deliver what it says."""
         key = inbound.conversation.key
         async with self._lock(key):
-            await self._run_turn(event_id, inbound)
-            await self._deliver(key)
+            claimed, elsewhere = await self._run_turn(event_id, inbound)
+            await self._send_claimed(key, claimed)
+        for other in elsewhere:  # messages for other conversations (an invitation)
+            await self.deliver(other)
 
     async def handle(self, inbound: Inbound) -> bool:
         """Record, process and deliver in one call. False for a duplicate."""
@@ -148,27 +176,34 @@ class Dispatcher:
         await self.process(event_id, inbound)
         return True
 
-    async def _run_turn(self, event_id: int, inbound: Inbound) -> None:
-        def turn(session: Session) -> None:
+    async def _run_turn(self, event_id: int, inbound: Inbound) -> tuple[list[_Claimed], set[str]]:
+        """One transaction: the turn, its replies queued, the event done, and the
+        conversation's replies claimed for sending right away."""
+        key = inbound.conversation.key
+
+        def turn(session: Session) -> tuple[list[_Claimed], set[str]]:
             if not repo.claim_inbound(session, event_id):
-                return  # another worker processed it
+                return [], set()  # another worker processed it
+            elsewhere: set[str] = set()
             for message in self.handler.turn(session, inbound):
-                self._enqueue(session, message.to or inbound.conversation, message)
+                to = message.to or inbound.conversation
+                self._enqueue(session, to, message)
+                if to.key != key:
+                    elsewhere.add(to.key)
             repo.finish_inbound(session, event_id)
+            return self._claim(session, key), elsewhere
 
         for attempt in range(1, MAX_TURN_RETRIES + 1):
             try:
-                await self.db.run(turn)  # one transaction: the turn, its replies, done
-                return
+                return await self.db.run(turn)
             except repo.ConcurrentUpdateError:
                 log.info("turn raced another worker; retrying (attempt %d)", attempt)
             except Exception:
-                await self._on_turn_error(event_id, inbound)
-                return
+                return await self._on_turn_error(event_id, inbound), set()
         log.error("event %s gave up after %d concurrent updates", event_id, MAX_TURN_RETRIES)
-        await self._on_turn_error(event_id, inbound)
+        return await self._on_turn_error(event_id, inbound), set()
 
-    async def _on_turn_error(self, event_id: int, inbound: Inbound) -> None:
+    async def _on_turn_error(self, event_id: int, inbound: Inbound) -> list[_Claimed]:
         """The one turn-error hook: log with a reference, tell the person kindly.
 
         The failed turn was rolled back, so every earlier answer is intact."""
@@ -176,11 +211,12 @@ class Dispatcher:
         log.exception("turn failed (reference %s, event %s)", reference, event_id)
         apology = Outbound(blocks=(text(texts.ERROR_APOLOGY.format(ref=reference)),))
 
-        def fail(session: Session) -> None:
+        def fail(session: Session) -> list[_Claimed]:
             repo.finish_inbound(session, event_id, status="failed")
             self._enqueue(session, inbound.conversation, apology)
+            return self._claim(session, inbound.conversation.key)
 
-        await self.db.run(fail)
+        return await self.db.run(fail)
 
     @staticmethod
     def _enqueue(session: Session, to: ConversationRef, message: Outbound) -> None:
@@ -197,69 +233,73 @@ class Dispatcher:
     async def send(self, to: ConversationRef, message: Outbound) -> None:
         """A proactive message (reminder, invitation): queued durably, then delivered."""
         await self.db.run(lambda session: self._enqueue(session, to, message))
-        async with self._lock(to.key):
-            await self._deliver(to.key)
+        await self.deliver(to.key)
 
     async def deliver(self, conversation_key: str | None = None) -> None:
         """Send what is due in the outbox (all conversations when no key is given)."""
         if conversation_key is not None:
-            async with self._lock(conversation_key):
-                await self._deliver(conversation_key)
-            return
-        now = self.clock.now()
-        rows = await self.db.run(partial(repo.pending_outbox, due_by=now))
-        keys = list(dict.fromkeys(row.conversation_key for row in rows))
+            keys = [conversation_key]
+        else:
+            rows = await self.db.run(partial(repo.pending_outbox, due_by=self.clock.now()))
+            keys = list(dict.fromkeys(row.conversation_key for row in rows))
         for key in keys:
             async with self._lock(key):
-                await self._deliver(key)
+                claimed = await self.db.run(partial(self._claim, key=key))
+                await self._send_claimed(key, claimed)
 
-    async def _deliver(self, key: str) -> None:
-        rows = await self.db.run(partial(repo.pending_outbox, conversation_key=key))
-        for row in rows:
-            if row.not_before is not None and row.not_before > self.clock.now():
-                # Keep the conversation's order: nothing overtakes a message waiting to retry.
-                return
-            if not await self.db.run(partial(repo.claim_outbox, message_id=row.id)):
-                continue
-            to = ConversationRef.model_validate(row.conversation)
+    def _claim(self, session: Session, key: str) -> list[_Claimed]:
+        """Claim the conversation's due messages, with what sending them needs."""
+        claimed = []
+        for row in repo.claim_due(session, key, self.clock.now()):
             message = Outbound.model_validate(row.payload)
-            try:
-                message_id = await self._send_one(to, message)
-            except DeliveryError as error:
-                give_up = error.permanent or row.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
-                delay = (
-                    error.retry_after
-                    if error.retry_after is not None
-                    else 2 ** min(row.attempts, 8)
-                )
-                not_before = self.clock.now() + timedelta(seconds=delay)
-                await self.db.run(
-                    partial(
-                        repo.mark_retry,
-                        message_id=row.id,
-                        not_before=not_before,
-                        error=str(error),
-                        give_up=give_up,
-                    )
-                )
-                log.warning(
-                    "delivery to %s failed (%s); %s",
-                    to.platform,
-                    error,
-                    "giving up" if give_up else f"retrying in {delay:.0f}s",
-                )
-                # Keep the conversation's order: nothing after a failed message goes first.
-                return
-            await self.db.run(
-                partial(self._sent, row_id=row.id, key=key, message=message, message_id=message_id)
-            )
+            earlier = None
+            if message.answered is not None:
+                earlier = repo.message_for_prompt(session, key, message.answered.prompt_key)
+            to = ConversationRef.model_validate(row.conversation)
+            claimed.append(_Claimed(row.id, row.attempts, to, message, earlier))
+        return claimed
 
-    @staticmethod
+    async def _send_claimed(self, key: str, claimed: list[_Claimed]) -> None:
+        """Send claimed messages in order, each marked sent as soon as it is; the last
+        mark also claims whatever became due meanwhile (another worker's turn)."""
+        while claimed:
+            next_claim: list[_Claimed] = []
+            for position, item in enumerate(claimed):
+                try:
+                    message_id = await self._send_one(item)
+                except DeliveryError as error:
+                    await self._failed(item, error, later=claimed[position + 1 :])
+                    return  # keep the order: nothing after a failed message goes first
+                last = position == len(claimed) - 1
+                next_claim = await self.db.run(
+                    partial(self._sent, key=key, item=item, message_id=message_id, claim=last)
+                )
+            claimed = next_claim
+
+    async def _failed(self, item: _Claimed, error: DeliveryError, later: list[_Claimed]) -> None:
+        give_up = error.permanent or item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
+        delay = error.retry_after if error.retry_after is not None else 2 ** min(item.attempts, 8)
+        not_before = self.clock.now() + timedelta(seconds=delay)
+
+        def record(session: Session) -> None:
+            repo.mark_retry(
+                session, item.id, not_before=not_before, error=str(error), give_up=give_up
+            )
+            repo.release_outbox(session, [other.id for other in later])
+
+        await self.db.run(record)
+        log.warning(
+            "delivery to %s failed (%s); %s",
+            item.to.platform,
+            error,
+            "giving up" if give_up else f"retrying in {delay:.0f}s",
+        )
+
     def _sent(
-        session: Session, row_id: int, key: str, message: Outbound, message_id: str | None
-    ) -> None:
-        repo.mark_sent(session, row_id, message_id)
-        question = message.question
+        self, session: Session, key: str, item: _Claimed, message_id: str | None, claim: bool
+    ) -> list[_Claimed]:
+        repo.mark_sent(session, item.id, message_id)
+        question = item.message.question
         if question is not None and message_id is not None:
             repo.remember_message(
                 session,
@@ -267,22 +307,19 @@ class Dispatcher:
                 prompt_key=question.prompt_key,
                 platform_message_id=message_id,
             )
+        return self._claim(session, key) if claim else []
 
-    async def _send_one(self, to: ConversationRef, message: Outbound) -> str | None:
+    async def _send_one(self, item: _Claimed) -> str | None:
+        to, message = item.to, item.message
         adapter = self.adapters.get(to.platform)
         if adapter is None:
             raise DeliveryError(f"no {to.platform} adapter is configured", retry_after=60)
-        answered = message.answered
-        if answered is not None:
-            earlier = await self.db.run(
-                lambda session: repo.message_for_prompt(session, to.key, answered.prompt_key)
-            )
-            if earlier is not None:
-                try:
-                    await adapter.update(to, earlier, answered_message(answered))
-                except DeliveryError as error:
-                    # The answer is recorded; a question left with its buttons is cosmetic.
-                    log.info("could not update the answered question: %s", error)
+        if message.answered is not None and item.earlier is not None:
+            try:
+                await adapter.update(to, item.earlier, answered_message(message.answered))
+            except DeliveryError as error:
+                # The answer is recorded; a question left with its buttons is cosmetic.
+                log.info("could not update the answered question: %s", error)
         if not message.blocks:
             return None
         return await adapter.send(to, message)
@@ -305,6 +342,14 @@ class Dispatcher:
             log.info("resuming unprocessed event %s", event_id)
             await self.process(event_id, Inbound.model_validate(payload))
         await self.deliver()
+
+    async def sweep(self) -> None:
+        """The scheduler's periodic safety net: what recover() does at start-up, for
+        work a crashed replica left and messages whose retry time has come."""
+        try:
+            await self.recover()
+        except Exception:
+            log.exception("the outbox sweep failed; the next one tries again")
 
 
 def new_event_id() -> str:

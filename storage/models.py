@@ -170,19 +170,24 @@ class OutboxMessage(Base):
     then delivered and marked sent: nothing is lost to a crash, nothing posted twice."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status", "status"),)
+    __table_args__ = (
+        Index("ix_outbox_status", "status"),
+        Index("ix_outbox_conversation", "conversation_key", "status"),
+    )
 
     id: Mapped[int_pk]
     platform: Mapped[str40]
     conversation_key: Mapped[str255]
     conversation: Mapped[dict[str, Any]] = mapped_column(JSON())
     payload: Mapped[dict[str, Any]] = mapped_column(JSON())  # the Outbound, as JSON
-    status: Mapped[str40] = mapped_column(default="pending")  # pending | sent | failed
+    # pending -> sending (claimed by a worker) -> sent | failed
+    status: Mapped[str40] = mapped_column(default="pending")
     attempts: Mapped[int] = mapped_column(Integer(), default=0)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
     platform_message_id: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(Text())
     created_at: Mapped[created]
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

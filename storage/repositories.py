@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -29,13 +29,49 @@ class ConcurrentUpdateError(RuntimeError):
 
 def _insert(session: Session, model: Any) -> Any:
     """An INSERT with ON CONFLICT for the session's database (imported when first used)."""
-    if session.get_bind().dialect.name == "postgresql":
+    return _insert_for(session.get_bind().dialect.name, model)
+
+
+def _insert_for(dialect: str, model: Any) -> Any:
+    if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 
         return postgresql.insert(model)
     from sqlalchemy.dialects import sqlite
 
     return sqlite.insert(model)
+
+
+@functools.cache
+def _record_inbound_statement(dialect: str) -> Any:
+    """Built once per database kind: statement building costs more than running it."""
+    return (
+        _insert_for(dialect, _INBOUND)
+        .values(
+            platform=bindparam("b_platform"),
+            event_id=bindparam("b_event_id"),
+            payload=bindparam("b_payload"),
+            received_at=bindparam("b_now"),
+            status="pending",
+            attempts=0,
+        )
+        .on_conflict_do_nothing()
+        .returning(_INBOUND.c.id)
+    )
+
+
+@functools.cache
+def _remember_message_statement(dialect: str) -> Any:
+    return (
+        _insert_for(dialect, _MESSAGE_REFS)
+        .values(
+            conversation_key=bindparam("b_key"),
+            prompt_key=bindparam("b_prompt"),
+            platform_message_id=bindparam("b_message"),
+            created_at=bindparam("b_now"),
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 # --- participants ------------------------------------------------------------
@@ -108,6 +144,47 @@ _SUPERSEDE = (
     .values(superseded_at=bindparam("b_now"))
 )
 _INSERT_ANSWER = insert(_ANSWERS)
+_INBOUND = cast(Table, InboundEvent.__table__)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_MESSAGE_REFS = cast(Table, MessageRef.__table__)
+_CLAIM_INBOUND = (
+    update(_INBOUND)
+    .where(_INBOUND.c.id == bindparam("b_id"), _INBOUND.c.status == "pending")
+    .values(status="processing", attempts=_INBOUND.c.attempts + 1)
+)
+_FINISH_INBOUND = (
+    update(_INBOUND)
+    .where(_INBOUND.c.id == bindparam("b_id"))
+    .values(status=bindparam("b_status"), processed_at=bindparam("b_now"))
+)
+_ADD_OUTBOX = insert(_OUTBOX)
+_DUE_OUTBOX = (
+    select(
+        _OUTBOX.c.id,
+        _OUTBOX.c.attempts,
+        _OUTBOX.c.not_before,
+        _OUTBOX.c.conversation,
+        _OUTBOX.c.payload,
+    )
+    .where(_OUTBOX.c.conversation_key == bindparam("b_key"), _OUTBOX.c.status == "pending")
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("b_limit"))
+    .with_for_update()
+)
+_CLAIM_OUTBOX = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("b_ids", expanding=True)))
+    .values(status="sending", claimed_at=bindparam("b_now"))
+)
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("b_id"))
+    .values(status="sent", sent_at=bindparam("b_now"), platform_message_id=bindparam("b_message"))
+)
+_MESSAGE_FOR_PROMPT = select(_MESSAGE_REFS.c.platform_message_id).where(
+    _MESSAGE_REFS.c.conversation_key == bindparam("b_key"),
+    _MESSAGE_REFS.c.prompt_key == bindparam("b_prompt"),
+)
 _ACTIVE_RUN = select(
     *(
         _RUNS.c[name]
@@ -358,36 +435,21 @@ def record_inbound(
     session: Session, *, platform: str, event_id: str, payload: dict[str, Any]
 ) -> int | None:
     """Insert the event; None when this (platform, event_id) was recorded before."""
-    try:
-        with session.begin_nested():
-            event = InboundEvent(
-                platform=platform, event_id=event_id, payload=payload, received_at=utcnow()
-            )
-            session.add(event)
-            session.flush()
-    except IntegrityError:
-        return None
-    return event.id
+    dialect = session.get_bind().dialect.name
+    return session.scalar(  # type: ignore[no-any-return]
+        _record_inbound_statement(dialect),
+        {"b_platform": platform, "b_event_id": event_id, "b_payload": payload, "b_now": utcnow()},
+    )
 
 
 def claim_inbound(session: Session, event_id: int) -> bool:
     """Take a pending event for processing; False when another worker has it."""
-    outcome = session.execute(
-        update(InboundEvent)
-        .where(InboundEvent.id == event_id, InboundEvent.status == "pending")
-        .values(status="processing", attempts=InboundEvent.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
+    outcome = session.execute(_CLAIM_INBOUND, {"b_id": event_id})
     return outcome.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 def finish_inbound(session: Session, event_id: int, *, status: str = "done") -> None:
-    session.execute(
-        update(InboundEvent)
-        .where(InboundEvent.id == event_id)
-        .values(status=status, processed_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_FINISH_INBOUND, {"b_id": event_id, "b_status": status, "b_now": utcnow()})
 
 
 def unfinished_inbound(session: Session, older_than: datetime) -> Sequence[InboundEvent]:
@@ -422,17 +484,19 @@ def add_outbox(
     conversation_key: str,
     conversation: dict[str, Any],
     payload: dict[str, Any],
-) -> OutboxMessage:
-    message = OutboxMessage(
-        platform=platform,
-        conversation_key=conversation_key,
-        conversation=conversation,
-        payload=payload,
-        created_at=utcnow(),
+) -> None:
+    session.execute(
+        _ADD_OUTBOX,
+        {
+            "platform": platform,
+            "conversation_key": conversation_key,
+            "conversation": conversation,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": utcnow(),
+        },
     )
-    session.add(message)
-    session.flush()
-    return message
 
 
 def pending_outbox(
@@ -454,33 +518,49 @@ def pending_outbox(
     return result.all()
 
 
-def claim_outbox(session: Session, message_id: int) -> bool:
-    """Take a pending message for sending; False when another worker has it."""
-    outcome = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-        .values(status="sending")
-        .execution_options(synchronize_session=False)
-    )
-    return outcome.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+def claim_due(session: Session, conversation_key: str, now: datetime, limit: int = 50) -> list[Any]:
+    """Take a conversation's next messages for sending, in order: the pending ones up to
+    the first that waits for a retry (nothing overtakes it). Rows another worker holds
+    are left to it (on PostgreSQL the lock makes a concurrent claimer wait, then skip
+    them); one a crashed worker held comes back through :func:`stuck_outbox`.
+
+    Rows carry ``id``, ``attempts``, ``conversation`` and ``payload``."""
+    rows = session.execute(_DUE_OUTBOX, {"b_key": conversation_key, "b_limit": limit}).all()
+    claimed: list[Any] = []
+    for row in rows:
+        if row.not_before is not None and row.not_before > now:
+            break
+        claimed.append(row)
+    if claimed:
+        session.execute(_CLAIM_OUTBOX, {"b_ids": [row.id for row in claimed], "b_now": now})
+    return claimed
+
+
+def release_outbox(session: Session, message_ids: Sequence[int]) -> None:
+    """Give claimed messages back (an earlier one failed; they keep their turn)."""
+    if message_ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "sending")
+            .values(status="pending", claimed_at=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def stuck_outbox(session: Session, older_than: datetime) -> None:
-    """Messages a crash left in "sending" go back to pending (sent at least once)."""
+    """Messages a crashed worker left in "sending" go back to pending (sent at most once
+    more: the crash may have come between the send and its mark)."""
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.created_at < older_than)
-        .values(status="pending")
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < older_than)
+        .values(status="pending", claimed_at=None)
         .execution_options(synchronize_session=False)
     )
 
 
 def mark_sent(session: Session, message_id: int, platform_message_id: str | None) -> None:
     session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status="sent", sent_at=utcnow(), platform_message_id=platform_message_id)
-        .execution_options(synchronize_session=False)
+        _MARK_SENT, {"b_id": message_id, "b_message": platform_message_id, "b_now": utcnow()}
     )
 
 
@@ -492,6 +572,7 @@ def mark_retry(
         .where(OutboxMessage.id == message_id)
         .values(
             status="failed" if give_up else "pending",
+            claimed_at=None,
             attempts=OutboxMessage.attempts + 1,
             not_before=not_before,
             error=error[:2000],
@@ -503,18 +584,16 @@ def mark_retry(
 def remember_message(
     session: Session, *, conversation_key: str, prompt_key: str, platform_message_id: str
 ) -> None:
-    statement = _insert(session, MessageRef).values(
-        conversation_key=conversation_key,
-        prompt_key=prompt_key,
-        platform_message_id=platform_message_id,
-        created_at=utcnow(),
+    session.execute(
+        _remember_message_statement(session.get_bind().dialect.name),
+        {
+            "b_key": conversation_key,
+            "b_prompt": prompt_key,
+            "b_message": platform_message_id,
+            "b_now": utcnow(),
+        },
     )
-    session.execute(statement.on_conflict_do_nothing())
 
 
 def message_for_prompt(session: Session, conversation_key: str, prompt_key: str) -> str | None:
-    return session.scalar(
-        select(MessageRef.platform_message_id).where(
-            MessageRef.conversation_key == conversation_key, MessageRef.prompt_key == prompt_key
-        )
-    )
+    return session.scalar(_MESSAGE_FOR_PROMPT, {"b_key": conversation_key, "b_prompt": prompt_key})

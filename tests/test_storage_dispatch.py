@@ -229,3 +229,72 @@ async def test_concurrent_transactions_on_sqlite_share_commits(assistant: Assist
     count = await assistant.db.run(lambda s: s.scalar(select(func.count(Participant.id))))
     assert count == 50
     assert len(commits) < 25  # each commit (one fsync) covered several transactions
+
+
+async def test_messages_after_a_failed_one_wait_and_then_go_out_in_order(settings) -> None:  # type: ignore[no-untyped-def]
+    """A turn's replies are claimed together; when the first fails, the rest wait for it."""
+    clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assistant = await Assistant.start(settings, clock=clock)
+    try:
+        flaky = Flaky(failures=1)
+        assistant.dispatcher.register(flaky)
+        ref = ConversationRef(platform="console", workspace="w", channel="c")
+
+        def queue_three(session) -> None:  # type: ignore[no-untyped-def]
+            for word in ("one", "two", "three"):
+                assistant.dispatcher._enqueue(session, ref, Outbound(blocks=(text(word),)))
+
+        await assistant.db.run(queue_three)
+        await assistant.dispatcher.deliver(ref.key)
+        assert flaky.sent == []
+        statuses = await assistant.db.run(
+            lambda s: s.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)).all()
+        )
+        assert statuses == ["pending", "pending", "pending"]  # none left claimed
+
+        clock.advance(seconds=31)
+        await assistant.dispatcher.sweep()
+        assert [m.plain_text() for _, m in flaky.sent] == ["one", "two", "three"]
+    finally:
+        await assistant.close()
+
+
+async def test_a_message_a_crashed_worker_held_is_sent_by_the_sweep(settings) -> None:  # type: ignore[no-untyped-def]
+    clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assistant = await Assistant.start(settings, clock=clock)
+    try:
+        recorder = Recorder()
+        assistant.dispatcher.register(recorder)
+        ref = ConversationRef(platform="console", workspace="w", channel="c")
+
+        def crashed_worker(session) -> None:  # type: ignore[no-untyped-def]
+            assistant.dispatcher._enqueue(session, ref, Outbound(blocks=(text("held"),)))
+            repo.claim_due(session, ref.key, clock.now())  # ...and it died before sending
+
+        await assistant.db.run(crashed_worker)
+        await assistant.dispatcher.sweep()
+        assert recorder.sent == []  # it may still be sending: not yet
+
+        clock.advance(seconds=121)
+        await assistant.dispatcher.sweep()
+        assert [m.plain_text() for _, m in recorder.sent] == ["held"]
+    finally:
+        await assistant.close()
+
+
+async def test_a_changed_conversation_reference_is_stored_again(assistant: Assistant) -> None:
+    """Teams may move a conversation to another serviceUrl: proactive sends must follow."""
+    person = Person(platform="console", workspace="w", user_id="u")
+
+    async def event_from(service_url: str) -> None:
+        ref = ConversationRef(
+            platform="console", workspace="w", channel="c", data={"serviceUrl": service_url}
+        )
+        inbound = Inbound(event_id=uuid.uuid4().hex, sender=person, conversation=ref, text="hi")
+        await assistant.dispatcher.receive(inbound)
+
+    await event_from("https://smba.example/one/")
+    await event_from("https://smba.example/one/")
+    await event_from("https://smba.example/two/")
+    stored = await assistant.db.run(lambda s: repo.conversation(s, "console:w:c"))
+    assert stored is not None and stored.data == {"serviceUrl": "https://smba.example/two/"}

@@ -77,11 +77,15 @@ def upgrade() -> None:
         sa.Column("platform_message_id", sa.String(length=255), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_status", ["status"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_conversation", ["conversation_key", "status"], unique=False
+        )
 
     op.create_table(
         "participants",
@@ -219,6 +223,7 @@ def downgrade() -> None:
     op.drop_table("engagements")
     op.drop_table("participants")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_conversation")
         batch_op.drop_index("ix_outbox_status")
 
     op.drop_table("outbox")

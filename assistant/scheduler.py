@@ -1,0 +1,33 @@
+"""The scheduler of `vsa serve`: APScheduler on the server's event loop.
+
+It runs the outbox sweep (messages whose retry time has come, work a crashed
+replica left). The ceremony reminders add their jobs to the same scheduler
+through :func:`build_scheduler`'s result, so every timed thing lives in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.dispatch import Dispatcher
+
+OUTBOX_SWEEP_SECONDS = 15
+
+
+def build_scheduler(dispatcher: Dispatcher, *, sweep_seconds: float = OUTBOX_SWEEP_SECONDS) -> Any:
+    """An ``AsyncIOScheduler`` (not started) with the outbox sweep on it.
+
+    Start it inside the running event loop; ``shutdown(wait=False)`` at clean-up."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        dispatcher.sweep,
+        "interval",
+        seconds=sweep_seconds,
+        id="outbox-sweep",
+        max_instances=1,  # a slow sweep is never run twice at once
+        coalesce=True,  # after a pause (a suspended laptop), one sweep, not a burst
+        replace_existing=True,
+    )
+    return scheduler
