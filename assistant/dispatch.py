@@ -135,7 +135,7 @@ class Dispatcher:
                 payload=inbound.model_dump(mode="json"),
             )
 
-        return await self.db.run(record)
+        return await self.db.run(record, urgent=True)  # the platform waits for our ack
 
     def _stored(self, ref: ConversationRef) -> None:
         """The conversation reference is saved: later events need not save it again."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import queue
 import re
@@ -27,10 +28,12 @@ from sqlalchemy.orm import sessionmaker as sa_sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Most transactions the SQLite writer commits together (one fsync for all of them).
-MAX_GROUP_COMMIT = 64
+MAX_GROUP_COMMIT = 8
 # Callables a transaction leaves in ``session.info[AFTER_COMMIT]`` run once it is durable
 # (for example, caching a row only when it is certain to exist).
 AFTER_COMMIT = "vsa.after_commit"
+# The SQLite writer's queue order: urgent work first, then in arrival order; closing last.
+URGENT, NORMAL, LAST = 0, 1, 2
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +140,8 @@ class Database:
     def __init__(self, database_url: str) -> None:
         url = async_url(database_url)
         self.url = url
-        self._jobs: queue.SimpleQueue[_Job[Any] | None] | None = None
+        self._jobs: queue.PriorityQueue[tuple[int, int, _Job[Any] | None]] | None = None
+        self._order = itertools.count()
         self._writer: threading.Thread | None = None
         self._sync_sessions: sa_sessionmaker[Session] | None = None
         self._async_engine: AsyncEngine | None = None
@@ -149,7 +153,7 @@ class Database:
             self.engine: Engine = sa_create_engine(url.set(drivername="sqlite+pysqlite"))
             _sqlite_setup(self.engine)
             self._sync_sessions = sa_sessionmaker(self.engine, expire_on_commit=False)
-            self._jobs = queue.SimpleQueue()
+            self._jobs = queue.PriorityQueue()
             self._writer = threading.Thread(
                 target=self._write_forever, name="vsa-sqlite", daemon=True
             )
@@ -177,10 +181,13 @@ class Database:
     def is_sqlite(self) -> bool:
         return self._writer is not None
 
-    async def run(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn`` in a transaction, committed when it returns, rolled back if it raises."""
+    async def run(self, fn: Callable[[Session], T], *, urgent: bool = False) -> T:
+        """Run ``fn`` in a transaction, committed when it returns, rolled back if it raises.
+
+        ``urgent`` work goes ahead of queued work on SQLite: recording an event that a
+        platform waits to see acknowledged must not queue behind other people's turns."""
         if self._jobs is not None:
-            return await self._submit(fn, with_session=True)
+            return await self._submit(fn, with_session=True, urgent=urgent)
         assert self._async_sessions is not None
         async with self._async_sessions.begin() as session:
             result = await session.run_sync(fn)
@@ -195,13 +202,15 @@ class Database:
         async with self._async_engine.begin() as connection:
             return await connection.run_sync(fn)
 
-    async def _submit(self, fn: Callable[[Any], T], *, with_session: bool) -> T:
+    async def _submit(
+        self, fn: Callable[[Any], T], *, with_session: bool, urgent: bool = False
+    ) -> T:
         assert self._jobs is not None
         if self._writer is None or not self._writer.is_alive():
             raise DatabaseError("the database is closed")
         loop = asyncio.get_running_loop()
         job: _Job[T] = _Job(fn, loop, loop.create_future(), with_session)
-        self._jobs.put(job)
+        self._jobs.put((URGENT if urgent else NORMAL, next(self._order), job))
         return await job.future
 
     # -- the SQLite writer thread ------------------------------------------------
@@ -209,7 +218,7 @@ class Database:
     def _write_forever(self) -> None:
         assert self._jobs is not None
         while True:
-            job = self._jobs.get()
+            job = self._jobs.get()[2]
             if job is None:
                 self.engine.dispose()  # its connections belong to this thread
                 return
@@ -220,7 +229,7 @@ class Database:
             stop = False
             while len(group) < MAX_GROUP_COMMIT:
                 try:
-                    more = self._jobs.get_nowait()
+                    more = self._jobs.get_nowait()[2]
                 except queue.Empty:
                     break
                 if more is None or not more.with_session:
@@ -306,7 +315,7 @@ class Database:
     async def close(self) -> None:
         if self._writer is not None and self._jobs is not None:
             # The writer finishes what is queued, closes its connections, then stops.
-            self._jobs.put(None)
+            self._jobs.put((LAST, next(self._order), None))
             await asyncio.to_thread(self._writer.join)
         if self._async_engine is not None:
             await self._async_engine.dispose()
