@@ -71,6 +71,20 @@ class TurnHandler(Protocol):
         """One turn inside the caller's transaction (no I/O other than the session)."""
 
 
+def store_conversation(session: Session, ref: ConversationRef) -> None:
+    """Keep where a conversation is, for proactive sends after any restart."""
+    repo.remember_conversation(
+        session,
+        key=ref.key,
+        platform=ref.platform,
+        workspace=ref.workspace,
+        channel=ref.channel,
+        thread=ref.thread,
+        user_id=ref.user,
+        data=ref.data,
+    )
+
+
 def answered_message(answered: Answered) -> Outbound:
     """What a question message becomes once answered: the question, then the choice."""
     return Outbound(
@@ -126,7 +140,7 @@ class Dispatcher:
 
         def record(session: Session) -> int | None:
             if self._stored_refs.get(ref.key) != ref:
-                self._remember(session, ref)
+                store_conversation(session, ref)
                 session.info.setdefault(AFTER_COMMIT, []).append(partial(self._stored, ref))
             return repo.record_inbound(
                 session,
@@ -143,19 +157,6 @@ class Dispatcher:
         self._stored_refs.move_to_end(ref.key)
         if len(self._stored_refs) > STORED_REFS_CACHE_SIZE:
             self._stored_refs.popitem(last=False)
-
-    @staticmethod
-    def _remember(session: Session, ref: ConversationRef) -> None:
-        repo.remember_conversation(
-            session,
-            key=ref.key,
-            platform=ref.platform,
-            workspace=ref.workspace,
-            channel=ref.channel,
-            thread=ref.thread,
-            user_id=ref.user,
-            data=ref.data,
-        )
 
     # -- 2. process ------------------------------------------------------------
 

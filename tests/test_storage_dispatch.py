@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -15,6 +16,7 @@ from assistant.app import Assistant
 from assistant.clock import FixedClock
 from assistant.dispatch import DeliveryError
 from assistant.events import ConversationRef, Inbound, Outbound, Person, text
+from assistant.settings import Settings
 from storage import repositories as repo
 from storage.db import AFTER_COMMIT, head_revision
 from storage.models import DialogRun, InboundEvent, OutboxMessage, Participant
@@ -102,27 +104,34 @@ class Flaky(Recorder):
         return await super().send(to, message)
 
 
-async def test_a_failed_delivery_stays_queued_and_keeps_the_order(settings) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
+    """An assistant whose clock the test moves."""
     clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     assistant = await Assistant.start(settings, clock=clock)
-    try:
-        flaky = Flaky(failures=1)
-        assistant.dispatcher.register(flaky)
-        ref = ConversationRef(platform="console", workspace="w", channel="c")
-        await assistant.dispatcher.send(ref, Outbound(blocks=(text("first"),)))
-        await assistant.dispatcher.send(ref, Outbound(blocks=(text("second"),)))
-        assert flaky.sent == []  # the first failed; the second waits behind it
-        await assistant.dispatcher.deliver()
-        assert flaky.sent == []  # not before Retry-After
-        clock.advance(seconds=31)
-        await assistant.dispatcher.deliver()
-        assert [m.plain_text() for _, m in flaky.sent] == ["first", "second"]
-        await assistant.dispatcher.deliver()
-        assert len(flaky.sent) == 2  # nothing is sent twice
-        statuses = await assistant.db.run(lambda s: s.scalars(select(OutboxMessage.status)).all())
-        assert statuses == ["sent", "sent"]
-    finally:
-        await assistant.close()
+    yield assistant, clock
+    await assistant.close()
+
+
+async def test_a_failed_delivery_stays_queued_and_keeps_the_order(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    assistant, clock = clocked
+    flaky = Flaky(failures=1)
+    assistant.dispatcher.register(flaky)
+    ref = ConversationRef(platform="console", workspace="w", channel="c")
+    await assistant.dispatcher.send(ref, Outbound(blocks=(text("first"),)))
+    await assistant.dispatcher.send(ref, Outbound(blocks=(text("second"),)))
+    assert flaky.sent == []  # the first failed; the second waits behind it
+    await assistant.dispatcher.deliver()
+    assert flaky.sent == []  # not before Retry-After
+    clock.advance(seconds=31)
+    await assistant.dispatcher.deliver()
+    assert [m.plain_text() for _, m in flaky.sent] == ["first", "second"]
+    await assistant.dispatcher.deliver()
+    assert len(flaky.sent) == 2  # nothing is sent twice
+    statuses = await assistant.db.run(lambda s: s.scalars(select(OutboxMessage.status)).all())
+    assert statuses == ["sent", "sent"]
 
 
 async def test_an_event_recorded_before_a_crash_is_processed_at_start(database_url: str) -> None:
@@ -231,55 +240,51 @@ async def test_concurrent_transactions_on_sqlite_share_commits(assistant: Assist
     assert len(commits) < 25  # each commit (one fsync) covered several transactions
 
 
-async def test_messages_after_a_failed_one_wait_and_then_go_out_in_order(settings) -> None:  # type: ignore[no-untyped-def]
+async def test_messages_after_a_failed_one_wait_and_then_go_out_in_order(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
     """A turn's replies are claimed together; when the first fails, the rest wait for it."""
-    clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    assistant = await Assistant.start(settings, clock=clock)
-    try:
-        flaky = Flaky(failures=1)
-        assistant.dispatcher.register(flaky)
-        ref = ConversationRef(platform="console", workspace="w", channel="c")
+    assistant, clock = clocked
+    flaky = Flaky(failures=1)
+    assistant.dispatcher.register(flaky)
+    ref = ConversationRef(platform="console", workspace="w", channel="c")
 
-        def queue_three(session) -> None:  # type: ignore[no-untyped-def]
-            for word in ("one", "two", "three"):
-                assistant.dispatcher._enqueue(session, ref, Outbound(blocks=(text(word),)))
+    def queue_three(session) -> None:  # type: ignore[no-untyped-def]
+        for word in ("one", "two", "three"):
+            assistant.dispatcher._enqueue(session, ref, Outbound(blocks=(text(word),)))
 
-        await assistant.db.run(queue_three)
-        await assistant.dispatcher.deliver(ref.key)
-        assert flaky.sent == []
-        statuses = await assistant.db.run(
-            lambda s: s.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)).all()
-        )
-        assert statuses == ["pending", "pending", "pending"]  # none left claimed
+    await assistant.db.run(queue_three)
+    await assistant.dispatcher.deliver(ref.key)
+    assert flaky.sent == []
+    statuses = await assistant.db.run(
+        lambda s: s.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)).all()
+    )
+    assert statuses == ["pending", "pending", "pending"]  # none left claimed
 
-        clock.advance(seconds=31)
-        await assistant.dispatcher.sweep()
-        assert [m.plain_text() for _, m in flaky.sent] == ["one", "two", "three"]
-    finally:
-        await assistant.close()
+    clock.advance(seconds=31)
+    await assistant.dispatcher.sweep()
+    assert [m.plain_text() for _, m in flaky.sent] == ["one", "two", "three"]
 
 
-async def test_a_message_a_crashed_worker_held_is_sent_by_the_sweep(settings) -> None:  # type: ignore[no-untyped-def]
-    clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    assistant = await Assistant.start(settings, clock=clock)
-    try:
-        recorder = Recorder()
-        assistant.dispatcher.register(recorder)
-        ref = ConversationRef(platform="console", workspace="w", channel="c")
+async def test_a_message_a_crashed_worker_held_is_sent_by_the_sweep(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    assistant, clock = clocked
+    recorder = Recorder()
+    assistant.dispatcher.register(recorder)
+    ref = ConversationRef(platform="console", workspace="w", channel="c")
 
-        def crashed_worker(session) -> None:  # type: ignore[no-untyped-def]
-            assistant.dispatcher._enqueue(session, ref, Outbound(blocks=(text("held"),)))
-            repo.claim_due(session, ref.key, clock.now())  # ...and it died before sending
+    def crashed_worker(session) -> None:  # type: ignore[no-untyped-def]
+        assistant.dispatcher._enqueue(session, ref, Outbound(blocks=(text("held"),)))
+        repo.claim_due(session, ref.key, clock.now())  # ...and it died before sending
 
-        await assistant.db.run(crashed_worker)
-        await assistant.dispatcher.sweep()
-        assert recorder.sent == []  # it may still be sending: not yet
+    await assistant.db.run(crashed_worker)
+    await assistant.dispatcher.sweep()
+    assert recorder.sent == []  # it may still be sending: not yet
 
-        clock.advance(seconds=121)
-        await assistant.dispatcher.sweep()
-        assert [m.plain_text() for _, m in recorder.sent] == ["held"]
-    finally:
-        await assistant.close()
+    clock.advance(seconds=121)
+    await assistant.dispatcher.sweep()
+    assert [m.plain_text() for _, m in recorder.sent] == ["held"]
 
 
 async def test_a_changed_conversation_reference_is_stored_again(assistant: Assistant) -> None:

@@ -61,7 +61,7 @@ from adapters.teams.translate import (
     sender_of,
     to_inbound,
 )
-from assistant.dispatch import DeliveryError, Dispatcher
+from assistant.dispatch import DeliveryError, Dispatcher, store_conversation
 from assistant.events import ConversationRef, Inbound, Outbound, Person, Platform, Span, text
 from assistant.settings import Settings
 from storage import repositories as repo
@@ -318,7 +318,7 @@ class TeamsAdapter:
 
         def greet(session: Session) -> list[str]:
             keys: list[str] = []
-            _remember(session, ref.model_copy(update={"thread": None}))
+            store_conversation(session, ref.model_copy(update={"thread": None}))
             for once, message in welcomes:
                 to = message.to or ref
                 record = Inbound(event_id=once, sender=sender, conversation=to, is_direct=False)
@@ -509,7 +509,7 @@ class TeamsAdapter:
         if not getattr(created, "id", None):
             raise DeliveryError("the Bot Connector created no conversation", retry_after=60)
         opened = to.model_copy(update={"channel": str(created.id)})
-        await self.dispatcher.db.run(lambda session: _remember(session, opened))
+        await self.dispatcher.db.run(lambda session: store_conversation(session, opened))
         return opened
 
     async def _call(
@@ -592,16 +592,3 @@ class TeamsAdapter:
                 await client.__aexit__(None, None, None)  # its HTTP session
             except Exception as error:
                 log.debug("teams: closing a connector client: %s", error)
-
-
-def _remember(session: Session, ref: ConversationRef) -> None:
-    repo.remember_conversation(
-        session,
-        key=ref.key,
-        platform=ref.platform,
-        workspace=ref.workspace,
-        channel=ref.channel,
-        thread=ref.thread,
-        user_id=ref.user,
-        data=ref.data,
-    )
