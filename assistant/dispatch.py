@@ -327,12 +327,20 @@ class Dispatcher:
 
     # -- recovery ----------------------------------------------------------------
 
-    async def recover(self, stale_after: timedelta = timedelta(minutes=2)) -> None:
-        """Finish what a crash interrupted: unprocessed events, undelivered messages."""
-        cutoff = self.clock.now() - stale_after
+    async def recover(
+        self,
+        stale_after: timedelta = timedelta(minutes=2),
+        pending_after: timedelta = timedelta(0),
+    ) -> None:
+        """Finish what a crash interrupted: unprocessed events, undelivered messages.
+
+        ``pending_after`` leaves alone events recorded that recently (the worker that
+        recorded them is about to process them)."""
+        now = self.clock.now()
+        cutoff = now - stale_after
 
         def unfinished(session: Session) -> list[tuple[int, dict[str, Any]]]:
-            events = repo.unfinished_inbound(session, cutoff)
+            events = repo.unfinished_inbound(session, cutoff, pending_before=now - pending_after)
             for event in events:
                 if event.status == "processing":
                     repo.release_inbound(session, event.id)
@@ -348,7 +356,7 @@ class Dispatcher:
         """The scheduler's periodic safety net: what recover() does at start-up, for
         work a crashed replica left and messages whose retry time has come."""
         try:
-            await self.recover()
+            await self.recover(pending_after=timedelta(seconds=30))
         except Exception:
             log.exception("the outbox sweep failed; the next one tries again")
 

@@ -107,7 +107,10 @@ def _settle(job: _Job[Any], error: BaseException | None) -> None:
         else:
             job.future.set_result(job.result)
 
-    job.loop.call_soon_threadsafe(settle)
+    try:
+        job.loop.call_soon_threadsafe(settle)
+    except RuntimeError:  # the caller's event loop is closed: nobody is waiting
+        log.debug("a database result arrived after its caller's loop closed")
 
 
 def _after_commit(session: Session) -> None:

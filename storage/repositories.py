@@ -452,13 +452,19 @@ def finish_inbound(session: Session, event_id: int, *, status: str = "done") -> 
     session.execute(_FINISH_INBOUND, {"b_id": event_id, "b_status": status, "b_now": utcnow()})
 
 
-def unfinished_inbound(session: Session, older_than: datetime) -> Sequence[InboundEvent]:
-    """Events a crash left behind: pending, or stuck in processing since before ``older_than``."""
+def unfinished_inbound(
+    session: Session, older_than: datetime, *, pending_before: datetime | None = None
+) -> Sequence[InboundEvent]:
+    """Events a crash left behind: pending (recorded before ``pending_before``, when
+    given), or stuck in processing since before ``older_than``."""
+    pending = InboundEvent.status == "pending"
+    if pending_before is not None:
+        pending = and_(pending, InboundEvent.received_at < pending_before)
     result = session.scalars(
         select(InboundEvent)
         .where(
             or_(
-                InboundEvent.status == "pending",
+                pending,
                 and_(InboundEvent.status == "processing", InboundEvent.received_at < older_than),
             ),
             InboundEvent.attempts < 5,

@@ -303,3 +303,20 @@ async def test_a_changed_conversation_reference_is_stored_again(assistant: Assis
     await event_from("https://smba.example/two/")
     stored = await assistant.db.run(lambda s: repo.conversation(s, "console:w:c"))
     assert stored is not None and stored.data == {"serviceUrl": "https://smba.example/two/"}
+
+
+async def test_the_sweep_leaves_a_just_recorded_event_to_its_worker(assistant: Assistant) -> None:
+    recorder = Recorder()
+    assistant.dispatcher.register(recorder)
+    event_id = await assistant.dispatcher.receive(inbound("qualify"))
+    assert event_id is not None
+
+    await assistant.dispatcher.sweep()  # the worker that recorded it is about to process it
+    event = await assistant.db.run(lambda s: s.get(InboundEvent, event_id))
+    assert event is not None and event.status == "pending"
+    assert recorder.sent == []
+
+    await assistant.dispatcher.recover()  # at start-up nobody else will: process it
+    event = await assistant.db.run(lambda s: s.get(InboundEvent, event_id))
+    assert event is not None and event.status == "done"
+    assert any(m.question is not None for _, m in recorder.sent)
