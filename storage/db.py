@@ -114,8 +114,13 @@ def _settle(job: _Job[Any], error: BaseException | None) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    """Run what waited for the commit. The work is stored whatever happens here: a
+    failing callback is logged, never reported as the transaction's failure."""
     for callback in session.info.pop(AFTER_COMMIT, ()):
-        callback()
+        try:
+            callback()
+        except Exception:
+            log.exception("work after a commit failed (the transaction itself is stored)")
 
 
 class Database:

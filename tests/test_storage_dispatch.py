@@ -320,3 +320,19 @@ async def test_the_sweep_leaves_a_just_recorded_event_to_its_worker(assistant: A
     event = await assistant.db.run(lambda s: s.get(InboundEvent, event_id))
     assert event is not None and event.status == "done"
     assert any(m.question is not None for _, m in recorder.sent)
+
+
+async def test_a_failing_after_commit_callback_neither_fails_nor_repeats_the_work(
+    assistant: Assistant,
+) -> None:
+    def with_bad_callback(session, name: str) -> int:  # type: ignore[no-untyped-def]
+        session.info.setdefault(AFTER_COMMIT, []).append(lambda: 1 / 0)
+        return _add_participant(session, name)
+
+    ids = await asyncio.gather(
+        *(assistant.db.run(partial(with_bad_callback, name=f"u{n}")) for n in range(5))
+    )
+
+    assert len(set(ids)) == 5
+    count = await assistant.db.run(lambda s: s.scalar(select(func.count(Participant.id))))
+    assert count == 5
