@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from assistant.app import Assistant
 from assistant.events import Action, ConversationRef, Inbound, Outbound, Person, Question
 from assistant.service import SESSION_OPEN
-from tests.scenario import Click, Step, Type
+from tests.scenario import Player
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Recorder:
         return None
 
 
-class Chat:
+class Chat(Player):
     """One person in one conversation."""
 
     def __init__(
@@ -78,13 +78,6 @@ class Chat:
 
     async def open(self) -> list[Outbound]:
         return await self._send(self._inbound(action=Action(prompt_key=SESSION_OPEN, values=())))
-
-    async def play(self, steps: list[Step]) -> None:
-        for step in steps:
-            if isinstance(step, Type):
-                await self.say(step.text)
-            elif isinstance(step, Click):
-                await self.click(step.value)
 
     @property
     def question(self) -> Question | None:

@@ -24,6 +24,22 @@ class Click:
 
 Step = Type | Click
 
+
+class Player:
+    """Plays scenario steps through a channel's own ``say`` (type) and ``click``."""
+
+    async def say(self, text: str) -> Any: ...
+
+    async def click(self, value: str) -> Any: ...
+
+    async def play(self, steps: list[Step]) -> None:
+        for step in steps:
+            if isinstance(step, Type):
+                await self.say(step.text)
+            else:
+                await self.click(step.value)
+
+
 # A qualified opportunity, with a hostile customer name, typed and clicked answers,
 # an optional question skipped and a multiple choice.
 QUALIFIED: list[Step] = [

@@ -29,7 +29,7 @@ from adapters.slack.testing import (
 from assistant.app import Assistant
 from assistant.settings import Settings
 from tests.conftest import make_settings
-from tests.scenario import Click, Step, Type
+from tests.scenario import Player
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-1234-5678-secret-token"
@@ -110,7 +110,7 @@ class Served:
 
 
 @dataclass
-class SlackUser:
+class SlackUser(Player):
     """One person in one Slack conversation (a DM, or a thread in a channel)."""
 
     served: Served
@@ -181,13 +181,6 @@ class SlackUser:
         )
         await self.served.interact(payload)
         await self.served.settle()
-
-    async def play(self, steps: list[Step]) -> None:
-        for step in steps:
-            if isinstance(step, Type):
-                await self.say(step.text)
-            elif isinstance(step, Click):
-                await self.click(step.value)
 
     def text(self) -> str:
         return "\n".join(

@@ -27,7 +27,7 @@ from adapters.teams.testing import Call, FakeConnector
 from assistant.app import Assistant
 from assistant.settings import Settings
 from tests.conftest import make_settings
-from tests.scenario import Click, Step, Type
+from tests.scenario import Player
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "teams"
 TENANT = "11111111-aaaa-4bbb-8ccc-000000000001"
@@ -172,7 +172,7 @@ def card_text(card: dict[str, Any]) -> str:
 
 
 @dataclass
-class TeamsUser:
+class TeamsUser(Player):
     """One person in one Teams conversation: a personal chat, or a channel thread."""
 
     served: Served
@@ -241,10 +241,3 @@ class TeamsUser:
                 reply_to = call.body.get("id") if isinstance(call.body, dict) else None
                 return await self.served.activity(self.submit(data, reply_to))
         raise AssertionError(f"no card offers {value!r}: {self.text()}")
-
-    async def play(self, steps: list[Step]) -> None:
-        for step in steps:
-            if isinstance(step, Type):
-                await self.say(step.text)
-            elif isinstance(step, Click):
-                await self.click(step.value)
