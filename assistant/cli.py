@@ -78,6 +78,7 @@ def serve() -> None:
     """Serve Slack and Teams over HTTP (plus /healthz) with the scheduler."""
     from adapters.server import ConfigurationError, run
     from assistant.settings import Settings
+    from storage.db import DatabaseError
 
     settings = Settings()
     logging.basicConfig(
@@ -85,7 +86,7 @@ def serve() -> None:
     )
     try:
         run(settings)
-    except ConfigurationError as error:
+    except (ConfigurationError, DatabaseError) as error:
         raise _fail(str(error)) from None
 
 

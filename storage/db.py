@@ -157,7 +157,14 @@ class Database:
         if url.get_backend_name() == "sqlite":
             database = url.database
             if database and database != ":memory:":
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                folder = Path(database).expanduser().parent
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise DatabaseError(
+                        f"cannot create the folder {folder} for the SQLite database "
+                        f"({error.strerror}); check DATABASE_URL"
+                    ) from error
             self.engine: Engine = sa_create_engine(url.set(drivername="sqlite+pysqlite"))
             _sqlite_setup(self.engine)
             self._sync_sessions = sa_sessionmaker(self.engine, expire_on_commit=False)
@@ -293,13 +300,29 @@ class Database:
             _settle(job, None)
 
     async def upgrade(self) -> None:
-        """Bring the schema to the head revision; one cheap query when it is already there."""
-        if await self.is_current():
-            return
+        """Bring the schema to the head revision; one cheap query when it is already there.
+
+        A database that can't be reached or opened is a :class:`DatabaseError` that says
+        what failed, for the person who set ``DATABASE_URL``."""
         try:
+            if await self.is_current():
+                return
             await self.run_connection(_upgrade)
         except (TimeoutError, OSError) as error:
-            raise DatabaseError(f"cannot reach the database at {self.url!r}: {error}") from error
+            raise DatabaseError(
+                f"cannot reach the database at {self.shown_url}: {error}; check DATABASE_URL "
+                "and that the server is running"
+            ) from error
+        except SQLAlchemyError as error:
+            reason = getattr(error, "orig", None) or error
+            raise DatabaseError(
+                f"cannot open the database at {self.shown_url}: {reason}; check DATABASE_URL"
+            ) from error
+
+    @property
+    def shown_url(self) -> str:
+        """The database URL as it may be shown to a person (no password)."""
+        return self.url.render_as_string(hide_password=True)
 
     async def is_current(self) -> bool:
         heads = _heads_from_files()

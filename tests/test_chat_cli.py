@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -167,4 +168,36 @@ def test_a_broken_database_url_is_a_clear_error_not_a_traceback(tmp_path: Path) 
     )
     assert done.returncode == 1
     assert "DATABASE_URL must be SQLite or PostgreSQL" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("database_url", "says"),
+    [
+        (
+            f"postgresql://vsa:s3cret@127.0.0.1:{_closed_port()}/vsa",
+            "cannot reach the database at postgresql+asyncpg://vsa:***@127.0.0.1",
+        ),
+        ("sqlite:////proc/no-such-folder/vsa.db", "cannot create the folder /proc/no-such-folder"),
+    ],
+    ids=["postgres-down", "sqlite-folder-impossible"],
+)
+def test_a_database_that_cannot_be_opened_is_a_clear_error(database_url: str, says: str) -> None:
+    done = subprocess.run(
+        [*VSA, "chat"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env(database_url),
+    )
+    assert done.returncode == 1
+    assert says in done.stderr
+    assert "s3cret" not in done.stderr
     assert "Traceback" not in done.stderr
