@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -112,6 +112,7 @@ class Turn:
     state: DialogState
     messages: list[Outbound] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    asking: Slot | None = None  # the question this turn asked, when it asked one
 
 
 # -- slots: the questions a run asks, given its answers ---------------------------
@@ -119,12 +120,11 @@ class Turn:
 Control = Literal["more", "any"]
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):  # a tuple: slots() builds dozens per turn
     path: str
     step: _Step | None  # None for a group's control question
     group: GroupStep | None = None
-    index: int | None = None  # item number inside the group, from 0
+    item: int | None = None  # the item number inside the group, from 0
     control: Control | None = None
 
     @property
@@ -137,8 +137,8 @@ class Slot:
             assert self.group is not None
             return f"{self.group.title}: more?"
         assert self.step is not None
-        if self.group is not None and self.index is not None:
-            return f"{self.group.item_name.capitalize()} {self.index + 1}: {self.step.title}"
+        if self.group is not None and self.item is not None:
+            return f"{self.group.item_name.capitalize()} {self.item + 1}: {self.step.title}"
         return self.step.title
 
 
@@ -205,8 +205,13 @@ def _total(dialog: Dialog, state: DialogState, visible: list[Slot]) -> str:
     return f"up to {len(visible) + undecided}" if undecided else str(len(visible))
 
 
-def current_slot(dialog: Dialog, state: DialogState) -> Slot | None:
-    visible = slots(dialog, state.answers)
+def current_slot(
+    dialog: Dialog, state: DialogState, visible: list[Slot] | None = None
+) -> Slot | None:
+    """The question to ask now; ``visible`` is ``slots()`` of the state's answers, when
+    the caller has it already."""
+    if visible is None:
+        visible = slots(dialog, state.answers)
     if state.revisit is not None:
         for slot in visible:
             if slot.path == state.revisit:
@@ -304,9 +309,9 @@ def _question_text(slot: Slot) -> str:
             return slot.group.more_prompt or texts.ADD_ANOTHER.format(item=item)
         return slot.group.start_prompt or texts.ANY_ITEMS.format(item=item)
     assert slot.step is not None
-    if slot.group is not None and slot.index is not None:
+    if slot.group is not None and slot.item is not None:
         prefix = texts.ITEM_PREFIX.format(
-            Item=slot.group.item_name.capitalize(), number=slot.index + 1
+            Item=slot.group.item_name.capitalize(), number=slot.item + 1
         )
         return f"{prefix} · {slot.step.prompt}"
     return slot.step.prompt
@@ -318,9 +323,11 @@ def _ask(
     slot: Slot,
     lead: list[Paragraph] | None = None,
     answered: Answered | None = None,
+    visible: list[Slot] | None = None,
 ) -> tuple[DialogState, Outbound]:
     state = state.model_copy(update={"asked": state.asked + 1})
-    visible = slots(dialog, state.answers)
+    if visible is None:
+        visible = slots(dialog, state.answers)
     position = next((i for i, s in enumerate(visible) if s.path == slot.path), 0) + 1
     total = _total(dialog, state, visible)
     blocks: list[Any] = list(lead or [])
@@ -542,7 +549,9 @@ def _accept(
         answer=display(slot, stored),
     )
     turn = _next(dialog, state, answered=answered)
-    return Turn(turn.state, turn.messages, [AnswerSet(slot.path, raw, value), *turn.events])
+    return Turn(
+        turn.state, turn.messages, [AnswerSet(slot.path, raw, value), *turn.events], turn.asking
+    )
 
 
 def _reprompt(
@@ -552,7 +561,7 @@ def _reprompt(
     if example:
         lead.append(rich(texts.TRY_AGAIN_EXAMPLE, example=example))
     state, outbound = _ask(dialog, state, slot, lead)
-    return Turn(state, [outbound])
+    return Turn(state, [outbound], asking=slot)
 
 
 def _next(
@@ -561,13 +570,14 @@ def _next(
     lead: list[Paragraph] | None = None,
     answered: Answered | None = None,
 ) -> Turn:
-    slot = current_slot(dialog, state)
+    visible = slots(dialog, state.answers)
+    slot = current_slot(dialog, state, visible)
     if slot is None:
         state = state.model_copy(update={"status": "completed", "revisit": None})
         messages = [Outbound(blocks=tuple(lead or ()), answered=answered)]
         return Turn(state, messages, [Completed(applicable_answers(dialog, state.answers))])
-    state, outbound = _ask(dialog, state, slot, lead, answered)
-    return Turn(state, [outbound])
+    state, outbound = _ask(dialog, state, slot, lead, answered, visible)
+    return Turn(state, [outbound], asking=slot)
 
 
 def _command(
@@ -608,6 +618,7 @@ def _command(
                 turn.state,
                 turn.messages,
                 [AnswerSet(slot.path, "skip", None, skipped=True), *turn.events],
+                turn.asking,
             )
         case "cancel":
             state = state.model_copy(update={"confirming_cancel": True})

@@ -15,6 +15,7 @@ Line syntax for templates: ``# heading``, ``- bullet``, ``Label:: value`` (field
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from typing import Any
@@ -104,6 +105,18 @@ def rich(template: str, **values: Any) -> Paragraph:
     Markup comes only from ``template``; each value is inserted as literal text and
     takes the style of the markup around its placeholder.
     """
+    if not values:
+        return _constant(template)
+    return _rich(template, values)
+
+
+@functools.lru_cache(maxsize=256)
+def _constant(template: str) -> Paragraph:
+    """A sentence without values is the same every time (blocks are immutable)."""
+    return _rich(template, {})
+
+
+def _rich(template: str, values: dict[str, Any]) -> Paragraph:
     spans: list[Span] = []
     position = 0
     for match in _INLINE.finditer(template):

@@ -9,6 +9,7 @@ text about parsing lives in this module; nothing here does I/O or keeps state.
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 import re
 import unicodedata
@@ -113,6 +114,7 @@ def _clean(text: str) -> str:
     return _SPACES_RE.sub(" ", text).strip().casefold()
 
 
+@functools.lru_cache(maxsize=1024)  # option labels are matched on every answer
 def _key(text: str) -> str:
     """Looser form for option labels: also drops accents and punctuation."""
     decomposed = unicodedata.normalize("NFKD", _clean(text))

@@ -177,7 +177,9 @@ class TurnService:
                     messages += summary
                 case Cancelled():
                     pass
-        slot = engine.current_slot(dialog, turn.state) if turn.state.status == "active" else None
+        slot = None
+        if turn.state.status == "active":
+            slot = turn.asking or engine.current_slot(dialog, turn.state)
         repo.save_run(
             session,
             run,
@@ -295,7 +297,9 @@ class TurnService:
                 now=self.clock.now(),
                 replaces=False,
             )
-        return self._save(session, run, dialog, Turn(state, turn.messages, turn.events), {})
+        return self._save(
+            session, run, dialog, Turn(state, turn.messages, turn.events, turn.asking), {}
+        )
 
     def _last_qualification_run(
         self, session: Session, participant: Who, inbound: Inbound

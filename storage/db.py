@@ -61,7 +61,7 @@ def async_url(url: str) -> URL:
     return parsed
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, *, pysqlite: bool = False) -> None:
     # WAL lets readers run beside the one writer; synchronous=FULL makes every commit
     # durable (fsync of the WAL), which "no answer is ever lost" needs.
     @event.listens_for(engine, "connect")
@@ -78,9 +78,15 @@ def _sqlite_setup(engine: Engine) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads
     # and then writes can fail with "database is locked" without waiting at all (another
     # process, such as a second `vsa chat`, may share the file).
+    # (On the writer's own pysqlite connection it goes straight to the driver: every
+    # turn begins a transaction, and SQLAlchemy's statement machinery would cost more
+    # than the statement.)
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if pysqlite:
+            conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 T = TypeVar("T")
@@ -152,6 +158,7 @@ class Database:
         self._order = itertools.count()
         self._writer: threading.Thread | None = None
         self._sync_sessions: sa_sessionmaker[Session] | None = None
+        self._connection: Connection | None = None  # the SQLite writer's own
         self._async_engine: AsyncEngine | None = None
         self._async_sessions: async_sessionmaker[AsyncSession] | None = None
         if url.get_backend_name() == "sqlite":
@@ -166,8 +173,7 @@ class Database:
                         f"({error.strerror}); check DATABASE_URL"
                     ) from error
             self.engine: Engine = sa_create_engine(url.set(drivername="sqlite+pysqlite"))
-            _sqlite_setup(self.engine)
-            self._sync_sessions = sa_sessionmaker(self.engine, expire_on_commit=False)
+            _sqlite_setup(self.engine, pysqlite=True)
             self._jobs = queue.PriorityQueue()
             self._writer = threading.Thread(
                 target=self._write_forever, name="vsa-sqlite", daemon=True
@@ -232,10 +238,20 @@ class Database:
 
     def _write_forever(self) -> None:
         assert self._jobs is not None
+        # One connection for the thread's life: a transaction needs no pool checkout.
+        self._connection = self.engine.connect()
+        self._sync_sessions = sa_sessionmaker(self._connection, expire_on_commit=False)
+        try:
+            self._serve_jobs()
+        finally:
+            self._connection.close()
+            self.engine.dispose()  # its connections belong to this thread
+
+    def _serve_jobs(self) -> None:
+        assert self._jobs is not None
         while True:
             job = self._jobs.get()[2]
             if job is None:
-                self.engine.dispose()  # its connections belong to this thread
                 return
             if not job.with_session:
                 self._run_alone(job)
@@ -260,7 +276,6 @@ class Database:
             if group:
                 self._run_group(group)
             if stop:
-                self.engine.dispose()
                 return
 
     def _run_alone(self, job: _Job[Any]) -> None:
@@ -271,8 +286,9 @@ class Database:
                     job.result = job.fn(session)
                 _after_commit(session)
             else:
-                with self.engine.begin() as connection:
-                    job.result = job.fn(connection)
+                assert self._connection is not None
+                with self._connection.begin():
+                    job.result = job.fn(self._connection)
         except BaseException as error:
             _settle(job, error)
         else:

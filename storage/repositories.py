@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -20,6 +19,7 @@ from storage.models import (
     OutboxMessage,
     Participant,
 )
+from storage.prepared import Prepared
 from storage.types import utcnow
 
 
@@ -42,9 +42,7 @@ def _insert_for(dialect: str, model: Any) -> Any:
     return sqlite.insert(model)
 
 
-@functools.cache
 def _record_inbound_statement(dialect: str) -> Any:
-    """Built once per database kind: statement building costs more than running it."""
     return (
         _insert_for(dialect, _INBOUND)
         .values(
@@ -60,7 +58,6 @@ def _record_inbound_statement(dialect: str) -> Any:
     )
 
 
-@functools.cache
 def _remember_message_statement(dialect: str) -> Any:
     return (
         _insert_for(dialect, _MESSAGE_REFS)
@@ -77,6 +74,42 @@ def _remember_message_statement(dialect: str) -> Any:
 # --- participants ------------------------------------------------------------
 
 
+class ParticipantRow(NamedTuple):
+    id: int
+    display_name: str | None
+    timezone: str | None
+
+
+def _upsert_participant_statement(dialect: str) -> Any:
+    table = cast(Table, Participant.__table__)
+    statement = _insert_for(dialect, table).values(
+        platform=bindparam("b_platform"),
+        workspace=bindparam("b_workspace"),
+        user_id=bindparam("b_user"),
+        display_name=bindparam("b_name", type_=table.c.display_name.type),
+        timezone=bindparam("b_timezone", type_=table.c.timezone.type),
+        created_at=bindparam("b_now", type_=table.c.created_at.type),
+        updated_at=bindparam("b_now", type_=table.c.updated_at.type),
+    )
+    new = statement.excluded
+    changed = [
+        and_(new[name].is_not(None), new[name].is_distinct_from(table.c[name]))
+        for name in ("display_name", "timezone")
+    ]
+    return statement.on_conflict_do_update(
+        index_elements=["platform", "workspace", "user_id"],
+        set_={
+            # A name or timezone is only ever replaced by a new one, never by "unknown".
+            "display_name": func.coalesce(new.display_name, table.c.display_name),
+            "timezone": func.coalesce(new.timezone, table.c.timezone),
+            "updated_at": case((or_(*changed), new.updated_at), else_=table.c.updated_at),
+        },
+    ).returning(table.c.id, table.c.display_name, table.c.timezone)
+
+
+_UPSERT_PARTICIPANT = Prepared(_upsert_participant_statement)
+
+
 def upsert_participant(
     session: Session,
     *,
@@ -85,43 +118,40 @@ def upsert_participant(
     user_id: str,
     display_name: str | None,
     timezone: str | None,
-) -> Participant:
-    """The participant for a platform identity, created on first sight.
+) -> ParticipantRow:
+    """The participant for a platform identity, created on first sight, in one statement
+    (two first messages at once, even on two replicas, make one row).
 
     A changed display name or timezone is kept up to date."""
-    query = select(Participant).where(
-        Participant.platform == platform,
-        Participant.workspace == workspace,
-        Participant.user_id == user_id,
+    row = _UPSERT_PARTICIPANT.first(
+        session,
+        {
+            "b_platform": platform,
+            "b_workspace": workspace,
+            "b_user": user_id,
+            "b_name": display_name or None,
+            "b_timezone": timezone or None,
+            "b_now": utcnow(),
+        },
     )
-    found = session.scalar(query)
-    if found is None:
-        now = utcnow()
-        statement = _insert(session, Participant).values(
-            platform=platform,
-            workspace=workspace,
-            user_id=user_id,
-            display_name=display_name,
-            timezone=timezone,
-            created_at=now,
-            updated_at=now,
-        )
-        # Two first messages at once (two replicas) insert once; both read the row.
-        session.execute(statement.on_conflict_do_nothing())
-        created = session.scalar(query)
-        assert created is not None
-        return created
-    if display_name and found.display_name != display_name:
-        found.display_name = display_name
-    if timezone and found.timezone != timezone:
-        found.timezone = timezone
-    return found
+    assert row is not None
+    return ParticipantRow(*row)
 
 
-# The statements of every turn, built once: a turn runs them and nothing else.
+# The statements of every turn, compiled once per database (see storage.prepared).
 _RUNS = cast(Table, DialogRun.__table__)
 _ANSWERS = cast(Table, Answer.__table__)
-_SAVE_RUN = (
+_INBOUND = cast(Table, InboundEvent.__table__)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_MESSAGE_REFS = cast(Table, MessageRef.__table__)
+
+
+def _values(table: Table, *names: str) -> dict[str, Any]:
+    """Each named column bound to a parameter of the same name."""
+    return {name: bindparam(name, type_=table.c[name].type) for name in names}
+
+
+_SAVE_RUN = Prepared(
     update(_RUNS)
     .where(_RUNS.c.id == bindparam("b_id"), _RUNS.c.version == bindparam("b_version"))
     .values(
@@ -134,7 +164,7 @@ _SAVE_RUN = (
         result=bindparam("b_result"),
     )
 )
-_SUPERSEDE = (
+_SUPERSEDE = Prepared(
     update(_ANSWERS)
     .where(
         _ANSWERS.c.run_id == bindparam("b_run"),
@@ -143,22 +173,35 @@ _SUPERSEDE = (
     )
     .values(superseded_at=bindparam("b_now"))
 )
-_INSERT_ANSWER = insert(_ANSWERS)
-_INBOUND = cast(Table, InboundEvent.__table__)
-_OUTBOX = cast(Table, OutboxMessage.__table__)
-_MESSAGE_REFS = cast(Table, MessageRef.__table__)
-_CLAIM_INBOUND = (
+_ANSWER_COLUMNS = (
+    "run_id",
+    "participant_id",
+    "engagement_id",
+    "path",
+    "raw_text",
+    "value",
+    "skipped",
+    "answered_at",
+)
+_INSERT_ANSWER = Prepared(insert(_ANSWERS).values(_values(_ANSWERS, *_ANSWER_COLUMNS)))
+_CLAIM_INBOUND = Prepared(
     update(_INBOUND)
     .where(_INBOUND.c.id == bindparam("b_id"), _INBOUND.c.status == "pending")
     .values(status="processing", attempts=_INBOUND.c.attempts + 1)
 )
-_FINISH_INBOUND = (
+_FINISH_INBOUND = Prepared(
     update(_INBOUND)
     .where(_INBOUND.c.id == bindparam("b_id"))
     .values(status=bindparam("b_status"), processed_at=bindparam("b_now"))
 )
-_ADD_OUTBOX = insert(_OUTBOX)
-_DUE_OUTBOX = (
+_ADD_OUTBOX = Prepared(
+    insert(_OUTBOX).values(
+        status="pending",
+        attempts=0,
+        **_values(_OUTBOX, "platform", "conversation_key", "conversation", "payload", "created_at"),
+    )
+)
+_DUE_OUTBOX = Prepared(
     select(
         _OUTBOX.c.id,
         _OUTBOX.c.attempts,
@@ -171,42 +214,44 @@ _DUE_OUTBOX = (
     .limit(bindparam("b_limit"))
     .with_for_update()
 )
-_CLAIM_OUTBOX = (
+_CLAIM_OUTBOX = Prepared(
     update(_OUTBOX)
-    .where(_OUTBOX.c.id.in_(bindparam("b_ids", expanding=True)))
+    .where(_OUTBOX.c.id == bindparam("b_id"))
     .values(status="sending", claimed_at=bindparam("b_now"))
 )
-_MARK_SENT = (
+_MARK_SENT = Prepared(
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("b_id"))
     .values(status="sent", sent_at=bindparam("b_now"), platform_message_id=bindparam("b_message"))
 )
-_MESSAGE_FOR_PROMPT = select(_MESSAGE_REFS.c.platform_message_id).where(
-    _MESSAGE_REFS.c.conversation_key == bindparam("b_key"),
-    _MESSAGE_REFS.c.prompt_key == bindparam("b_prompt"),
-)
-_ACTIVE_RUN = select(
-    *(
-        _RUNS.c[name]
-        for name in (
-            "id",
-            "tenant",
-            "dialog_id",
-            "dialog_version",
-            "participant_id",
-            "engagement_id",
-            "conversation_key",
-            "conversation",
-            "status",
-            "state",
-            "result",
-            "version",
-        )
+_MESSAGE_FOR_PROMPT = Prepared(
+    select(_MESSAGE_REFS.c.platform_message_id).where(
+        _MESSAGE_REFS.c.conversation_key == bindparam("b_key"),
+        _MESSAGE_REFS.c.prompt_key == bindparam("b_prompt"),
     )
-).where(
-    _RUNS.c.participant_id == bindparam("b_participant"),
-    _RUNS.c.conversation_key == bindparam("b_key"),
-    _RUNS.c.status == "active",
+)
+_RECORD_INBOUND = Prepared(_record_inbound_statement)
+_REMEMBER_MESSAGE = Prepared(_remember_message_statement)
+_ACTIVE_RUN_COLUMNS = (
+    "id",
+    "tenant",
+    "dialog_id",
+    "dialog_version",
+    "participant_id",
+    "engagement_id",
+    "conversation_key",
+    "conversation",
+    "status",
+    "state",
+    "result",
+    "version",
+)
+_ACTIVE_RUN = Prepared(
+    select(*(_RUNS.c[name] for name in _ACTIVE_RUN_COLUMNS)).where(
+        _RUNS.c.participant_id == bindparam("b_participant"),
+        _RUNS.c.conversation_key == bindparam("b_key"),
+        _RUNS.c.status == "active",
+    )
 )
 
 
@@ -216,10 +261,8 @@ _ACTIVE_RUN = select(
 def active_run(session: Session, participant_id: int, conversation_key: str) -> DialogRun | None:
     """The person's active run in a conversation: every turn's one read, so Core, and only
     the columns a turn uses (a detached DialogRun; change it through this module)."""
-    row = session.execute(
-        _ACTIVE_RUN, {"b_participant": participant_id, "b_key": conversation_key}
-    ).first()
-    return DialogRun(**row._mapping) if row is not None else None
+    row = _ACTIVE_RUN.first(session, {"b_participant": participant_id, "b_key": conversation_key})
+    return DialogRun(**dict(zip(_ACTIVE_RUN_COLUMNS, row, strict=True))) if row else None
 
 
 def link_run_engagement(session: Session, run_id: int, engagement_id: int) -> None:
@@ -243,8 +286,8 @@ def save_run(
     now: datetime,
 ) -> None:
     """Compare-and-set on ``version``: a run advanced elsewhere meanwhile raises."""
-    outcome = session.execute(
-        _SAVE_RUN,
+    changed = _SAVE_RUN.rowcount(
+        session,
         {
             "b_id": run.id,
             "b_version": run.version,
@@ -257,7 +300,7 @@ def save_run(
             "b_result": result if result is not None else run.result,
         },
     )
-    if outcome.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         raise ConcurrentUpdateError(f"dialog run {run.id} changed meanwhile")
 
 
@@ -277,9 +320,9 @@ def record_answer(
     ``replaces=False`` says there is no earlier answer (the common case), which
     saves a statement on every turn."""
     if replaces:
-        session.execute(_SUPERSEDE, {"b_run": run.id, "b_path": path, "b_now": now})
-    session.execute(
-        _INSERT_ANSWER,
+        _SUPERSEDE.rowcount(session, {"b_run": run.id, "b_path": path, "b_now": now})
+    _INSERT_ANSWER.rowcount(
+        session,
         {
             "run_id": run.id,
             "participant_id": run.participant_id,
@@ -289,7 +332,6 @@ def record_answer(
             "value": value,
             "skipped": skipped,
             "answered_at": now,
-            "superseded_at": None,
         },
     )
 
@@ -435,21 +477,19 @@ def record_inbound(
     session: Session, *, platform: str, event_id: str, payload: dict[str, Any]
 ) -> int | None:
     """Insert the event; None when this (platform, event_id) was recorded before."""
-    dialect = session.get_bind().dialect.name
-    return session.scalar(  # type: ignore[no-any-return]
-        _record_inbound_statement(dialect),
+    return _RECORD_INBOUND.scalar(  # type: ignore[no-any-return]
+        session,
         {"b_platform": platform, "b_event_id": event_id, "b_payload": payload, "b_now": utcnow()},
     )
 
 
 def claim_inbound(session: Session, event_id: int) -> bool:
     """Take a pending event for processing; False when another worker has it."""
-    outcome = session.execute(_CLAIM_INBOUND, {"b_id": event_id})
-    return outcome.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+    return _CLAIM_INBOUND.rowcount(session, {"b_id": event_id}) == 1
 
 
 def finish_inbound(session: Session, event_id: int, *, status: str = "done") -> None:
-    session.execute(_FINISH_INBOUND, {"b_id": event_id, "b_status": status, "b_now": utcnow()})
+    _FINISH_INBOUND.rowcount(session, {"b_id": event_id, "b_status": status, "b_now": utcnow()})
 
 
 def unfinished_inbound(
@@ -491,15 +531,13 @@ def add_outbox(
     conversation: dict[str, Any],
     payload: dict[str, Any],
 ) -> None:
-    session.execute(
-        _ADD_OUTBOX,
+    _ADD_OUTBOX.rowcount(
+        session,
         {
             "platform": platform,
             "conversation_key": conversation_key,
             "conversation": conversation,
             "payload": payload,
-            "status": "pending",
-            "attempts": 0,
             "created_at": utcnow(),
         },
     )
@@ -524,21 +562,29 @@ def pending_outbox(
     return result.all()
 
 
-def claim_due(session: Session, conversation_key: str, now: datetime, limit: int = 50) -> list[Any]:
+class DueMessage(NamedTuple):
+    id: int
+    attempts: int
+    not_before: datetime | None
+    conversation: dict[str, Any]
+    payload: dict[str, Any]
+
+
+def claim_due(
+    session: Session, conversation_key: str, now: datetime, limit: int = 50
+) -> list[DueMessage]:
     """Take a conversation's next messages for sending, in order: the pending ones up to
     the first that waits for a retry (nothing overtakes it). Rows another worker holds
     are left to it (on PostgreSQL the lock makes a concurrent claimer wait, then skip
-    them); one a crashed worker held comes back through :func:`stuck_outbox`.
-
-    Rows carry ``id``, ``attempts``, ``conversation`` and ``payload``."""
-    rows = session.execute(_DUE_OUTBOX, {"b_key": conversation_key, "b_limit": limit}).all()
-    claimed: list[Any] = []
-    for row in rows:
-        if row.not_before is not None and row.not_before > now:
+    them); one a crashed worker held comes back through :func:`stuck_outbox`."""
+    claimed: list[DueMessage] = []
+    for row in _DUE_OUTBOX.rows(session, {"b_key": conversation_key, "b_limit": limit}):
+        message = DueMessage(*row)
+        if message.not_before is not None and message.not_before > now:
             break
-        claimed.append(row)
-    if claimed:
-        session.execute(_CLAIM_OUTBOX, {"b_ids": [row.id for row in claimed], "b_now": now})
+        claimed.append(message)
+    for message in claimed:
+        _CLAIM_OUTBOX.rowcount(session, {"b_id": message.id, "b_now": now})
     return claimed
 
 
@@ -565,8 +611,8 @@ def stuck_outbox(session: Session, older_than: datetime) -> None:
 
 
 def mark_sent(session: Session, message_id: int, platform_message_id: str | None) -> None:
-    session.execute(
-        _MARK_SENT, {"b_id": message_id, "b_message": platform_message_id, "b_now": utcnow()}
+    _MARK_SENT.rowcount(
+        session, {"b_id": message_id, "b_message": platform_message_id, "b_now": utcnow()}
     )
 
 
@@ -590,8 +636,8 @@ def mark_retry(
 def remember_message(
     session: Session, *, conversation_key: str, prompt_key: str, platform_message_id: str
 ) -> None:
-    session.execute(
-        _remember_message_statement(session.get_bind().dialect.name),
+    _REMEMBER_MESSAGE.rowcount(
+        session,
         {
             "b_key": conversation_key,
             "b_prompt": prompt_key,
@@ -602,4 +648,5 @@ def remember_message(
 
 
 def message_for_prompt(session: Session, conversation_key: str, prompt_key: str) -> str | None:
-    return session.scalar(_MESSAGE_FOR_PROMPT, {"b_key": conversation_key, "b_prompt": prompt_key})
+    found = _MESSAGE_FOR_PROMPT.scalar(session, {"b_key": conversation_key, "b_prompt": prompt_key})
+    return str(found) if found is not None else None
