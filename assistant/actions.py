@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import DialogRun, Engagement
+from storage.models import Engagement
+from storage.repositories import RunRow
 
 
 @dataclass(frozen=True)
 class CompletionContext:
     session: Session
-    run: DialogRun
+    run: RunRow
     tenant: str
     answers: dict[str, Any]  # grouped answers, as the summary template sees them
     context: dict[str, Any]  # what the run was started with (e.g. a qualification run id)

@@ -158,7 +158,7 @@ def _visible(step: _Step, answers: dict[str, StoredAnswer], scope: str | None) -
 def slots(dialog: Dialog, answers: dict[str, StoredAnswer]) -> list[Slot]:
     found: list[Slot] = []
     for step in dialog.steps:
-        if not _visible(step, answers, None):
+        if step.when and not _visible(step, answers, None):
             continue
         if not isinstance(step, GroupStep):
             found.append(Slot(step.id, step))
@@ -173,7 +173,7 @@ def slots(dialog: Dialog, answers: dict[str, StoredAnswer]) -> list[Slot]:
         while True:
             scope = f"{step.id}[{index}]"
             for sub in step.steps:
-                if _visible(sub, answers, scope):
+                if not sub.when or _visible(sub, answers, scope):
                     found.append(Slot(f"{scope}.{sub.id}", sub, step, index))
             if index + 1 >= step.max_items:
                 break
@@ -194,7 +194,8 @@ def _undecided(dialog: Dialog, answers: dict[str, StoredAnswer]) -> int:
     return sum(
         1
         for step in dialog.steps
-        if not isinstance(step, GroupStep)
+        if step.when
+        and not isinstance(step, GroupStep)
         and not _visible(step, answers, None)
         and any(condition.step not in answers for condition in step.when)
     )

@@ -42,6 +42,7 @@ from assistant.summaries import Summaries
 from storage import repositories as repo
 from storage.db import AFTER_COMMIT
 from storage.models import DialogRun, Engagement
+from storage.repositories import RunRow
 
 PEOPLE_CACHE_SIZE = 10_000
 MENU = "menu"
@@ -137,13 +138,13 @@ class TurnService:
 
     # -- inside a dialog ----------------------------------------------------------
 
-    def _advance(self, session: Session, run: DialogRun, inbound: Inbound) -> list[Outbound]:
+    def _advance(self, session: Session, run: RunRow, inbound: Inbound) -> list[Outbound]:
         dialog = self.catalog.get(run.dialog_id)
         state = DialogState.model_validate(run.state)
         turn = engine.advance(dialog, state, inbound, self.today(inbound.sender))
         return self._save(session, run, dialog, turn, state.answers)
 
-    def _resume(self, session: Session, run: DialogRun) -> list[Outbound]:
+    def _resume(self, session: Session, run: RunRow) -> list[Outbound]:
         dialog = self.catalog.get(run.dialog_id)
         turn = engine.resume(dialog, DialogState.model_validate(run.state))
         return self._save(session, run, dialog, turn)
@@ -151,7 +152,7 @@ class TurnService:
     def _save(
         self,
         session: Session,
-        run: DialogRun,
+        run: RunRow,
         dialog: Dialog,
         turn: Turn,
         before: dict[str, StoredAnswer] | None = None,
@@ -194,7 +195,7 @@ class TurnService:
     def _complete(
         self,
         session: Session,
-        run: DialogRun,
+        run: RunRow,
         dialog: Dialog,
         state: DialogState,
         answers: dict[str, Any],
@@ -269,7 +270,7 @@ class TurnService:
         turn = engine.start(dialog, uuid.uuid4().hex[:12], prefill)
         state = turn.state.model_copy(update={"context": context}) if context else turn.state
         ref = inbound.conversation
-        run = DialogRun(
+        created = DialogRun(
             tenant=tenant_of(inbound.sender),
             dialog_id=dialog.id,
             dialog_version=dialog.version,
@@ -283,9 +284,10 @@ class TurnService:
         )
         try:
             with session.begin_nested():
-                repo.add_run(session, run)
+                repo.add_run(session, created)
         except IntegrityError as error:  # another replica started one in this conversation
             raise repo.ConcurrentUpdateError("a dialog started concurrently") from error
+        run = RunRow.of(created)
         for path, stored in prefill.items():
             repo.record_answer(
                 session,
@@ -491,10 +493,10 @@ class TurnService:
         if run is None or run.participant_id != participant.id or run.status != "active":
             return [Outbound(blocks=(rich(texts.ENDED_ACTION),)), self._menu()]
         where = ConversationRef.model_validate(run.conversation)
-        messages = self._resume(session, run)
+        messages = self._resume(session, RunRow.of(run))
         return [m.model_copy(update={"to": where}) for m in messages]
 
 
-def state_context(run: DialogRun) -> dict[str, Any]:
+def state_context(run: RunRow) -> dict[str, Any]:
     context = run.state.get("context", {})
     return dict(context) if isinstance(context, dict) else {}

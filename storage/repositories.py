@@ -232,22 +232,31 @@ _MESSAGE_FOR_PROMPT = Prepared(
 )
 _RECORD_INBOUND = Prepared(_record_inbound_statement)
 _REMEMBER_MESSAGE = Prepared(_remember_message_statement)
-_ACTIVE_RUN_COLUMNS = (
-    "id",
-    "tenant",
-    "dialog_id",
-    "dialog_version",
-    "participant_id",
-    "engagement_id",
-    "conversation_key",
-    "conversation",
-    "status",
-    "state",
-    "result",
-    "version",
-)
+
+
+class RunRow(NamedTuple):
+    """What a turn reads and writes of a dialog run (a plain row: no ORM instance)."""
+
+    id: int
+    tenant: str
+    dialog_id: str
+    dialog_version: int
+    participant_id: int
+    engagement_id: int | None
+    conversation_key: str
+    conversation: dict[str, Any]
+    status: str
+    state: dict[str, Any]
+    result: dict[str, Any] | None
+    version: int
+
+    @classmethod
+    def of(cls, run: DialogRun) -> RunRow:
+        return cls(*(getattr(run, name) for name in cls._fields))
+
+
 _ACTIVE_RUN = Prepared(
-    select(*(_RUNS.c[name] for name in _ACTIVE_RUN_COLUMNS)).where(
+    select(*(_RUNS.c[name] for name in RunRow._fields)).where(
         _RUNS.c.participant_id == bindparam("b_participant"),
         _RUNS.c.conversation_key == bindparam("b_key"),
         _RUNS.c.status == "active",
@@ -258,11 +267,11 @@ _ACTIVE_RUN = Prepared(
 # --- dialog runs and answers -------------------------------------------------
 
 
-def active_run(session: Session, participant_id: int, conversation_key: str) -> DialogRun | None:
-    """The person's active run in a conversation: every turn's one read, so Core, and only
-    the columns a turn uses (a detached DialogRun; change it through this module)."""
+def active_run(session: Session, participant_id: int, conversation_key: str) -> RunRow | None:
+    """The person's active run in a conversation: every turn's one read, so prepared, and
+    only the columns a turn uses (change it through this module)."""
     row = _ACTIVE_RUN.first(session, {"b_participant": participant_id, "b_key": conversation_key})
-    return DialogRun(**dict(zip(_ACTIVE_RUN_COLUMNS, row, strict=True))) if row else None
+    return RunRow(*row) if row else None
 
 
 def link_run_engagement(session: Session, run_id: int, engagement_id: int) -> None:
@@ -277,7 +286,7 @@ def add_run(session: Session, run: DialogRun) -> DialogRun:
 
 def save_run(
     session: Session,
-    run: DialogRun,
+    run: RunRow,
     *,
     state: dict[str, Any],
     current_step: str | None,
@@ -307,7 +316,7 @@ def save_run(
 def record_answer(
     session: Session,
     *,
-    run: DialogRun,
+    run: RunRow,
     path: str,
     raw_text: str,
     value: Any,
