@@ -85,6 +85,27 @@ def store_conversation(session: Session, ref: ConversationRef) -> None:
     )
 
 
+def enqueue(session: Session, to: ConversationRef, message: Outbound) -> int:
+    """Queue a message in the outbox, in the caller's transaction; its outbox id."""
+    return repo.add_outbox(
+        session,
+        platform=to.platform,
+        conversation_key=to.key,
+        conversation_json=to.model_dump_json(),
+        payload_json=message.model_dump_json(exclude={"to"}),
+    )
+
+
+def record_event(session: Session, inbound: Inbound) -> int | None:
+    """Record an inbound event once; None when it was recorded before."""
+    return repo.record_inbound(
+        session,
+        platform=inbound.conversation.platform,
+        event_id=inbound.event_id,
+        payload_json=inbound.model_dump_json(),
+    )
+
+
 def answered_message(answered: Answered) -> Outbound:
     """What a question message becomes once answered: the question, then the choice."""
     return Outbound(
@@ -142,12 +163,7 @@ class Dispatcher:
             if self._stored_refs.get(ref.key) != ref:
                 store_conversation(session, ref)
                 session.info.setdefault(AFTER_COMMIT, []).append(partial(self._stored, ref))
-            return repo.record_inbound(
-                session,
-                platform=ref.platform,
-                event_id=inbound.event_id,
-                payload=inbound.model_dump(mode="json"),
-            )
+            return record_event(session, inbound)
 
         return await self.db.run(record, urgent=True)  # the platform waits for our ack
 
@@ -186,13 +202,14 @@ class Dispatcher:
             if not repo.claim_inbound(session, event_id):
                 return [], set()  # another worker processed it
             elsewhere: set[str] = set()
+            written: dict[int, tuple[ConversationRef, Outbound]] = {}
             for message in self.handler.turn(session, inbound):
                 to = message.to or inbound.conversation
-                self._enqueue(session, to, message)
+                written[enqueue(session, to, message)] = (to, message)
                 if to.key != key:
                     elsewhere.add(to.key)
             repo.finish_inbound(session, event_id)
-            return self._claim(session, key), elsewhere
+            return self._claim(session, key, written), elsewhere
 
         for attempt in range(1, MAX_TURN_RETRIES + 1):
             try:
@@ -214,26 +231,17 @@ class Dispatcher:
 
         def fail(session: Session) -> list[_Claimed]:
             repo.finish_inbound(session, event_id, status="failed")
-            self._enqueue(session, inbound.conversation, apology)
-            return self._claim(session, inbound.conversation.key)
+            to = inbound.conversation
+            written = {enqueue(session, to, apology): (to, apology)}
+            return self._claim(session, to.key, written)
 
         return await self.db.run(fail)
-
-    @staticmethod
-    def _enqueue(session: Session, to: ConversationRef, message: Outbound) -> None:
-        repo.add_outbox(
-            session,
-            platform=to.platform,
-            conversation_key=to.key,
-            conversation=to.model_dump(mode="json"),
-            payload=message.model_dump(mode="json", exclude={"to"}),
-        )
 
     # -- 3. deliver ------------------------------------------------------------
 
     async def send(self, to: ConversationRef, message: Outbound) -> None:
         """A proactive message (reminder, invitation): queued durably, then delivered."""
-        await self.db.run(lambda session: self._enqueue(session, to, message))
+        await self.db.run(lambda session: enqueue(session, to, message))
         await self.deliver(to.key)
 
     async def deliver(self, conversation_key: str | None = None) -> None:
@@ -248,15 +256,26 @@ class Dispatcher:
                 claimed = await self.db.run(partial(self._claim, key=key))
                 await self._send_claimed(key, claimed)
 
-    def _claim(self, session: Session, key: str) -> list[_Claimed]:
-        """Claim the conversation's due messages, with what sending them needs."""
+    def _claim(
+        self,
+        session: Session,
+        key: str,
+        written: Mapping[int, tuple[ConversationRef, Outbound]] | None = None,
+    ) -> list[_Claimed]:
+        """Claim the conversation's due messages, with what sending them needs; those
+        this transaction ``written`` are not read back."""
         claimed = []
         for row in repo.claim_due(session, key, self.clock.now()):
-            message = Outbound.model_validate(row.payload)
+            known = written.get(row.id) if written else None
+            if known is not None:
+                to, message = known
+            else:
+                conversation, payload = repo.outbox_message(session, row.id)
+                to = ConversationRef.model_validate(conversation)
+                message = Outbound.model_validate(payload)
             earlier = None
             if message.answered is not None:
                 earlier = repo.message_for_prompt(session, key, message.answered.prompt_key)
-            to = ConversationRef.model_validate(row.conversation)
             claimed.append(_Claimed(row.id, row.attempts, to, message, earlier))
         return claimed
 

@@ -6,7 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -20,7 +31,7 @@ from storage.models import (
     Participant,
 )
 from storage.prepared import Prepared
-from storage.types import utcnow
+from storage.types import JSONText, utcnow
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -48,7 +59,7 @@ def _record_inbound_statement(dialect: str) -> Any:
         .values(
             platform=bindparam("b_platform"),
             event_id=bindparam("b_event_id"),
-            payload=bindparam("b_payload"),
+            payload=bindparam("b_payload_json", type_=JSONText()),  # serialized by the caller
             received_at=bindparam("b_now"),
             status="pending",
             attempts=0,
@@ -195,20 +206,22 @@ _FINISH_INBOUND = Prepared(
     .values(status=bindparam("b_status"), processed_at=bindparam("b_now"))
 )
 _ADD_OUTBOX = Prepared(
-    insert(_OUTBOX).values(
+    insert(_OUTBOX)
+    .values(
         status="pending",
         attempts=0,
-        **_values(_OUTBOX, "platform", "conversation_key", "conversation", "payload", "created_at"),
+        # JSON the caller serialized already (pydantic does it several times faster).
+        conversation=bindparam("b_conversation_json", type_=JSONText()),
+        payload=bindparam("b_payload_json", type_=JSONText()),
+        **_values(_OUTBOX, "platform", "conversation_key", "created_at"),
     )
+    .returning(_OUTBOX.c.id)
+)
+_OUTBOX_MESSAGE = Prepared(
+    select(_OUTBOX.c.conversation, _OUTBOX.c.payload).where(_OUTBOX.c.id == bindparam("b_id"))
 )
 _DUE_OUTBOX = Prepared(
-    select(
-        _OUTBOX.c.id,
-        _OUTBOX.c.attempts,
-        _OUTBOX.c.not_before,
-        _OUTBOX.c.conversation,
-        _OUTBOX.c.payload,
-    )
+    select(_OUTBOX.c.id, _OUTBOX.c.attempts, _OUTBOX.c.not_before)
     .where(_OUTBOX.c.conversation_key == bindparam("b_key"), _OUTBOX.c.status == "pending")
     .order_by(_OUTBOX.c.id)
     .limit(bindparam("b_limit"))
@@ -483,12 +496,18 @@ def conversation_of_user(
 
 
 def record_inbound(
-    session: Session, *, platform: str, event_id: str, payload: dict[str, Any]
+    session: Session, *, platform: str, event_id: str, payload_json: str
 ) -> int | None:
-    """Insert the event; None when this (platform, event_id) was recorded before."""
+    """Insert the event (``payload_json``: the Inbound as JSON text); None when this
+    (platform, event_id) was recorded before."""
     return _RECORD_INBOUND.scalar(  # type: ignore[no-any-return]
         session,
-        {"b_platform": platform, "b_event_id": event_id, "b_payload": payload, "b_now": utcnow()},
+        {
+            "b_platform": platform,
+            "b_event_id": event_id,
+            "b_payload_json": payload_json,
+            "b_now": utcnow(),
+        },
     )
 
 
@@ -537,19 +556,29 @@ def add_outbox(
     *,
     platform: str,
     conversation_key: str,
-    conversation: dict[str, Any],
-    payload: dict[str, Any],
-) -> None:
-    _ADD_OUTBOX.rowcount(
-        session,
-        {
-            "platform": platform,
-            "conversation_key": conversation_key,
-            "conversation": conversation,
-            "payload": payload,
-            "created_at": utcnow(),
-        },
+    conversation_json: str,
+    payload_json: str,
+) -> int:
+    """Queue a message (the conversation and the message as JSON text); its outbox id."""
+    return int(
+        _ADD_OUTBOX.scalar(
+            session,
+            {
+                "platform": platform,
+                "conversation_key": conversation_key,
+                "b_conversation_json": conversation_json,
+                "b_payload_json": payload_json,
+                "created_at": utcnow(),
+            },
+        )
     )
+
+
+def outbox_message(session: Session, message_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A queued message's conversation and payload."""
+    row = _OUTBOX_MESSAGE.first(session, {"b_id": message_id})
+    assert row is not None
+    return row[0], row[1]
 
 
 def pending_outbox(
@@ -575,8 +604,6 @@ class DueMessage(NamedTuple):
     id: int
     attempts: int
     not_before: datetime | None
-    conversation: dict[str, Any]
-    payload: dict[str, Any]
 
 
 def claim_due(

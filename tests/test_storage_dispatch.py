@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
-from assistant.dispatch import DeliveryError
+from assistant.dispatch import DeliveryError, enqueue
 from assistant.events import ConversationRef, Inbound, Outbound, Person, text
 from assistant.settings import Settings
 from storage import repositories as repo
@@ -251,7 +251,7 @@ async def test_messages_after_a_failed_one_wait_and_then_go_out_in_order(
 
     def queue_three(session) -> None:  # type: ignore[no-untyped-def]
         for word in ("one", "two", "three"):
-            assistant.dispatcher._enqueue(session, ref, Outbound(blocks=(text(word),)))
+            enqueue(session, ref, Outbound(blocks=(text(word),)))
 
     await assistant.db.run(queue_three)
     await assistant.dispatcher.deliver(ref.key)
@@ -275,7 +275,7 @@ async def test_a_message_a_crashed_worker_held_is_sent_by_the_sweep(
     ref = ConversationRef(platform="console", workspace="w", channel="c")
 
     def crashed_worker(session) -> None:  # type: ignore[no-untyped-def]
-        assistant.dispatcher._enqueue(session, ref, Outbound(blocks=(text("held"),)))
+        enqueue(session, ref, Outbound(blocks=(text("held"),)))
         repo.claim_due(session, ref.key, clock.now())  # ...and it died before sending
 
     await assistant.db.run(crashed_worker)

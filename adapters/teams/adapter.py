@@ -51,7 +51,6 @@ from adapters.teams.delivery import (
 from adapters.teams.render import render_parts
 from adapters.teams.translate import (
     MAX_EVENT_ID,
-    PLATFORM,
     TEAMS_CHANNEL_ID,
     ActivityError,
     conversation_id_of,
@@ -61,7 +60,13 @@ from adapters.teams.translate import (
     sender_of,
     to_inbound,
 )
-from assistant.dispatch import DeliveryError, Dispatcher, store_conversation
+from assistant.dispatch import (
+    DeliveryError,
+    Dispatcher,
+    enqueue,
+    record_event,
+    store_conversation,
+)
 from assistant.events import ConversationRef, Inbound, Outbound, Person, Platform, Span, text
 from assistant.settings import Settings
 from storage import repositories as repo
@@ -322,22 +327,11 @@ class TeamsAdapter:
             for once, message in welcomes:
                 to = message.to or ref
                 record = Inbound(event_id=once, sender=sender, conversation=to, is_direct=False)
-                recorded = repo.record_inbound(
-                    session,
-                    platform=PLATFORM,
-                    event_id=once,
-                    payload=record.model_dump(mode="json"),
-                )
+                recorded = record_event(session, record)
                 if recorded is None:
                     continue
                 repo.finish_inbound(session, recorded)
-                repo.add_outbox(
-                    session,
-                    platform=PLATFORM,
-                    conversation_key=to.key,
-                    conversation=to.model_dump(mode="json"),
-                    payload=message.model_dump(mode="json", exclude={"to"}),
-                )
+                enqueue(session, to, message)
                 keys.append(to.key)
             return keys
 
