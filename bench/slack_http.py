@@ -6,6 +6,10 @@ TCP port and receive correctly signed Events API requests (``message.im``), with
 
 * **bare ack** — a Bolt ``AsyncApp`` whose listener only calls ``ack()``; latency
   is the HTTP round trip.
+* **ack + 2 API calls** — the same bare Bolt app, whose listener also makes the two
+  Web API calls a turn makes (``chat.update`` of the answered question,
+  ``chat.postMessage`` of the next), through the same slack-sdk client; latency runs
+  until the post reaches the fake API. What the libraries alone cost per turn.
 * **full turn** — the real ``vsa serve`` web app: verify, record the event, ack,
   advance the participant's qualification dialog, store the answer, post the next
   question to the fake Slack Web API. Latency runs from sending the event until
@@ -104,7 +108,19 @@ async def post_event(session: aiohttp.ClientSession, url: str, body: dict[str, A
 # --- this one, so they don't take the server's CPU) -------------------------------------
 
 
-def bare_bolt_app(fake_url: str) -> web.Application:
+NEXT_QUESTION: list[dict[str, Any]] = [
+    {"type": "section", "text": {"type": "mrkdwn", "text": "*Question 3 of 16* · Next?"}},
+    {
+        "type": "actions",
+        "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": t}, "value": t.lower()}
+            for t in ("Yes", "No")
+        ],
+    },
+]
+
+
+def bare_bolt_app(fake_url: str, post: bool = False) -> web.Application:
     from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
@@ -112,8 +128,12 @@ def bare_bolt_app(fake_url: str) -> web.Application:
     bolt = AsyncApp(signing_secret=SECRET, client=AsyncWebClient(token=TOKEN, base_url=fake_url))
 
     @bolt.event("message")
-    async def on_message(ack: Any) -> None:
+    async def on_message(ack: Any, event: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        if post:
+            channel = event["channel"]
+            await client.chat_update(channel=channel, ts="1.000001", text="✓ Yes")
+            await client.chat_postMessage(channel=channel, text="Next?", blocks=NEXT_QUESTION)
 
     async def endpoint(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
@@ -127,8 +147,8 @@ async def run_server(
     kind: str, fake_url: str, database_url: str, interval: float, conn: Any
 ) -> None:
     assistant = None
-    if kind == "bare":
-        web_app = bare_bolt_app(fake_url)
+    if kind in ("bare", "bare+api"):
+        web_app = bare_bolt_app(fake_url, post=kind == "bare+api")
     else:
         delivery.POST_INTERVAL = interval
         settings = Settings(
@@ -201,6 +221,44 @@ async def bare_ack(participants: int, events_each: int) -> Result:
 
             started = time.perf_counter()
             await asyncio.gather(*(person(n) for n in range(participants)))
+            result.wall = time.perf_counter() - started
+    finally:
+        await fake.close()
+    return result
+
+
+async def ack_and_post(participants: int, events_each: int) -> Result:
+    """The bare app making a turn's two API calls; each waits for its post."""
+    fake = await FakeSlack().start()
+    result = Result("ack + 2 API calls")
+    waiting: dict[str, asyncio.Future[float]] = {}
+
+    def on_call(call: Call) -> None:
+        wanted = waiting.get(str(call.body.get("channel")))
+        if call.method == "chat.postMessage" and wanted is not None and not wanted.done():
+            wanted.set_result(time.perf_counter())
+
+    fake.listeners.append(on_call)
+    try:
+        async with (
+            Server("bare+api", fake.url) as url,
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session,
+        ):
+
+            async def person(n: int, events: int, measured: bool) -> None:
+                for i in range(events):
+                    channel = f"D{n:05d}"
+                    waiting[channel] = asyncio.get_running_loop().create_future()
+                    body = message_body(f"answer {i}", user=f"U{n:05d}", channel=channel)
+                    started = time.perf_counter()
+                    await post_event(session, url, body)
+                    finished = await asyncio.wait_for(waiting[channel], 60)
+                    if measured:
+                        result.latencies.append(finished - started)
+
+            await asyncio.gather(*(person(n, 1, False) for n in range(participants)))  # warm-up
+            started = time.perf_counter()
+            await asyncio.gather(*(person(n, events_each, True) for n in range(participants)))
             result.wall = time.perf_counter() - started
     finally:
         await fake.close()
@@ -284,6 +342,7 @@ async def main() -> None:
     turns = len(QUALIFIED)
     with tempfile.TemporaryDirectory() as tmp:
         bare = await bare_ack(args.participants, turns)
+        libraries = await ack_and_post(args.participants, turns)
         db = args.database_url or f"sqlite:///{tmp}/bench.db"
         full, acks, posts = await full_turn(db, args.participants, "full turn (pacing off)", 0.0)
         db3 = args.database_url or f"sqlite:///{tmp}/bench-human.db"
@@ -300,6 +359,7 @@ async def main() -> None:
         f"{args.participants} concurrent participants, {turns} DM events each; database: {database}"
     )
     print(bare.line())
+    print(libraries.line())
     print(full.line())
     print(acks.line())
     print(human.line())
@@ -309,7 +369,9 @@ async def main() -> None:
     print(
         f"full turn / bare ack: p50 {full.pct(0.5) / bare.pct(0.5):.1f}x, "
         f"p99 {full.pct(0.99) / bare.pct(0.99):.1f}x, "
-        f"cost per event (1/throughput) {bare.rate / full.rate:.1f}x"
+        f"cost per event (1/throughput) {bare.rate / full.rate:.1f}x; "
+        f"the two API calls alone cost {bare.rate / libraries.rate:.1f}x the bare ack, "
+        f"the full turn {libraries.rate / full.rate:.1f}x the ack with those calls"
     )
     within = bare.rate / full.rate <= 3
     print(
