@@ -8,7 +8,8 @@ import logging
 import queue
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -24,7 +25,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import sessionmaker as sa_sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Most transactions the SQLite writer commits together (one fsync for all of them).
@@ -157,8 +157,8 @@ class Database:
         self._jobs: queue.PriorityQueue[tuple[int, int, _Job[Any] | None]] | None = None
         self._order = itertools.count()
         self._writer: threading.Thread | None = None
-        self._sync_sessions: sa_sessionmaker[Session] | None = None
-        self._connection: Connection | None = None  # the SQLite writer's own
+        self._connection: Connection | None = None  # the SQLite writer's own...
+        self._session: Session | None = None  # ...and its one session, reused
         self._async_engine: AsyncEngine | None = None
         self._async_sessions: async_sessionmaker[AsyncSession] | None = None
         if url.get_backend_name() == "sqlite":
@@ -240,7 +240,7 @@ class Database:
         assert self._jobs is not None
         # One connection for the thread's life: a transaction needs no pool checkout.
         self._connection = self.engine.connect()
-        self._sync_sessions = sa_sessionmaker(self._connection, expire_on_commit=False)
+        self._session = Session(self._connection, expire_on_commit=False)
         try:
             self._serve_jobs()
         finally:
@@ -278,13 +278,29 @@ class Database:
             if stop:
                 return
 
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """The writer's session in a new transaction: committed when the block ends,
+        rolled back if it raises. Either way the session is left empty, as ``close()``
+        would leave it: what a job returns is detached, and the work a failed
+        transaction left for after its commit is dropped."""
+        session = self._session
+        assert session is not None
+        try:
+            with session.begin():
+                yield session
+        except BaseException:
+            session.info.pop(AFTER_COMMIT, None)
+            raise
+        finally:
+            session.expunge_all()
+        _after_commit(session)
+
     def _run_alone(self, job: _Job[Any]) -> None:
         try:
             if job.with_session:
-                assert self._sync_sessions is not None
-                with self._sync_sessions.begin() as session:
+                with self._transaction() as session:
                     job.result = job.fn(session)
-                _after_commit(session)
             else:
                 assert self._connection is not None
                 with self._connection.begin():
@@ -298,13 +314,11 @@ class Database:
         if len(group) == 1:
             self._run_alone(group[0])
             return
-        assert self._sync_sessions is not None
         try:
-            with self._sync_sessions.begin() as session:
+            with self._transaction() as session:
                 for job in group:
                     job.result = job.fn(session)
                     session.flush()
-            _after_commit(session)
         except BaseException:
             # Someone's work failed (or the commit did): nothing of the group is stored.
             # Run each alone, so the failure reaches only its own caller.

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
@@ -224,6 +225,32 @@ async def test_after_commit_work_runs_only_for_committed_transactions(
 
     assert isinstance(outcomes[1], RuntimeError)
     assert sorted(seen) == ["also kept", "kept"]
+
+
+async def test_a_failed_transaction_leaves_nothing_for_the_next_one(
+    assistant: Assistant,
+) -> None:
+    """One after the other (the SQLite writer reuses its session between transactions):
+    a rolled-back transaction's after-commit work never runs, not even when the next
+    transaction commits, and rows a transaction returns are detached from it."""
+    seen: list[str] = []
+
+    def failing(session: Session) -> None:
+        session.info.setdefault(AFTER_COMMIT, []).append(partial(seen.append, "lost"))
+        _add_participant(session, "lost")
+        raise RuntimeError("rolled back")
+
+    def fine(session: Session) -> Participant | None:
+        session.info.setdefault(AFTER_COMMIT, []).append(partial(seen.append, "kept"))
+        _add_participant(session, "kept")
+        return session.scalar(select(Participant))
+
+    with pytest.raises(RuntimeError):
+        await assistant.db.run(failing)
+    row = await assistant.db.run(fine)
+
+    assert seen == ["kept"]
+    assert row is not None and row.user_id == "kept" and inspect(row).detached
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="group commit is the SQLite writer's")
