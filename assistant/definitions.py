@@ -8,6 +8,7 @@ skipped silently.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -250,6 +251,13 @@ class Dialog(_Model):
                     inner.add(sub.id)
             seen.add(step.id)
         return self
+
+    @functools.cached_property
+    def condition_steps(self) -> frozenset[str]:
+        """Ids of the steps some condition depends on: only their answers change which
+        questions are shown (besides a group's own answers)."""
+        steps = [*self.steps, *(s for g in self.steps if isinstance(g, GroupStep) for s in g.steps)]
+        return frozenset(condition.step for step in steps for condition in step.when)
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

@@ -499,9 +499,10 @@ def advance(dialog: Dialog, state: DialogState, inbound: Inbound, today: date) -
         raise EngineError("advance() on a finished run")
     if state.confirming_cancel:
         return _confirm_cancel(dialog, state, inbound)
-    slot = current_slot(dialog, state)
+    visible = slots(dialog, state.answers)
+    slot = current_slot(dialog, state, visible)
     if slot is None:  # all answered: finish (a run saved just before completing)
-        return _next(dialog, state)
+        return _next(dialog, state, visible=visible)
 
     if inbound.action is not None:
         path = inbound.action.prompt_key.split(":", 2)[-1]
@@ -512,17 +513,23 @@ def advance(dialog: Dialog, state: DialogState, inbound: Inbound, today: date) -
         value = _from_action(slot, inbound.action.values)
         raw = ", ".join(inbound.action.values)
         if value is not None:
-            return _accept(dialog, state, slot, raw, value, today)
-        return _answer(dialog, state, slot, raw, inbound, today)
+            return _accept(dialog, state, slot, raw, value, today, visible)
+        return _answer(dialog, state, slot, raw, inbound, today, visible)
 
     command = parse_command(inbound.text)
     if command is not None:
         return _command(dialog, state, slot, command, inbound, today)
-    return _answer(dialog, state, slot, inbound.text, inbound, today)
+    return _answer(dialog, state, slot, inbound.text, inbound, today, visible)
 
 
 def _answer(
-    dialog: Dialog, state: DialogState, slot: Slot, raw: str, inbound: Inbound, today: date
+    dialog: Dialog,
+    state: DialogState,
+    slot: Slot,
+    raw: str,
+    inbound: Inbound,
+    today: date,
+    visible: list[Slot] | None = None,
 ) -> Turn:
     try:
         value = _parse(slot, raw, inbound, today)
@@ -530,12 +537,20 @@ def _answer(
         # The dialog author's example fits the question best; the parser's shows the format.
         authored = slot.step.example if slot.step is not None else None
         return _reprompt(dialog, state, slot, error.message, authored or error.example)
-    return _accept(dialog, state, slot, raw, value, today)
+    return _accept(dialog, state, slot, raw, value, today, visible)
 
 
 def _accept(
-    dialog: Dialog, state: DialogState, slot: Slot, raw: str, value: Any, today: date
+    dialog: Dialog,
+    state: DialogState,
+    slot: Slot,
+    raw: str,
+    value: Any,
+    today: date,
+    visible: list[Slot] | None = None,
 ) -> Turn:
+    """Store an answer and ask the next question. ``visible``: the slots before this
+    answer, still the slots after it unless a condition or a group depends on it."""
     if slot.step is not None:
         for name in slot.step.validate_with:
             complaint = registry.VALIDATORS[name](value, today)
@@ -549,7 +564,9 @@ def _accept(
         question=_question_text(slot),
         answer=display(slot, stored),
     )
-    turn = _next(dialog, state, answered=answered)
+    if slot.group is not None or slot.path in dialog.condition_steps:
+        visible = None
+    turn = _next(dialog, state, answered=answered, visible=visible)
     return Turn(
         turn.state, turn.messages, [AnswerSet(slot.path, raw, value), *turn.events], turn.asking
     )
@@ -570,8 +587,10 @@ def _next(
     state: DialogState,
     lead: list[Paragraph] | None = None,
     answered: Answered | None = None,
+    visible: list[Slot] | None = None,
 ) -> Turn:
-    visible = slots(dialog, state.answers)
+    if visible is None:
+        visible = slots(dialog, state.answers)
     slot = current_slot(dialog, state, visible)
     if slot is None:
         state = state.model_copy(update={"status": "completed", "revisit": None})

@@ -215,3 +215,37 @@ def test_command_words_are_recognised_only_as_whole_messages(
 ) -> None:
     command = engine.parse_command(text)
     assert (command.word if command else None) == expected
+
+
+def _asked_as_if_fresh(dialog: Dialog, turn: engine.Turn) -> None:
+    """What a turn asked is what a fresh look at its state would ask, numbered the same."""
+    if turn.state.status != "active" or turn.asking is None:
+        return
+    assert turn.asking == engine.current_slot(dialog, turn.state)
+    visible = engine.slots(dialog, turn.state.answers)
+    question = turn.messages[-1].question
+    assert question is not None
+    position = next(i for i, s in enumerate(visible) if s.path == turn.asking.path) + 1
+    assert question.position is not None
+    assert question.position.startswith(f"Question {position} of ")
+    assert question.position.endswith(engine._total(dialog, turn.state, visible))
+
+
+def test_each_question_is_the_one_a_fresh_look_at_the_answers_gives() -> None:
+    """A turn reuses the questions it worked out before the answer when the answer
+    can't change them; answers that show or hide questions, and group answers, can."""
+    from assistant.definitions import load_catalog
+
+    qualification = load_catalog().get("qualification")
+    for answers in (
+        # decision_access and uses_platform (conditions of later steps) answered no,
+        # then edited to yes: the hidden questions appear.
+        ["Acme", "yes", "yes", "2500", "yes", "no", "no", "no", "edit 6", "yes", "Dana"],
+        ["Acme", "yes", "yes", "2500", "yes", "yes", "Dana", "yes", "1", "2031-01-01"],
+    ):
+        run = Run(qualification)
+        for text in answers:
+            _asked_as_if_fresh(qualification, run.say(text))
+    run = Run(VALUE_STREAM)
+    for text in ("Payments", "Review", "2h", "1 day", "80%", "yes", "me", "back", "no"):
+        _asked_as_if_fresh(VALUE_STREAM, run.say(text))
