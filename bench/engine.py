@@ -29,6 +29,7 @@ import tracemalloc
 import uuid
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -115,6 +116,32 @@ def report(label: str, latencies: list[float], wall: float) -> tuple[float, floa
     return rate, p99
 
 
+def bare_commits(folder: str, count: int = 2000) -> float:
+    """The issue's yardstick, measured here and now: a bare SQLAlchemy Core insert and
+    commit per row on SQLite (WAL, synchronous=FULL), in rows per second. A shared
+    machine's speed drifts over the day; this says how fast it was during this run."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, event
+
+    engine = create_engine(f"sqlite:///{folder}/yardstick.db")
+
+    @event.listens_for(engine, "connect")
+    def wal(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA synchronous=FULL")
+
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("v", String))
+    table.metadata.create_all(engine)
+    statement = table.insert()
+    with engine.connect() as connection:
+        started = time.perf_counter()
+        for n in range(count):
+            connection.execute(statement, {"v": f"row {n}"})
+            connection.commit()
+        rate = count / (time.perf_counter() - started)
+    engine.dispose()
+    return rate
+
+
 def startup(runs: int = 5) -> list[float]:
     times = []
     with tempfile.TemporaryDirectory() as folder:
@@ -149,6 +176,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per configuration")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        yardstick = bare_commits(folder)
+    print(
+        f"yardstick: bare SQLAlchemy Core insert-and-commit {yardstick:,.0f}/s "
+        "(the issue's scale: about 4,000/s on this machine)"
+    )
     print(f"fastest of {args.repeat} runs per configuration")
 
     service: dict[int, tuple[float, float]] = {}
