@@ -184,7 +184,7 @@ class TurnService:
         repo.save_run(
             session,
             run,
-            state=turn.state.model_dump(mode="json"),
+            state_json=turn.state.model_dump_json(),
             current_step=slot.path if slot else None,
             status=turn.state.status,
             result=result,

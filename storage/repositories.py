@@ -166,7 +166,7 @@ _SAVE_RUN = Prepared(
     update(_RUNS)
     .where(_RUNS.c.id == bindparam("b_id"), _RUNS.c.version == bindparam("b_version"))
     .values(
-        state=bindparam("b_state"),
+        state=bindparam("b_state_json", type_=JSONText()),
         current_step=bindparam("b_step"),
         status=bindparam("b_status"),
         version=bindparam("b_new_version"),
@@ -301,19 +301,20 @@ def save_run(
     session: Session,
     run: RunRow,
     *,
-    state: dict[str, Any],
+    state_json: str,
     current_step: str | None,
     status: str,
     result: dict[str, Any] | None = None,
     now: datetime,
 ) -> None:
-    """Compare-and-set on ``version``: a run advanced elsewhere meanwhile raises."""
+    """Save the engine state (``state_json``, as JSON text) with a compare-and-set on
+    ``version``: a run advanced elsewhere meanwhile raises."""
     changed = _SAVE_RUN.rowcount(
         session,
         {
             "b_id": run.id,
             "b_version": run.version,
-            "b_state": state,
+            "b_state_json": state_json,
             "b_step": current_step,
             "b_status": status,
             "b_new_version": run.version + 1,
