@@ -382,6 +382,33 @@ def _ts() -> str:
     return f"{time.time():.6f}"
 
 
+def _user_event(
+    kind: str,
+    text: str,
+    *,
+    user: str,
+    channel: str,
+    team: str,
+    thread_ts: str | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A message a person sent (``message`` or ``app_mention``), as Slack shapes it."""
+    ts = _ts()
+    event: dict[str, Any] = {
+        "type": kind,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "channel": channel,
+        "team": team,
+        **extra,
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
 def message_body(
     text: str,
     *,
@@ -395,20 +422,16 @@ def message_body(
     **event_extra: Any,
 ) -> dict[str, Any]:
     """An Events API ``message`` callback (``message.im`` by default)."""
-    ts = _ts()
-    event: dict[str, Any] = {
-        "type": "message",
-        "user": user,
-        "text": text,
-        "ts": ts,
-        "event_ts": ts,
-        "channel": channel,
-        "channel_type": channel_type,
-        "team": team,
+    event = _user_event(
+        "message",
+        text,
+        user=user,
+        channel=channel,
+        team=team,
+        thread_ts=thread_ts,
+        channel_type=channel_type,
         **event_extra,
-    }
-    if thread_ts:
-        event["thread_ts"] = thread_ts
+    )
     return _callback(event, team, event_id, enterprise_id)
 
 
@@ -421,18 +444,10 @@ def mention_body(
     thread_ts: str | None = None,
     event_id: str | None = None,
 ) -> dict[str, Any]:
-    ts = _ts()
-    event: dict[str, Any] = {
-        "type": "app_mention",
-        "user": user,
-        "text": text,
-        "ts": ts,
-        "event_ts": ts,
-        "channel": channel,
-        "team": team,
-    }
-    if thread_ts:
-        event["thread_ts"] = thread_ts
+    """An Events API ``app_mention`` callback (``@vsa ...`` in a channel)."""
+    event = _user_event(
+        "app_mention", text, user=user, channel=channel, team=team, thread_ts=thread_ts
+    )
     return _callback(event, team, event_id)
 
 
