@@ -22,7 +22,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
@@ -71,7 +71,7 @@ class TurnHandler(Protocol):
         """One turn inside the caller's transaction (no I/O other than the session)."""
 
 
-def store_conversation(session: Session, ref: ConversationRef) -> None:
+def store_conversation(session: Session, ref: ConversationRef, *, now: datetime) -> None:
     """Keep where a conversation is, for proactive sends after any restart."""
     repo.remember_conversation(
         session,
@@ -82,10 +82,11 @@ def store_conversation(session: Session, ref: ConversationRef) -> None:
         thread=ref.thread,
         user_id=ref.user,
         data=ref.data,
+        now=now,
     )
 
 
-def enqueue(session: Session, to: ConversationRef, message: Outbound) -> int:
+def enqueue(session: Session, to: ConversationRef, message: Outbound, *, now: datetime) -> int:
     """Queue a message in the outbox, in the caller's transaction; its outbox id."""
     return repo.add_outbox(
         session,
@@ -93,16 +94,18 @@ def enqueue(session: Session, to: ConversationRef, message: Outbound) -> int:
         conversation_key=to.key,
         conversation_json=to.model_dump_json(),
         payload_json=message.model_dump_json(exclude={"to"}),
+        now=now,
     )
 
 
-def record_event(session: Session, inbound: Inbound) -> int | None:
+def record_event(session: Session, inbound: Inbound, *, now: datetime) -> int | None:
     """Record an inbound event once; None when it was recorded before."""
     return repo.record_inbound(
         session,
         platform=inbound.conversation.platform,
         event_id=inbound.event_id,
         payload_json=inbound.model_dump_json(),
+        now=now,
     )
 
 
@@ -160,10 +163,11 @@ class Dispatcher:
         ref = inbound.conversation
 
         def record(session: Session) -> int | None:
+            now = self.clock.now()
             if self._stored_refs.get(ref.key) != ref:
-                store_conversation(session, ref)
+                store_conversation(session, ref, now=now)
                 session.info.setdefault(AFTER_COMMIT, []).append(partial(self._stored, ref))
-            return record_event(session, inbound)
+            return record_event(session, inbound, now=now)
 
         return await self.db.run(record, urgent=True)  # the platform waits for our ack
 
@@ -203,12 +207,13 @@ class Dispatcher:
                 return [], set()  # another worker processed it
             elsewhere: set[str] = set()
             written: dict[int, tuple[ConversationRef, Outbound]] = {}
+            now = self.clock.now()
             for message in self.handler.turn(session, inbound):
                 to = message.to or inbound.conversation
-                written[enqueue(session, to, message)] = (to, message)
+                written[enqueue(session, to, message, now=now)] = (to, message)
                 if to.key != key:
                     elsewhere.add(to.key)
-            repo.finish_inbound(session, event_id)
+            repo.finish_inbound(session, event_id, now=now)
             return self._claim(session, key, written), elsewhere
 
         for attempt in range(1, MAX_TURN_RETRIES + 1):
@@ -230,9 +235,10 @@ class Dispatcher:
         apology = Outbound(blocks=(text(texts.ERROR_APOLOGY.format(ref=reference)),))
 
         def fail(session: Session) -> list[_Claimed]:
-            repo.finish_inbound(session, event_id, status="failed")
+            now = self.clock.now()
+            repo.finish_inbound(session, event_id, now=now, status="failed")
             to = inbound.conversation
-            written = {enqueue(session, to, apology): (to, apology)}
+            written = {enqueue(session, to, apology, now=now): (to, apology)}
             return self._claim(session, to.key, written)
 
         return await self.db.run(fail)
@@ -241,7 +247,7 @@ class Dispatcher:
 
     async def send(self, to: ConversationRef, message: Outbound) -> None:
         """A proactive message (reminder, invitation): queued durably, then delivered."""
-        await self.db.run(lambda session: enqueue(session, to, message))
+        await self.db.run(lambda session: enqueue(session, to, message, now=self.clock.now()))
         await self.deliver(to.key)
 
     async def deliver(self, conversation_key: str | None = None) -> None:
@@ -318,7 +324,8 @@ class Dispatcher:
     def _sent(
         self, session: Session, key: str, item: _Claimed, message_id: str | None, claim: bool
     ) -> list[_Claimed]:
-        repo.mark_sent(session, item.id, message_id)
+        now = self.clock.now()
+        repo.mark_sent(session, item.id, message_id, now=now)
         question = item.message.question
         if question is not None and message_id is not None:
             repo.remember_message(
@@ -326,6 +333,7 @@ class Dispatcher:
                 conversation_key=key,
                 prompt_key=question.prompt_key,
                 platform_message_id=message_id,
+                now=now,
             )
         return self._claim(session, key) if claim else []
 

@@ -114,6 +114,7 @@ class TurnService:
             user_id=person.user_id,
             display_name=person.name,
             timezone=person.timezone,
+            now=self.clock.now(),
         )
         who = Who(row.id, row.display_name, row.timezone)
         # Cached once the row is certain to exist: this transaction may still roll back.

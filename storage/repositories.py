@@ -31,7 +31,7 @@ from storage.models import (
     Participant,
 )
 from storage.prepared import Prepared
-from storage.types import JSONText, utcnow
+from storage.types import JSONText
 
 
 class ConcurrentUpdateError(RuntimeError):
@@ -129,6 +129,7 @@ def upsert_participant(
     user_id: str,
     display_name: str | None,
     timezone: str | None,
+    now: datetime,
 ) -> ParticipantRow:
     """The participant for a platform identity, created on first sight, in one statement
     (two first messages at once, even on two replicas, make one row).
@@ -142,7 +143,7 @@ def upsert_participant(
             "b_user": user_id,
             "b_name": display_name or None,
             "b_timezone": timezone or None,
-            "b_now": utcnow(),
+            "b_now": now,
         },
     )
     assert row is not None
@@ -452,6 +453,7 @@ def remember_conversation(
     thread: str | None,
     user_id: str | None,
     data: dict[str, Any],
+    now: datetime,
 ) -> None:
     values = {
         "key": key,
@@ -461,7 +463,7 @@ def remember_conversation(
         "thread": thread,
         "user_id": user_id,
         "data": data,
-        "updated_at": utcnow(),
+        "updated_at": now,
     }
     statement = _insert(session, ConversationReference).values(**values)
     statement = statement.on_conflict_do_update(
@@ -497,7 +499,7 @@ def conversation_of_user(
 
 
 def record_inbound(
-    session: Session, *, platform: str, event_id: str, payload_json: str
+    session: Session, *, platform: str, event_id: str, payload_json: str, now: datetime
 ) -> int | None:
     """Insert the event (``payload_json``: the Inbound as JSON text); None when this
     (platform, event_id) was recorded before."""
@@ -507,7 +509,7 @@ def record_inbound(
             "b_platform": platform,
             "b_event_id": event_id,
             "b_payload_json": payload_json,
-            "b_now": utcnow(),
+            "b_now": now,
         },
     )
 
@@ -517,8 +519,8 @@ def claim_inbound(session: Session, event_id: int) -> bool:
     return _CLAIM_INBOUND.rowcount(session, {"b_id": event_id}) == 1
 
 
-def finish_inbound(session: Session, event_id: int, *, status: str = "done") -> None:
-    _FINISH_INBOUND.rowcount(session, {"b_id": event_id, "b_status": status, "b_now": utcnow()})
+def finish_inbound(session: Session, event_id: int, *, now: datetime, status: str = "done") -> None:
+    _FINISH_INBOUND.rowcount(session, {"b_id": event_id, "b_status": status, "b_now": now})
 
 
 def unfinished_inbound(
@@ -559,6 +561,7 @@ def add_outbox(
     conversation_key: str,
     conversation_json: str,
     payload_json: str,
+    now: datetime,
 ) -> int:
     """Queue a message (the conversation and the message as JSON text); its outbox id."""
     return int(
@@ -569,7 +572,7 @@ def add_outbox(
                 "conversation_key": conversation_key,
                 "b_conversation_json": conversation_json,
                 "b_payload_json": payload_json,
-                "created_at": utcnow(),
+                "created_at": now,
             },
         )
     )
@@ -647,9 +650,11 @@ def stuck_outbox(session: Session, older_than: datetime) -> None:
     )
 
 
-def mark_sent(session: Session, message_id: int, platform_message_id: str | None) -> None:
+def mark_sent(
+    session: Session, message_id: int, platform_message_id: str | None, *, now: datetime
+) -> None:
     _MARK_SENT.rowcount(
-        session, {"b_id": message_id, "b_message": platform_message_id, "b_now": utcnow()}
+        session, {"b_id": message_id, "b_message": platform_message_id, "b_now": now}
     )
 
 
@@ -671,7 +676,12 @@ def mark_retry(
 
 
 def remember_message(
-    session: Session, *, conversation_key: str, prompt_key: str, platform_message_id: str
+    session: Session,
+    *,
+    conversation_key: str,
+    prompt_key: str,
+    platform_message_id: str,
+    now: datetime,
 ) -> None:
     _REMEMBER_MESSAGE.rowcount(
         session,
@@ -679,7 +689,7 @@ def remember_message(
             "b_key": conversation_key,
             "b_prompt": prompt_key,
             "b_message": platform_message_id,
-            "b_now": utcnow(),
+            "b_now": now,
         },
     )
 

@@ -125,6 +125,7 @@ async def test_a_session_reused_after_commit_runs_on_its_new_transaction(
 async def test_a_participant_is_created_once_and_keeps_the_latest_known_name(
     assistant: Assistant,
 ) -> None:
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     upsert = partial(repo.upsert_participant, platform="slack", workspace="T1", user_id="U1")
 
     async def stored() -> Participant:
@@ -132,20 +133,26 @@ async def test_a_participant_is_created_once_and_keeps_the_latest_known_name(
         assert found is not None
         return found
 
-    first = await assistant.db.run(partial(upsert, display_name="Dana", timezone="Europe/Oslo"))
+    first = await assistant.db.run(
+        partial(upsert, display_name="Dana", timezone="Europe/Oslo", now=monday)
+    )
     created = await stored()
     assert (first.display_name, first.timezone) == ("Dana", "Europe/Oslo")
 
     # Nothing new known: the same row, untouched.
-    again = await assistant.db.run(partial(upsert, display_name=None, timezone=""))
+    again = await assistant.db.run(
+        partial(upsert, display_name=None, timezone="", now=monday + timedelta(hours=1))
+    )
     assert again == first
     assert (await stored()).updated_at == created.updated_at
 
-    renamed = await assistant.db.run(partial(upsert, display_name="Dana S.", timezone=None))
+    renamed = await assistant.db.run(
+        partial(upsert, display_name="Dana S.", timezone=None, now=monday + timedelta(hours=2))
+    )
     assert renamed == (first.id, "Dana S.", "Europe/Oslo")
     after = await stored()
-    assert after.updated_at > created.updated_at
-    assert after.created_at == created.created_at
+    assert after.updated_at == monday + timedelta(hours=2)
+    assert after.created_at == created.created_at == monday
 
     count = await assistant.db.run(lambda s: len(s.scalars(select(Participant.id)).all()))
     assert count == 1

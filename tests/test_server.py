@@ -29,7 +29,9 @@ async def test_the_scheduler_runs_the_outbox_sweep_while_serving(assistant: Assi
     assistant.dispatcher.register(recorder)
     ref = ConversationRef(platform="console", workspace="w", channel="c")
     # A message left in the outbox (its first delivery failed, its retry is due).
-    await assistant.db.run(lambda s: enqueue(s, ref, Outbound(blocks=(text("late"),))))
+    await assistant.db.run(
+        lambda s: enqueue(s, ref, Outbound(blocks=(text("late"),)), now=assistant.clock.now())
+    )
 
     web_app = build_web_app(assistant)
     client: TestClient[Any, Any] = TestClient(TestServer(web_app))
@@ -39,7 +41,9 @@ async def test_the_scheduler_runs_the_outbox_sweep_while_serving(assistant: Assi
         job = scheduler.get_job("outbox-sweep")
         assert job is not None and job.next_run_time is not None
         recorder.sent.clear()  # start-up recovery may already have sent it
-        await assistant.db.run(lambda s: enqueue(s, ref, Outbound(blocks=(text("later"),))))
+        await assistant.db.run(
+            lambda s: enqueue(s, ref, Outbound(blocks=(text("later"),)), now=assistant.clock.now())
+        )
         await job.func()  # what the scheduler calls every interval
         assert [m.plain_text() for _, m in recorder.sent] == ["later"]
     await asyncio.sleep(0)  # APScheduler stops on the loop's next turn

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 
 import pytest
@@ -30,6 +30,7 @@ async def test_the_schema_is_at_the_head_revision(assistant: Assistant) -> None:
 
 
 async def test_datetimes_come_back_as_utc(assistant: Assistant) -> None:
+    at = datetime(2026, 11, 23, 14, 0, tzinfo=timezone(timedelta(hours=5)))
     person = await assistant.db.run(
         partial(
             repo.upsert_participant,
@@ -38,11 +39,13 @@ async def test_datetimes_come_back_as_utc(assistant: Assistant) -> None:
             user_id="u",
             display_name="U",
             timezone=None,
+            now=at,
         )
     )
     stored = await assistant.db.run(lambda s: s.get(Participant, person.id))
     assert stored is not None and stored.created_at.tzinfo is not None
     assert stored.created_at.utcoffset() == timedelta(0)
+    assert stored.created_at == at
 
 
 async def test_only_one_active_run_per_person_and_conversation(assistant: Assistant) -> None:
@@ -183,6 +186,7 @@ def _add_participant(session, user_id: str) -> int:  # type: ignore[no-untyped-d
         user_id=user_id,
         display_name=user_id,
         timezone=None,
+        now=datetime.now(UTC),
     )
     return person.id
 
@@ -278,7 +282,7 @@ async def test_messages_after_a_failed_one_wait_and_then_go_out_in_order(
 
     def queue_three(session) -> None:  # type: ignore[no-untyped-def]
         for word in ("one", "two", "three"):
-            enqueue(session, ref, Outbound(blocks=(text(word),)))
+            enqueue(session, ref, Outbound(blocks=(text(word),)), now=clock.now())
 
     await assistant.db.run(queue_three)
     await assistant.dispatcher.deliver(ref.key)
@@ -302,7 +306,7 @@ async def test_a_message_a_crashed_worker_held_is_sent_by_the_sweep(
     ref = ConversationRef(platform="console", workspace="w", channel="c")
 
     def crashed_worker(session) -> None:  # type: ignore[no-untyped-def]
-        enqueue(session, ref, Outbound(blocks=(text("held"),)))
+        enqueue(session, ref, Outbound(blocks=(text("held"),)), now=clock.now())
         repo.claim_due(session, ref.key, clock.now())  # ...and it died before sending
 
     await assistant.db.run(crashed_worker)
@@ -347,6 +351,30 @@ async def test_the_sweep_leaves_a_just_recorded_event_to_its_worker(assistant: A
     event = await assistant.db.run(lambda s: s.get(InboundEvent, event_id))
     assert event is not None and event.status == "done"
     assert any(m.question is not None for _, m in recorder.sent)
+
+
+async def test_the_sweep_reads_the_times_the_dispatcher_wrote_by_its_own_clock(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """Rows are stamped by the dispatcher's clock, the one the sweep compares with: an
+    event nobody processed waits its 30 seconds of that clock, whatever the wall says
+    (the test clock is hours behind it)."""
+    assistant, clock = clocked
+    recorder = Recorder()
+    assistant.dispatcher.register(recorder)
+    event_id = await assistant.dispatcher.receive(inbound("qualify"))
+    stored = await assistant.db.run(lambda s: s.get(InboundEvent, event_id))
+    assert stored is not None and stored.received_at == clock.now()
+
+    clock.advance(seconds=20)
+    await assistant.dispatcher.sweep()
+    assert recorder.sent == []
+
+    clock.advance(seconds=11)
+    await assistant.dispatcher.sweep()
+    assert any(m.question is not None for _, m in recorder.sent)
+    done = await assistant.db.run(lambda s: s.get(InboundEvent, event_id))
+    assert done is not None and done.status == "done" and done.processed_at == clock.now()
 
 
 async def test_a_failing_after_commit_callback_neither_fails_nor_repeats_the_work(

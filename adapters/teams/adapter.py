@@ -323,15 +323,16 @@ class TeamsAdapter:
 
         def greet(session: Session) -> list[str]:
             keys: list[str] = []
-            store_conversation(session, ref.model_copy(update={"thread": None}))
+            now = self.dispatcher.clock.now()
+            store_conversation(session, ref.model_copy(update={"thread": None}), now=now)
             for once, message in welcomes:
                 to = message.to or ref
                 record = Inbound(event_id=once, sender=sender, conversation=to, is_direct=False)
-                recorded = record_event(session, record)
+                recorded = record_event(session, record, now=now)
                 if recorded is None:
                     continue
-                repo.finish_inbound(session, recorded)
-                enqueue(session, to, message)
+                repo.finish_inbound(session, recorded, now=now)
+                enqueue(session, to, message, now=now)
                 keys.append(to.key)
             return keys
 
@@ -503,7 +504,9 @@ class TeamsAdapter:
         if not getattr(created, "id", None):
             raise DeliveryError("the Bot Connector created no conversation", retry_after=60)
         opened = to.model_copy(update={"channel": str(created.id)})
-        await self.dispatcher.db.run(lambda session: store_conversation(session, opened))
+        await self.dispatcher.db.run(
+            lambda session: store_conversation(session, opened, now=self.dispatcher.clock.now())
+        )
         return opened
 
     async def _call(
