@@ -114,12 +114,17 @@ def _clean(text: str) -> str:
     return _SPACES_RE.sub(" ", text).strip().casefold()
 
 
-@functools.lru_cache(maxsize=1024)  # option labels are matched on every answer
 def _key(text: str) -> str:
     """Looser form for option labels: also drops accents and punctuation."""
     decomposed = unicodedata.normalize("NFKD", _clean(text))
     no_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NON_WORD_RE.sub(" ", no_marks).strip()
+
+
+# Option labels and values come from dialog files and are matched on every answer:
+# their keys are kept. What a participant typed goes through _key uncached, so no
+# answer text stays in the process after its turn.
+_option_key = functools.lru_cache(maxsize=1024)(_key)
 
 
 def _quote(text: str) -> str:
@@ -761,8 +766,8 @@ def _exact_choice(text: str, options: Sequence[tuple[str, str]]) -> int | None:
     if not key:
         return None
     for candidates in (
-        [i for i, (_, label) in enumerate(options) if _key(label) == key],
-        [i for i, (value, _) in enumerate(options) if _key(value) == key],
+        [i for i, (_, label) in enumerate(options) if _option_key(label) == key],
+        [i for i, (value, _) in enumerate(options) if _option_key(value) == key],
     ):
         if len(candidates) == 1:
             return candidates[0]
@@ -773,8 +778,8 @@ def _match_choice(text: str, options: Sequence[tuple[str, str]]) -> int:
     """Index of the option ``text`` names; ParseError when unknown or ambiguous."""
     cleaned = _clean(text)
     key = _key(text)
-    labels = [_key(label) for _, label in options]
-    values = [_key(value) for value, _ in options]
+    labels = [_option_key(label) for _, label in options]
+    values = [_option_key(value) for value, _ in options]
 
     # Labels are what the user sees, so a label typed exactly beats a position:
     # with story-point options "1, 2, 3, 5, 8", "5" means the label "5".
