@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
-import queue
 import re
+import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -27,13 +27,15 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# Most transactions the SQLite writer commits together (one fsync for all of them).
+# Most transactions SQLite commits together (one fsync for all of them).
 MAX_GROUP_COMMIT = 8
 # Callables a transaction leaves in ``session.info[AFTER_COMMIT]`` run once it is durable
 # (for example, caching a row only when it is certain to exist).
 AFTER_COMMIT = "vsa.after_commit"
-# The SQLite writer's queue order: urgent work first, then in arrival order; closing last.
-URGENT, NORMAL, LAST = 0, 1, 2
+# How long SQLite work waits for a write lock another connection holds (another process
+# on the same file, or the OAuth stores' own engine), retrying without blocking the loop.
+LOCK_WAIT = 10.0
+_FIRST_RETRY, _LONGEST_RETRY = 0.001, 0.05
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,11 @@ def _sqlite_setup(engine: Engine, *, pysqlite: bool = False) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        # Our own connection runs on the event loop, so it never sleeps in SQLite while
+        # the lock is taken: it is told at once and retries later (see LOCK_WAIT). The
+        # OAuth stores' engine runs on its own thread and may wait there.
+        timeout = 0 if pysqlite else int(LOCK_WAIT * 1000)
+        cursor.execute(f"PRAGMA busy_timeout={timeout}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -83,10 +89,11 @@ def _sqlite_setup(engine: Engine, *, pysqlite: bool = False) -> None:
     # than the statement.)
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        if pysqlite:
-            conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
-        else:
+        if not pysqlite:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif not (driver := conn.connection.driver_connection).in_transaction:
+            driver.execute("BEGIN IMMEDIATE")
+        # (else the lock was taken already, before the work was chosen: Database._drain)
 
 
 T = TypeVar("T")
@@ -94,29 +101,24 @@ T = TypeVar("T")
 
 @dataclass
 class _Job(Generic[T]):
-    """Work for the SQLite writer thread, answered on the caller's event loop."""
+    """SQLite work waiting for its turn on the connection, answered through ``future``."""
 
     fn: Callable[[Any], T]
-    loop: asyncio.AbstractEventLoop
     future: asyncio.Future[T]
-    # A session job may share a transaction with others; a connection job runs alone.
+    # A session job may share a transaction with others; a connection job runs alone,
+    # as does a session job whose group was rolled back.
     with_session: bool = True
+    alone: bool = False
     result: Any = field(default=None, init=False)
 
 
 def _settle(job: _Job[Any], error: BaseException | None) -> None:
-    def settle() -> None:
-        if job.future.done():  # the caller was cancelled meanwhile
-            return
-        if error is not None:
-            job.future.set_exception(error)
-        else:
-            job.future.set_result(job.result)
-
-    try:
-        job.loop.call_soon_threadsafe(settle)
-    except RuntimeError:  # the caller's event loop is closed: nobody is waiting
-        log.debug("a database result arrived after its caller's loop closed")
+    if job.future.done():  # the caller was cancelled meanwhile
+        return
+    if error is not None:
+        job.future.set_exception(error)
+    else:
+        job.future.set_result(job.result)
 
 
 def _after_commit(session: Session) -> None:
@@ -129,6 +131,15 @@ def _after_commit(session: Session) -> None:
             log.exception("work after a commit failed (the transaction itself is stored)")
 
 
+def _is_locked(error: BaseException) -> bool:
+    """SQLite said another connection holds the write lock (SQLITE_BUSY / LOCKED)."""
+    found = getattr(error, "orig", error)
+    return isinstance(found, sqlite3.OperationalError) and found.sqlite_errorcode in (
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    )
+
+
 class Database:
     """Every query goes through :meth:`run`: ``fn(session)`` in one transaction.
 
@@ -136,32 +147,44 @@ class Database:
     ``Session``; how they run is decided here, once:
 
     * **SQLite** (the embedded default) has one writer at a time, so all work runs on
-      one dedicated thread with one connection: a turn is one hop off the event loop,
-      never "database is locked" inside the process, and the loop never blocks on fsync.
-      Work that arrives while a transaction commits is *group-committed*: the next
+      one connection, one transaction after another, on the event loop's own thread:
+      never "database is locked" inside the process, and no thread hop per turn (a
+      hop costs more than a turn's SQL, and the GIL would serialize the work anyway).
+      Work that arrives while a transaction runs is *group-committed*: the next
       transaction runs the waiting functions one after another and commits them with
       one fsync. Each caller still gets its answer only once its work is durable; if
       one function raises, the group is rolled back and every function is run again
-      alone, so one failure never takes another caller's work with it.
+      alone, so one failure never takes another caller's work with it. When another
+      connection holds the write lock, the work waits for it with timers, never by
+      sleeping in SQLite, so the loop keeps serving (and the OAuth stores' own engine,
+      which may be the holder, can finish).
     * **PostgreSQL** runs on SQLAlchemy's async engine (asyncpg); ``fn`` runs through
       ``AsyncSession.run_sync``, so the same code needs no thread.
 
     ``fn`` may run more than once (after a rolled-back group), so it must not change
     anything outside the session before the commit: it leaves such work in
-    ``session.info[AFTER_COMMIT]``.
+    ``session.info[AFTER_COMMIT]``. It runs on the event loop, so it must not wait on
+    anything but the database.
     """
 
     def __init__(self, database_url: str) -> None:
         url = async_url(database_url)
         self.url = url
-        self._jobs: queue.PriorityQueue[tuple[int, int, _Job[Any] | None]] | None = None
-        self._order = itertools.count()
-        self._writer: threading.Thread | None = None
-        self._connection: Connection | None = None  # the SQLite writer's own...
+        self._sqlite = url.get_backend_name() == "sqlite"
+        self._closed = False
+        # The SQLite work waiting to run, in this order: jobs of a rolled-back group,
+        # urgent work, the rest. And the loop a drain is due on.
+        self._retry: deque[_Job[Any]] = deque()
+        self._urgent: deque[_Job[Any]] = deque()
+        self._waiting: deque[_Job[Any]] = deque()
+        self._drain_due: asyncio.AbstractEventLoop | None = None
+        self._lock_waited_since: float | None = None
+        self._thread: int | None = None  # the thread SQLite's connection belongs to
+        self._connection: Connection | None = None  # SQLite's one connection...
         self._session: Session | None = None  # ...and its one session, reused
         self._async_engine: AsyncEngine | None = None
         self._async_sessions: async_sessionmaker[AsyncSession] | None = None
-        if url.get_backend_name() == "sqlite":
+        if self._sqlite:
             database = url.database
             if database and database != ":memory:":
                 folder = Path(database).expanduser().parent
@@ -174,11 +197,6 @@ class Database:
                     ) from error
             self.engine: Engine = sa_create_engine(url.set(drivername="sqlite+pysqlite"))
             _sqlite_setup(self.engine, pysqlite=True)
-            self._jobs = queue.PriorityQueue()
-            self._writer = threading.Thread(
-                target=self._write_forever, name="vsa-sqlite", daemon=True
-            )
-            self._writer.start()
         else:
             self._async_engine = create_async_engine(url, pool_pre_ping=True)
             self._async_sessions = async_sessionmaker(self._async_engine, expire_on_commit=False)
@@ -191,8 +209,9 @@ class Database:
     @property
     def async_engine(self) -> AsyncEngine:
         """An async engine on the same database, for libraries that need one (slack-sdk's
-        OAuth stores). On SQLite it is opened on first use and shares the file, not the
-        writer thread: those libraries write rarely (an install), so busy_timeout covers it."""
+        OAuth stores). On SQLite it is opened on first use and shares the file, not our
+        connection: those libraries write rarely (an install); while they hold the
+        write lock our work waits for it (see LOCK_WAIT)."""
         if self._async_engine is None:
             self._async_engine = create_async_engine(self.url)
             _sqlite_setup(self._async_engine.sync_engine)
@@ -200,14 +219,14 @@ class Database:
 
     @property
     def is_sqlite(self) -> bool:
-        return self._writer is not None
+        return self._sqlite
 
     async def run(self, fn: Callable[[Session], T], *, urgent: bool = False) -> T:
         """Run ``fn`` in a transaction, committed when it returns, rolled back if it raises.
 
-        ``urgent`` work goes ahead of queued work on SQLite: recording an event that a
+        ``urgent`` work goes ahead of waiting work on SQLite: recording an event that a
         platform waits to see acknowledged must not queue behind other people's turns."""
-        if self._jobs is not None:
+        if self._sqlite:
             return await self._submit(fn, with_session=True, urgent=urgent)
         assert self._async_sessions is not None
         async with self._async_sessions.begin() as session:
@@ -217,7 +236,7 @@ class Database:
 
     async def run_connection(self, fn: Callable[[Connection], T]) -> T:
         """Like :meth:`run`, with a Core connection (migrations, raw checks)."""
-        if self._jobs is not None:
+        if self._sqlite:
             return await self._submit(fn, with_session=False)
         assert self._async_engine is not None
         async with self._async_engine.begin() as connection:
@@ -226,61 +245,93 @@ class Database:
     async def _submit(
         self, fn: Callable[[Any], T], *, with_session: bool, urgent: bool = False
     ) -> T:
-        assert self._jobs is not None
-        if self._writer is None or not self._writer.is_alive():
+        if self._closed:
             raise DatabaseError("the database is closed")
         loop = asyncio.get_running_loop()
-        job: _Job[T] = _Job(fn, loop, loop.create_future(), with_session)
-        self._jobs.put((URGENT if urgent else NORMAL, next(self._order), job))
+        job: _Job[T] = _Job(fn, loop.create_future(), with_session)
+        (self._urgent if urgent else self._waiting).append(job)
+        if self._drain_due is not loop or loop.is_closed():
+            # Next time round the loop: what arrives meanwhile joins the same commit.
+            self._drain_due = loop
+            loop.call_soon(self._drain)
         return await job.future
 
-    # -- the SQLite writer thread ------------------------------------------------
+    # -- SQLite: one connection, on the loop -------------------------------------
 
-    def _write_forever(self) -> None:
-        assert self._jobs is not None
-        # One connection for the thread's life: a transaction needs no pool checkout.
-        self._connection = self.engine.connect()
-        self._session = Session(self._connection, expire_on_commit=False)
+    def _drain(self) -> None:
+        """Run one transaction of waiting work (one job, or a group of them), then let the
+        loop serve network events before the next."""
+        loop = asyncio.get_running_loop()
+        self._drain_due = None
+        if not self._pending():
+            return
         try:
-            self._serve_jobs()
-        finally:
-            self._connection.close()
-            self.engine.dispose()  # its connections belong to this thread
+            # Take the write lock before choosing the work: if another connection holds
+            # it, wait here (by timer), not inside someone's transaction.
+            self._open().execute("BEGIN IMMEDIATE")
+        except Exception as error:
+            if isinstance(error, sqlite3.Error):  # raised as SQLAlchemy would raise it
+                error = DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error)
+            if not _is_locked(error):
+                self._fail_all(error)
+                return
+            now = loop.time()
+            since = self._lock_waited_since = self._lock_waited_since or now
+            if now - since >= LOCK_WAIT:
+                self._lock_waited_since = None
+                self._fail_all(error)
+                return
+            self._drain_due = loop
+            loop.call_later(min(_LONGEST_RETRY, max(_FIRST_RETRY, now - since)), self._drain)
+            return
+        self._lock_waited_since = None
+        first = self._next()
+        if first.alone or not first.with_session:
+            self._run_alone(first)
+        else:
+            group = [first]
+            while len(group) < MAX_GROUP_COMMIT and (more := self._peek()) is not None:
+                if more.alone or not more.with_session:
+                    break
+                group.append(self._next())
+            self._run_group(group)
+        if self._pending() and self._drain_due is None:
+            self._drain_due = loop
+            loop.call_soon(self._drain)
 
-    def _serve_jobs(self) -> None:
-        assert self._jobs is not None
-        while True:
-            job = self._jobs.get()[2]
-            if job is None:
-                return
-            if not job.with_session:
-                self._run_alone(job)
-                continue
-            group = [job]
-            stop = False
-            while len(group) < MAX_GROUP_COMMIT:
-                try:
-                    more = self._jobs.get_nowait()[2]
-                except queue.Empty:
-                    break
-                if more is None or not more.with_session:
-                    # Finish the group first; keep the order of what came after it.
-                    self._run_group(group)
-                    group = []
-                    if more is None:
-                        stop = True
-                    else:
-                        self._run_alone(more)
-                    break
-                group.append(more)
-            if group:
-                self._run_group(group)
-            if stop:
-                return
+    def _pending(self) -> bool:
+        return bool(self._retry or self._urgent or self._waiting)
+
+    def _peek(self) -> _Job[Any] | None:
+        for waiting in (self._retry, self._urgent, self._waiting):
+            if waiting:
+                return waiting[0]
+        return None
+
+    def _next(self) -> _Job[Any]:
+        return (self._retry or self._urgent or self._waiting).popleft()
+
+    def _open(self) -> sqlite3.Connection:
+        """SQLite's connection (opened on first use), as the driver's own."""
+        if self._connection is None:
+            # One connection for the database's life: a transaction needs no checkout.
+            self._connection = self.engine.connect()
+            self._session = Session(self._connection, expire_on_commit=False)
+            self._thread = threading.get_ident()
+        elif self._thread != threading.get_ident():
+            raise DatabaseError("the SQLite database is used from a second thread")
+        driver = self._connection.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        return driver
+
+    def _fail_all(self, error: BaseException) -> None:
+        log.error("SQLite cannot run the waiting work: %s", error)
+        while self._pending():
+            _settle(self._next(), error)
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        """The writer's session in a new transaction: committed when the block ends,
+        """The session in a new transaction: committed when the block ends,
         rolled back if it raises. Either way the session is left empty, as ``close()``
         would leave it: what a job returns is detached, and the work a failed
         transaction left for after its commit is dropped."""
@@ -288,6 +339,7 @@ class Database:
         assert session is not None
         try:
             with session.begin():
+                session.connection()  # the transaction the lock was taken for
                 yield session
         except BaseException:
             session.info.pop(AFTER_COMMIT, None)
@@ -305,26 +357,28 @@ class Database:
                 assert self._connection is not None
                 with self._connection.begin():
                     job.result = job.fn(self._connection)
-        except BaseException as error:
+        except Exception as error:
             _settle(job, error)
         else:
             _settle(job, None)
 
     def _run_group(self, group: list[_Job[Any]]) -> None:
-        if len(group) == 1:
-            self._run_alone(group[0])
+        if len(group) <= 1:
+            if group:
+                self._run_alone(group[0])
             return
         try:
             with self._transaction() as session:
                 for job in group:
                     job.result = job.fn(session)
                     session.flush()
-        except BaseException:
+        except Exception:
             # Someone's work failed (or the commit did): nothing of the group is stored.
-            # Run each alone, so the failure reaches only its own caller.
+            # Run each alone next, so the failure reaches only its own caller.
             log.debug("group of %d rolled back; running each alone", len(group))
-            for job in group:
-                self._run_alone(job)
+            for job in reversed(group):
+                job.alone = True
+                self._retry.appendleft(job)
             return
         for job in group:
             _settle(job, None)
@@ -374,10 +428,15 @@ class Database:
         )
 
     async def close(self) -> None:
-        if self._writer is not None and self._jobs is not None:
-            # The writer finishes what is queued, closes its connections, then stops.
-            self._jobs.put((LAST, next(self._order), None))
-            await asyncio.to_thread(self._writer.join)
+        """Finish the waiting work, then close the connections."""
+        self._closed = True
+        waiting = [job.future for job in (*self._retry, *self._urgent, *self._waiting)]
+        await asyncio.gather(*waiting, return_exceptions=True)
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._sqlite:
+            self.engine.dispose()
         if self._async_engine is not None:
             await self._async_engine.dispose()
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     case,
     func,
     insert,
+    literal_column,
     or_,
     select,
     update,
@@ -273,7 +274,9 @@ _ACTIVE_RUN = Prepared(
     select(*(_RUNS.c[name] for name in RunRow._fields)).where(
         _RUNS.c.participant_id == bindparam("b_participant"),
         _RUNS.c.conversation_key == bindparam("b_key"),
-        _RUNS.c.status == "active",
+        # A literal, not a parameter: only then can the planner use the partial unique
+        # index on active runs (SQLite's and PostgreSQL's generic plans both need it).
+        _RUNS.c.status == literal_column("'active'"),
     )
 )
 

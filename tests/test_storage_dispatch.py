@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -10,7 +12,7 @@ from functools import partial
 
 import pytest
 from sqlalchemy import event, func, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from assistant.app import Assistant
@@ -18,8 +20,9 @@ from assistant.clock import FixedClock
 from assistant.dispatch import DeliveryError, enqueue
 from assistant.events import ConversationRef, Inbound, Outbound, Person, text
 from assistant.settings import Settings
+from storage import db as db_module
 from storage import repositories as repo
-from storage.db import AFTER_COMMIT, head_revision
+from storage.db import AFTER_COMMIT, DatabaseError, head_revision
 from storage.models import DialogRun, InboundEvent, OutboxMessage, Participant
 from tests.chat import Chat, Recorder
 from tests.conftest import ON_POSTGRES, make_settings
@@ -391,3 +394,60 @@ async def test_a_failing_after_commit_callback_neither_fails_nor_repeats_the_wor
     assert len(set(ids)) == 5
     count = await assistant.db.run(lambda s: s.scalar(select(func.count(Participant.id))))
     assert count == 5
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock")
+async def test_work_waits_for_a_lock_another_process_holds_and_the_loop_keeps_serving(
+    assistant: Assistant,
+) -> None:
+    """A second `vsa` on the same file holds the write lock: our work waits for it,
+    and meanwhile the assistant keeps answering (it does not sleep inside SQLite)."""
+    other = sqlite3.connect(str(assistant.db.url.database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    work = asyncio.ensure_future(assistant.db.run(partial(_add_participant, user_id="waited")))
+
+    started = time.perf_counter()
+    for _ in range(20):
+        await asyncio.sleep(0.005)
+    served_for = time.perf_counter() - started
+
+    assert not work.done()
+    assert served_for < 1.0  # twenty turns of the loop, not one held up by the lock
+    other.execute("COMMIT")
+    other.close()
+    assert isinstance(await work, int)
+    stored = await assistant.db.run(lambda s: s.scalars(select(Participant.user_id)).all())
+    assert stored == ["waited"]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock")
+async def test_work_fails_clearly_when_the_lock_is_never_released_and_later_work_runs(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db_module, "LOCK_WAIT", 0.2)
+    other = sqlite3.connect(str(assistant.db.url.database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    with pytest.raises(OperationalError, match="database is locked"):
+        await assistant.db.run(partial(_add_participant, user_id="never"))
+
+    other.execute("ROLLBACK")
+    other.close()
+    assert isinstance(await assistant.db.run(partial(_add_participant, user_id="later")), int)
+    stored = await assistant.db.run(lambda s: s.scalars(select(Participant.user_id)).all())
+    assert stored == ["later"]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own queue of work")
+async def test_closing_finishes_the_work_already_waiting(settings: Settings) -> None:
+    assistant = await Assistant.start(settings)
+    waiting = [
+        asyncio.ensure_future(assistant.db.run(partial(_add_participant, user_id=f"u{n}")))
+        for n in range(5)
+    ]
+    await asyncio.sleep(0)  # submitted, not yet run
+    await assistant.close()
+
+    assert all(isinstance(work.result(), int) for work in waiting)
+    with pytest.raises(DatabaseError, match="closed"):
+        await assistant.db.run(lambda s: None)
