@@ -156,3 +156,19 @@ async def test_a_participant_is_created_once_and_keeps_the_latest_known_name(
 
     count = await assistant.db.run(lambda s: len(s.scalars(select(Participant.id)).all()))
     assert count == 1
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="reads SQLite's query plan")
+async def test_every_turns_read_of_the_active_run_uses_the_index_on_active_runs(
+    assistant: Assistant,
+) -> None:
+    """The read every turn makes finds the one active run by the partial unique index,
+    not by scanning all of a person's past runs."""
+
+    def plan(session: Session) -> str:
+        connection = session.connection()
+        compiled = repo._ACTIVE_RUN._compiled(connection.dialect)
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled.sql}", (1, "c"))
+        return " ".join(str(row[-1]) for row in rows)
+
+    assert "uq_dialog_runs_active" in await assistant.db.run(plan)
