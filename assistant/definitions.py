@@ -259,6 +259,12 @@ class Dialog(_Model):
         steps = [*self.steps, *(s for g in self.steps if isinstance(g, GroupStep) for s in g.steps)]
         return frozenset(condition.step for step in steps for condition in step.when)
 
+    @functools.cached_property
+    def memo(self) -> dict[str, Any]:
+        """Room for what other modules derive once from this dialog (it never changes
+        after loading), such as the engine's prebuilt questions."""
+        return {}
+
     def step(self, step_id: str) -> Step:
         for step in self.steps:
             if step.id == step_id:

@@ -31,6 +31,7 @@ from assistant.definitions import (
     NumberStep,
     PercentStep,
     PersonStep,
+    Step,
     TextStep,
     YesNoStep,
     _Step,
@@ -155,14 +156,40 @@ def _visible(step: _Step, answers: dict[str, StoredAnswer], scope: str | None) -
     return True
 
 
+class _Plan(NamedTuple):
+    """What the engine derives once per dialog: each top-level step with its slot
+    (prebuilt, except for groups), the hidden-able steps, and the fixed parts of each
+    top-level question."""
+
+    top: tuple[tuple[Step, Slot | None], ...]
+    conditional: tuple[_Step, ...]  # top-level, not groups, with conditions
+    questions: dict[str, dict[str, Any]]
+
+
+def _plan(dialog: Dialog) -> _Plan:
+    plan = dialog.memo.get("engine")
+    if plan is None:
+        top = tuple(
+            (step, None if isinstance(step, GroupStep) else Slot(step.id, step))
+            for step in dialog.steps
+        )
+        conditional = tuple(
+            step for step in dialog.steps if step.when and not isinstance(step, GroupStep)
+        )
+        questions = {slot.path: _fixed_question(slot) for _, slot in top if slot is not None}
+        plan = dialog.memo["engine"] = _Plan(top, conditional, questions)
+    return plan
+
+
 def slots(dialog: Dialog, answers: dict[str, StoredAnswer]) -> list[Slot]:
     found: list[Slot] = []
-    for step in dialog.steps:
+    for step, prebuilt in _plan(dialog).top:
         if step.when and not _visible(step, answers, None):
             continue
-        if not isinstance(step, GroupStep):
-            found.append(Slot(step.id, step))
+        if prebuilt is not None:
+            found.append(prebuilt)
             continue
+        assert isinstance(step, GroupStep)
         if step.min_items == 0:
             any_path = f"{step.id}._any"
             found.append(Slot(any_path, None, step, None, "any"))
@@ -193,10 +220,8 @@ def _undecided(dialog: Dialog, answers: dict[str, StoredAnswer]) -> int:
     """Hidden steps that may still appear: their condition waits on an unanswered step."""
     return sum(
         1
-        for step in dialog.steps
-        if step.when
-        and not isinstance(step, GroupStep)
-        and not _visible(step, answers, None)
+        for step in _plan(dialog).conditional
+        if not _visible(step, answers, None)
         and any(condition.step not in answers for condition in step.when)
     )
 
@@ -334,20 +359,27 @@ def _ask(
     blocks: list[Any] = list(lead or [])
     if slot.path in state.answers:
         blocks.append(rich(texts.KEEP_HINT, answer=display(slot, state.answers[slot.path])))
-    step = slot.step
+    fixed = _plan(dialog).questions.get(slot.path) if slot.group is None else None
     blocks.append(
         Question(
             prompt_key=prompt_key(state, slot),
-            text=_question_text(slot),
-            input=_input_of(slot),
-            options=_options(slot),
-            help=step.help if step is not None else None,
-            example=_example(slot),
-            optional=slot.optional,
             position=f"Question {position} of {total}",
+            **(fixed or _fixed_question(slot)),
         )
     )
     return state, Outbound(blocks=tuple(blocks), answered=answered)
+
+
+def _fixed_question(slot: Slot) -> dict[str, Any]:
+    """The parts of a question that are the same every time it is asked."""
+    return {
+        "text": _question_text(slot),
+        "input": _input_of(slot),
+        "options": _options(slot),
+        "help": slot.step.help if slot.step is not None else None,
+        "example": _example(slot),
+        "optional": slot.optional,
+    }
 
 
 def _example(slot: Slot) -> str | None:
