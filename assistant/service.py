@@ -16,7 +16,6 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant import engine, registry, texts
@@ -271,24 +270,17 @@ class TurnService:
         turn = engine.start(dialog, uuid.uuid4().hex[:12], prefill)
         state = turn.state.model_copy(update={"context": context}) if context else turn.state
         ref = inbound.conversation
-        created = DialogRun(
+        run = repo.start_run(
+            session,
             tenant=tenant_of(inbound.sender),
             dialog_id=dialog.id,
             dialog_version=dialog.version,
             participant_id=participant.id,
             conversation_key=ref.key,
             conversation=ref.model_dump(mode="json"),
-            status="active",
-            state=state.model_dump(mode="json"),
-            started_at=self.clock.now(),
-            updated_at=self.clock.now(),
+            state_json=state.model_dump_json(),
+            now=self.clock.now(),
         )
-        try:
-            with session.begin_nested():
-                repo.add_run(session, created)
-        except IntegrityError as error:  # another replica started one in this conversation
-            raise repo.ConcurrentUpdateError("a dialog started concurrently") from error
-        run = RunRow.of(created)
         for path, stored in prefill.items():
             repo.record_answer(
                 session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
@@ -19,6 +20,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -177,6 +179,30 @@ _SAVE_RUN = Prepared(
         result=bindparam("b_result"),
     )
 )
+_START_RUN = Prepared(
+    insert(_RUNS)
+    .values(
+        status="active",
+        version=1,
+        engagement_id=None,
+        current_step=None,
+        result=None,
+        completed_at=None,
+        state=bindparam("b_state_json", type_=JSONText()),
+        **_values(
+            _RUNS,
+            "tenant",
+            "dialog_id",
+            "dialog_version",
+            "participant_id",
+            "conversation_key",
+            "conversation",
+            "started_at",
+            "updated_at",
+        ),
+    )
+    .returning(_RUNS.c.id)
+)
 _SUPERSEDE = Prepared(
     update(_ANSWERS)
     .where(
@@ -295,10 +321,40 @@ def link_run_engagement(session: Session, run_id: int, engagement_id: int) -> No
     session.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(engagement_id=engagement_id))
 
 
-def add_run(session: Session, run: DialogRun) -> DialogRun:
-    session.add(run)
-    session.flush()
-    return run
+def start_run(
+    session: Session,
+    *,
+    tenant: str,
+    dialog_id: str,
+    dialog_version: int,
+    participant_id: int,
+    conversation_key: str,
+    conversation: dict[str, Any],
+    state_json: str,
+    now: datetime,
+) -> RunRow:
+    """A new active run (the engine state as JSON text). A person with an active run in
+    the conversation already (another replica started one) is a ConcurrentUpdateError."""
+    values = {
+        "tenant": tenant,
+        "dialog_id": dialog_id,
+        "dialog_version": dialog_version,
+        "participant_id": participant_id,
+        "conversation_key": conversation_key,
+        "conversation": conversation,
+        "b_state_json": state_json,
+        "started_at": now,
+        "updated_at": now,
+    }
+    try:
+        run_id = _START_RUN.scalar(session, values)
+    except IntegrityError as error:
+        raise ConcurrentUpdateError("a dialog started concurrently") from error
+    state = json.loads(state_json)
+    return RunRow(
+        run_id, tenant, dialog_id, dialog_version, participant_id, None, conversation_key,
+        conversation, "active", state, None, 1,
+    )  # fmt: skip
 
 
 def save_run(

@@ -76,6 +76,36 @@ async def test_only_one_active_run_per_person_and_conversation(assistant: Assist
         )
 
 
+async def test_a_dialog_started_meanwhile_elsewhere_makes_the_start_a_concurrent_update(
+    assistant: Assistant,
+) -> None:
+    """Another replica started a run in this conversation between our read and our
+    insert: the start is a ConcurrentUpdateError (the dispatcher retries the turn, which
+    then finds that run), and the run already there is untouched."""
+    chat = Chat(assistant)
+    await chat.say("qualify")
+    run = await assistant.db.run(lambda s: s.scalar(select(DialogRun)))
+    assert run is not None
+
+    def start_again(session: Session) -> None:
+        repo.start_run(
+            session,
+            tenant=run.tenant,
+            dialog_id="engagement",
+            dialog_version=1,
+            participant_id=run.participant_id,
+            conversation_key=run.conversation_key,
+            conversation=run.conversation,
+            state_json="{}",
+            now=datetime.now(UTC),
+        )
+
+    with pytest.raises(repo.ConcurrentUpdateError):
+        await assistant.db.run(start_again)
+    runs = await assistant.db.run(lambda s: s.scalars(select(DialogRun)).all())
+    assert [(r.id, r.dialog_id, r.state) for r in runs] == [(run.id, "qualification", run.state)]
+
+
 def inbound(text_: str, event_id: str | None = None) -> Inbound:
     return Inbound(
         event_id=event_id or uuid.uuid4().hex,
