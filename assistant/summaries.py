@@ -45,6 +45,7 @@ class Summaries:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             autoescape=False,  # escaping is the fence above, then each renderer's own
+            auto_reload=False,  # templates ship with the package: no stat() per summary
         )
         env.filters.update(
             duration=parsing.format_duration,
