@@ -81,4 +81,9 @@ async def create_app(settings: Settings) -> web.Application:
 
 
 def run(settings: Settings) -> None:
-    web.run_app(create_app(settings), port=settings.PORT, print=None)
+    async def started() -> web.Application:
+        served = await create_app(settings)
+        served[ASSISTANT_KEY].ready_to_serve()
+        return served
+
+    web.run_app(started(), port=settings.PORT, print=None)

@@ -4,14 +4,18 @@ Every turn is one transaction, durably committed (WAL, synchronous=FULL) before 
 reply comes back; concurrent turns share a commit (group commit, one fsync). Prints
 turns per second and p50/p99 per-turn latency for the turn service alone and for the
 full dispatcher path (event recorded once, turn, outbox, delivery), with one
-participant at a time, a few at once and many at once; then peak memory and the
-`vsa chat` start-up time to its first prompt, and which targets were met.
+participant at a time, a few at once and many at once (closed loop: each sends the
+next message as soon as the reply to the last arrives); then, for the turn service,
+messages arriving at a fixed rate (open loop, Poisson arrivals, 1,000/s by default),
+latency counted from when each message was due. Then peak memory and the `vsa chat`
+start-up time to its first prompt, and which targets were met.
 
-Each configuration runs ``--repeat`` times and its fastest run is shown, as timeit
-does: on a shared machine other work only ever slows a run down.
+Each closed-loop configuration runs ``--repeat`` times and its fastest run is shown, as
+timeit does: on a shared machine other work only ever slows a run down. The open-loop
+row shows the run with the lowest p99, and the p99 of every run beside it.
 
-    python bench/engine.py [--dialogs 200] [--few 4] [--concurrency 50] [--repeat 3]
-                           [--database-url URL]
+    python bench/engine.py [--dialogs 200] [--few 4] [--concurrency 50] [--rate 1000]
+                           [--repeat 3] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -124,6 +128,7 @@ async def run(
     when its message was due, so a service that falls behind shows it."""
     settings = Settings(_env_file=None, DATABASE_URL=database_url)  # type: ignore[call-arg]
     assistant = await Assistant.start(settings)
+    assistant.ready_to_serve()  # as `vsa serve` does once started
     adapter = NullAdapter()
     assistant.dispatcher.register(adapter)  # type: ignore[arg-type]
     latencies: list[float] = []

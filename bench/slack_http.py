@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
 import random
@@ -149,6 +150,8 @@ async def run_server(
     assistant = None
     if kind in ("bare", "bare+api"):
         web_app = bare_bolt_app(fake_url, post=kind == "bare+api")
+        gc.collect()  # the same quiet heap as the assistant's (below)
+        gc.freeze()
     else:
         delivery.POST_INTERVAL = interval
         settings = Settings(
@@ -160,6 +163,7 @@ async def run_server(
         )
         assistant = await Assistant.start(settings)
         web_app = build_web_app(assistant)
+        assistant.ready_to_serve()  # as `vsa serve` does once started
     runner, port = await serve(web_app)
     conn.send(port)
     loop = asyncio.get_running_loop()

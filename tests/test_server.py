@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
+import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.server import SCHEDULER_KEY, build_web_app
+from adapters.server import ASSISTANT_KEY, SCHEDULER_KEY, build_web_app, run
 from assistant.app import Assistant
 from assistant.dispatch import enqueue
 from assistant.events import ConversationRef, Outbound, text
+from assistant.settings import Settings
 from tests.chat import Recorder
 
 
@@ -48,3 +52,32 @@ async def test_the_scheduler_runs_the_outbox_sweep_while_serving(assistant: Assi
         assert [m.plain_text() for _, m in recorder.sent] == ["later"]
     await asyncio.sleep(0)  # APScheduler stops on the loop's next turn
     assert not scheduler.running
+
+
+def test_vsa_serve_readies_the_assistant_before_taking_traffic(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the first summaries would stop everyone for (loading Jinja2 and the
+    templates) is done at start-up, and start-up's objects are out of the garbage
+    collector's sight, so its full collections stay short while serving."""
+    seen: dict[str, Any] = {}
+
+    def run_app(app: Any, **_: Any) -> None:
+        async def start_and_stop() -> None:
+            web_app = await app
+            assistant = web_app[ASSISTANT_KEY]
+            env = assistant.service.summaries.env
+            seen["compiled"] = {template.name for template in env.cache.values()}
+            seen["wanted"] = {d.summary_template for d in assistant.catalog.dialogs.values()}
+            seen["frozen"] = gc.get_freeze_count()
+            await assistant.close()
+
+        asyncio.run(start_and_stop())
+
+    monkeypatch.setattr(web, "run_app", run_app)
+    try:
+        run(settings)
+    finally:
+        gc.unfreeze()
+    assert seen["wanted"] and seen["compiled"] >= seen["wanted"]
+    assert seen["frozen"] > 1000
