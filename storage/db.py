@@ -163,8 +163,8 @@ class Database:
 
     ``fn`` may run more than once (after a rolled-back group), so it must not change
     anything outside the session before the commit: it leaves such work in
-    ``session.info[AFTER_COMMIT]``. It runs on the event loop, so it must not wait on
-    anything but the database.
+    ``session.info[AFTER_COMMIT]``. On SQLite it runs on the event loop, so it must not
+    wait on anything but the database, nor compute for long (render pictures outside it).
     """
 
     def __init__(self, database_url: str) -> None:
@@ -250,7 +250,7 @@ class Database:
         loop = asyncio.get_running_loop()
         job: _Job[T] = _Job(fn, loop.create_future(), with_session)
         (self._urgent if urgent else self._waiting).append(job)
-        if self._drain_due is not loop or loop.is_closed():
+        if self._drain_due is not loop:
             # Next time round the loop: what arrives meanwhile joins the same commit.
             self._drain_due = loop
             loop.call_soon(self._drain)
