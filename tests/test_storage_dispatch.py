@@ -481,3 +481,20 @@ async def test_closing_finishes_the_work_already_waiting(settings: Settings) -> 
     assert all(isinstance(work.result(), int) for work in waiting)
     with pytest.raises(DatabaseError, match="closed"):
         await assistant.db.run(lambda s: None)
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own queue of work")
+async def test_urgent_work_goes_ahead_of_turns_already_waiting(assistant: Assistant) -> None:
+    """Recording an event Slack waits to see acknowledged does not queue behind other
+    people's turns."""
+    order: list[str] = []
+
+    def work(session: Session, name: str) -> None:
+        order.append(name)
+
+    waiting = [assistant.db.run(partial(work, name=f"turn {n}")) for n in range(20)]
+    urgent = assistant.db.run(partial(work, name="record"), urgent=True)
+    await asyncio.gather(*waiting, urgent)
+
+    assert order[0] == "record"
+    assert order[1:] == [f"turn {n}" for n in range(20)]
