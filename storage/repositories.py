@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    JSON,
     Select,
     Table,
     and_,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    null,
     or_,
     select,
     update,
@@ -176,7 +178,8 @@ _SAVE_RUN = Prepared(
         version=bindparam("b_new_version"),
         updated_at=bindparam("b_now"),
         completed_at=bindparam("b_completed_at"),
-        result=bindparam("b_result"),
+        # No result yet is SQL NULL, not JSON null (as when the run was started).
+        result=bindparam("b_result", type_=JSON(none_as_null=True)),
     )
 )
 _START_RUN = Prepared(
@@ -184,10 +187,10 @@ _START_RUN = Prepared(
     .values(
         status="active",
         version=1,
-        engagement_id=None,
-        current_step=None,
-        result=None,
-        completed_at=None,
+        engagement_id=null(),
+        current_step=null(),
+        result=null(),
+        completed_at=null(),
         state=bindparam("b_state_json", type_=JSONText()),
         **_values(
             _RUNS,

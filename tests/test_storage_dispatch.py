@@ -472,3 +472,29 @@ async def test_urgent_work_goes_ahead_of_turns_already_waiting(assistant: Assist
 
     assert order[0] == "record"
     assert order[1:] == [f"turn {n}" for n in range(20)]
+
+
+async def test_a_run_in_progress_has_no_result_and_a_finished_one_has_it(
+    assistant: Assistant,
+) -> None:
+    """ "No result yet" is SQL NULL (what a report's `WHERE result IS NULL` expects), not
+    the JSON text null."""
+    from tests.scenario import QUALIFIED, Click, Type
+
+    chat = Chat(assistant)
+    await chat.say("qualify")
+    await chat.say("Acme")
+
+    def without_result(session: Session) -> int:
+        return int(session.scalar(select(func.count()).where(DialogRun.result.is_(None))) or 0)
+
+    assert await assistant.db.run(without_result) == 1
+    for step in QUALIFIED[2:]:
+        if isinstance(step, Type):
+            await chat.say(step.text)
+        else:
+            assert isinstance(step, Click)
+            await chat.click(step.value)
+    assert await assistant.db.run(without_result) == 0
+    run = await assistant.db.run(lambda s: s.scalar(select(DialogRun)))
+    assert run is not None and run.status == "completed" and run.result
