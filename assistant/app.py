@@ -55,4 +55,5 @@ class Assistant:
         gc.freeze()
 
     async def close(self) -> None:
+        await self.dispatcher.close()
         await self.db.close()

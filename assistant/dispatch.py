@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 MAX_TURN_RETRIES = 3
 MAX_DELIVERY_ATTEMPTS = 8
+# A refused delivery is tried again no sooner than this (a platform's "Retry-After: 0"
+# must not become a burst of retries that uses up every attempt at once).
+MIN_RETRY_SECONDS = 1.0
 STORED_REFS_CACHE_SIZE = 10_000
 
 
@@ -145,6 +148,10 @@ class Dispatcher:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # Conversation references known to be stored as they are: not written again.
         self._stored_refs: OrderedDict[str, ConversationRef] = OrderedDict()
+        # A conversation whose delivery was refused for now is delivered again when its
+        # message is due: one timer per conversation, then its delivery.
+        self._wakeups: dict[str, asyncio.TimerHandle] = {}
+        self._redeliveries: set[asyncio.Task[None]] = set()
 
     def register(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -294,7 +301,7 @@ class Dispatcher:
                 try:
                     message_id = await self._send_one(item)
                 except DeliveryError as error:
-                    await self._failed(item, error, later=claimed[position + 1 :])
+                    await self._failed(key, item, error, later=claimed[position + 1 :])
                     return  # keep the order: nothing after a failed message goes first
                 last = position == len(claimed) - 1
                 next_claim = await self.db.run(
@@ -302,9 +309,12 @@ class Dispatcher:
                 )
             claimed = next_claim
 
-    async def _failed(self, item: _Claimed, error: DeliveryError, later: list[_Claimed]) -> None:
+    async def _failed(
+        self, key: str, item: _Claimed, error: DeliveryError, later: list[_Claimed]
+    ) -> None:
         give_up = error.permanent or item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
         delay = error.retry_after if error.retry_after is not None else 2 ** min(item.attempts, 8)
+        delay = max(delay, MIN_RETRY_SECONDS)
         not_before = self.clock.now() + timedelta(seconds=delay)
 
         def record(session: Session) -> None:
@@ -320,6 +330,46 @@ class Dispatcher:
             error,
             "giving up" if give_up else f"retrying in {delay:.0f}s",
         )
+        if not give_up:
+            self._deliver_later(key, delay)
+
+    def _deliver_later(self, key: str, delay: float) -> None:
+        """Deliver the conversation's outbox again once its message is due (the periodic
+        sweep stays the safety net, for a process that stopped meanwhile)."""
+        loop = asyncio.get_running_loop()
+        when = loop.time() + delay + 0.05  # just after not_before
+        pending = self._wakeups.get(key)
+        if pending is not None:
+            if pending.when() <= when:
+                return
+            pending.cancel()
+        self._wakeups[key] = loop.call_at(when, self._wake, key)
+
+    def _wake(self, key: str) -> None:
+        self._wakeups.pop(key, None)
+        task = asyncio.get_running_loop().create_task(self._redeliver(key))
+        self._redeliveries.add(task)
+        task.add_done_callback(self._redeliveries.discard)
+
+    async def _redeliver(self, key: str) -> None:
+        try:
+            await self.deliver(key)
+        except Exception:
+            log.exception("delivering the outbox again failed; the sweep tries again")
+
+    async def drain(self) -> None:
+        """Wait for the deliveries again that are under way (not for the timers of those
+        whose messages are not due yet)."""
+        while self._redeliveries:
+            await asyncio.gather(*list(self._redeliveries), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop the timers of refused deliveries (the outbox keeps their messages for the
+        next start) and wait for the deliveries already under way."""
+        for pending in self._wakeups.values():
+            pending.cancel()
+        self._wakeups.clear()
+        await self.drain()
 
     def _sent(
         self, session: Session, key: str, item: _Claimed, message_id: str | None, claim: bool

@@ -104,14 +104,17 @@ async def test_a_redelivered_event_is_processed_once(assistant: Assistant) -> No
 class Flaky(Recorder):
     """Fails the first ``failures`` sends like a rate-limited platform."""
 
-    def __init__(self, failures: int) -> None:
+    def __init__(self, failures: int, retry_after: float = 30) -> None:
         super().__init__()
         self.failures = failures
+        self.retry_after = retry_after
+        self.tries = 0
 
     async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+        self.tries += 1
         if self.failures > 0:
             self.failures -= 1
-            raise DeliveryError("429 Too Many Requests", retry_after=30)
+            raise DeliveryError("429 Too Many Requests", retry_after=self.retry_after)
         return await super().send(to, message)
 
 
@@ -143,6 +146,39 @@ async def test_a_failed_delivery_stays_queued_and_keeps_the_order(
     assert len(flaky.sent) == 2  # nothing is sent twice
     statuses = await assistant.db.run(lambda s: s.scalars(select(OutboxMessage.status)).all())
     assert statuses == ["sent", "sent"]
+
+
+async def test_a_refused_message_goes_out_by_itself_once_due(assistant: Assistant) -> None:
+    """Refused for a second (a platform's Retry-After): delivered then, without waiting
+    for the periodic sweep, and exactly once."""
+    flaky = Flaky(failures=1, retry_after=1)
+    assistant.dispatcher.register(flaky)
+    ref = ConversationRef(platform="console", workspace="w", channel="c")
+    await assistant.dispatcher.send(ref, Outbound(blocks=(text("hello"),)))
+    assert flaky.sent == []
+
+    for _ in range(60):
+        await asyncio.sleep(0.05)
+        if flaky.sent:
+            break
+    await assistant.dispatcher.drain()
+    assert [m.plain_text() for _, m in flaky.sent] == ["hello"]
+    statuses = await assistant.db.run(lambda s: s.scalars(select(OutboxMessage.status)).all())
+    assert statuses == ["sent"]
+
+
+async def test_retry_after_zero_is_not_a_burst_that_uses_up_every_attempt(
+    assistant: Assistant,
+) -> None:
+    flaky = Flaky(failures=100, retry_after=0)
+    assistant.dispatcher.register(flaky)
+    ref = ConversationRef(platform="console", workspace="w", channel="c")
+    await assistant.dispatcher.send(ref, Outbound(blocks=(text("hello"),)))
+    await asyncio.sleep(0.5)
+
+    assert flaky.tries == 1  # the next try waits a second at least
+    row = await assistant.db.run(lambda s: s.scalar(select(OutboxMessage)))
+    assert row is not None and row.status == "pending" and row.attempts == 1
 
 
 async def test_an_event_recorded_before_a_crash_is_processed_at_start(database_url: str) -> None:

@@ -66,7 +66,6 @@ from adapters.slack.render import (
 )
 from assistant.app import Assistant
 from assistant.events import Inbound, Person
-from storage import repositories as repo
 from storage.models import DialogRun, Participant
 
 log = logging.getLogger(__name__)
@@ -76,7 +75,6 @@ BOLT_LOG.setLevel(logging.INFO)
 
 USER_CACHE_SECONDS = 3600
 DRAIN_SECONDS = 10.0
-MAX_REDELIVERY_WAKEUPS = 8
 MAX_CONCURRENT_TURNS = 32
 
 SLACK_APP_KEY: web.AppKey[SlackApp] = web.AppKey("slack_app")
@@ -187,10 +185,8 @@ class SlackApp:
             **bolt_args,
         )
         self.adapter = SlackAdapter(self.clients, tokens, pacer)
-        self.adapter.deferred = self._schedule_redelivery
         self.socket_mode: AsyncSocketModeHandler | None = None
         self.tasks: set[asyncio.Task[None]] = set()
-        self._wakeups: dict[str, asyncio.Task[None]] = {}
         self._users: dict[tuple[str, str], tuple[float, str | None, str | None]] = {}
         self._dms: dict[tuple[str, str], str] = {}
         # Turns run after the ack, a few at a time: the database then always has room
@@ -246,8 +242,6 @@ class SlackApp:
     async def cleanup(self, _: web.Application | None = None) -> None:
         if self.socket_mode is not None:
             await self.socket_mode.close_async()  # type: ignore[no-untyped-call]
-        for wakeup in self._wakeups.values():
-            wakeup.cancel()
         if self.tasks:
             _done, unfinished = await asyncio.wait(self.tasks, timeout=DRAIN_SECONDS)
             for task in unfinished:
@@ -255,9 +249,11 @@ class SlackApp:
         await self.clients.close()
 
     async def drain(self) -> None:
-        """Wait until every background turn started so far has finished (tests, shutdown)."""
+        """Wait until every background turn started so far has finished, and the
+        deliveries under way with it (tests, shutdown)."""
         while self.tasks:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
+        await self.dispatcher.drain()
 
     # --- HTTP -----------------------------------------------------------------------
 
@@ -444,31 +440,6 @@ class SlackApp:
             # (a delivery bug). Log the event id only: the payload may hold an answer, and
             # recover() retries what is left at the next start.
             log.exception("processing event %s failed", event_id)
-
-    def _schedule_redelivery(self, conversation_key: str, retry_after: float | None) -> None:
-        """The outbox holds a message Slack refused for now: try again when it's due."""
-        running = self._wakeups.get(conversation_key)
-        if running is not None and not running.done():
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        task = loop.create_task(self._redeliver(conversation_key, retry_after or 2.0))
-        self._wakeups[conversation_key] = task
-        task.add_done_callback(lambda _: self._wakeups.pop(conversation_key, None))
-
-    async def _redeliver(self, conversation_key: str, delay: float) -> None:
-        for _ in range(MAX_REDELIVERY_WAKEUPS):
-            await asyncio.sleep(delay + 0.05)
-            self._wakeups.pop(conversation_key, None)
-            await self.dispatcher.deliver(conversation_key)
-            left = await self.assistant.db.run(
-                partial(repo.pending_outbox, conversation_key=conversation_key, limit=1)
-            )
-            if not left or conversation_key in self._wakeups:
-                return
-            delay = min(delay * 2, 60.0)
 
     async def publish_home(
         self, tenant: Tenant, user_id: str, token: str | None, context: AsyncBoltContext

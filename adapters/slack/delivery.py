@@ -264,9 +264,6 @@ class SlackAdapter:
         # Posts already made for a multi-part message whose later part failed: a retry
         # from the outbox continues after them instead of posting them again.
         self._posted: dict[str, list[str | None]] = {}
-        # Called with (conversation key, seconds) when a send is put off, so the owner
-        # can wake the outbox up when it is due (Slack's Retry-After).
-        self.deferred: Callable[[str, float | None], None] | None = None
 
     async def client_for(self, to: ConversationRef, *, retries: bool = True) -> AsyncWebClient:
         token = await self.tokens.bot_token(to.data)
@@ -277,14 +274,6 @@ class SlackAdapter:
         return self.clients.get(token, retries=retries)
 
     async def send(self, to: ConversationRef, message: Outbound) -> str | None:
-        try:
-            return await self._send(to, message)
-        except DeliveryError as error:
-            if not error.permanent and self.deferred is not None:
-                self.deferred(to.key, error.retry_after)
-            raise
-
-    async def _send(self, to: ConversationRef, message: Outbound) -> str | None:
         parts = render(message)
         if not parts:
             return None

@@ -242,7 +242,6 @@ class TeamsAdapter:
         self.sleep = sleep
         self._clients: dict[str, Any] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._timers: set[asyncio.Task[None]] = set()
         self._progress: dict[str, list[str]] = {}
 
     # -- receiving -----------------------------------------------------------------
@@ -517,7 +516,6 @@ class TeamsAdapter:
             try:
                 await self.pacer.acquire(pace_key)
             except PacingDelay as delay:
-                self._redeliver_later(to, delay.wait)
                 raise DeliveryError(str(delay), retry_after=delay.wait) from None
             try:
                 return await call()
@@ -542,23 +540,10 @@ class TeamsAdapter:
                 wait = self.retry.backoff(attempt)
                 reason = f"the Bot Connector is unreachable ({type(error).__name__})"
             if attempt + 1 >= self.retry.attempts or wait > self.retry.max_inline_wait:
-                retry_after = max(wait, 1.0)
-                self._redeliver_later(to, retry_after)
-                raise DeliveryError(reason, retry_after=retry_after)
+                raise DeliveryError(reason, retry_after=max(wait, 1.0))
             log.info("teams: %s; retry %d in %.2fs", reason, attempt + 1, wait)
             await self.sleep(wait)
         raise DeliveryError("no attempts configured", retry_after=60)  # attempts < 1
-
-    def _redeliver_later(self, to: ConversationRef, delay: float) -> None:
-        """The outbox keeps the message; ask for its delivery once it is due again."""
-
-        async def later() -> None:
-            await asyncio.sleep(delay + 0.1)
-            self._spawn(self._deliver(to.key))
-
-        task = asyncio.get_running_loop().create_task(later())
-        self._timers.add(task)
-        task.add_done_callback(self._timers.discard)
 
     async def _deliver(self, key: str) -> None:
         try:
@@ -577,12 +562,10 @@ class TeamsAdapter:
         """Wait for the turns and deliveries started so far (and those they start)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.dispatcher.drain()
 
     async def close(self) -> None:
         await self.drain()
-        for timer in list(self._timers):
-            timer.cancel()  # the outbox keeps those messages; recover() sends them
-        await asyncio.gather(*list(self._timers), return_exceptions=True)
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             try:
