@@ -24,7 +24,6 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import jwt
 from aiohttp import web
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
@@ -246,6 +245,12 @@ class TeamsAdapter:
 
     # -- receiving -----------------------------------------------------------------
 
+    @staticmethod
+    def _unauthorized(error: Exception) -> web.Response:
+        # Never echo the header or the body; the reason is enough to debug.
+        log.warning("teams: refused an activity without a valid token (%s)", type(error).__name__)
+        return web.Response(status=401)
+
     async def on_messages(self, request: web.Request) -> web.StreamResponse:
         """``POST /api/messages``."""
         if "application/json" not in request.headers.get("Content-Type", ""):
@@ -265,12 +270,16 @@ class TeamsAdapter:
             authenticated = await self.authentication.authenticate_request(
                 activity, request.headers.get("Authorization", "")
             )
-        except (PermissionError, jwt.PyJWTError) as error:
-            # Never echo the header or the body; the reason is enough to debug.
-            log.warning(
-                "teams: refused an activity without a valid token (%s)", type(error).__name__
-            )
-            return web.Response(status=401)
+        except PermissionError as error:  # (an OSError, so first) the token was refused
+            return self._unauthorized(error)
+        except OSError as error:  # the Bot Framework's signing keys could not be fetched
+            log.error("teams: cannot check tokens: the signing keys are unreachable (%s)", error)
+            return web.Response(status=503)  # the Bot Framework tries again later
+        except Exception as error:
+            # Besides PyJWT's errors, botframework-connector raises IndexError for a key id
+            # it does not know, and a bare Exception for an algorithm it does not allow or
+            # a key not endorsed for the channel: the token could not be verified either.
+            return self._unauthorized(error)
 
         try:
             work = self._work_for(payload)
