@@ -152,24 +152,30 @@ async def recorded_events(served: Served) -> int:
     return int(count or 0)
 
 
-async def refused(served: Served, keys: KeyServer, token: str) -> None:
-    """The activity with ``token`` is refused with nothing recorded or sent; the same
-    activity, correctly signed, then goes through (so only the token made the difference)."""
-    dana = TeamsUser(served)
-    activity = dana.message("qualify")
+async def answered_with(served: Served, token: str, status: int) -> dict[str, Any]:
+    """Post Dana's "qualify" with ``token``: answered with ``status``, nothing recorded
+    or sent. Returns the activity."""
+    activity = TeamsUser(served).message("qualify")
     response = await served.post(activity, headers={"Authorization": token})
-    assert response.status == 401
+    assert response.status == status
     assert await response.text() == ""
     await served.settle()
     assert served.connector.calls == []
     assert await recorded_events(served) == 0
+    return activity
+
+
+async def refused(served: Served, keys: KeyServer, token: str) -> None:
+    """The activity with ``token`` is refused with nothing recorded or sent; the same
+    activity, correctly signed, then goes through (so only the token made the difference)."""
+    activity = await answered_with(served, token, 401)
     assert "/v1/keys" in keys.requested  # refused by checking the token, not for lack of keys
 
     genuine = keys.token(activity["serviceUrl"])
     response = await served.post(activity, headers={"Authorization": genuine})
     assert response.status == 202  # not 200: the refused attempt left nothing behind
     await served.settle()
-    assert len(dana.delivered()) == 1
+    assert len(TeamsUser(served).delivered()) == 1  # Dana's one reply
 
 
 async def test_a_correctly_signed_activity_is_answered(secured: Served, keys: KeyServer) -> None:
@@ -205,13 +211,7 @@ async def test_a_token_naming_an_unknown_key_is_refused(secured: Served, keys: K
 async def test_a_key_not_endorsed_for_teams_is_refused(secured: Served, keys: KeyServer) -> None:
     """A genuine Bot Framework key that may sign only for another channel cannot sign a
     Teams activity (botframework raises a bare Exception for it)."""
-    token = keys.token(secured.connector.url)
-    dana = TeamsUser(secured)
-    response = await secured.post(dana.message("qualify"), headers={"Authorization": token})
-    assert response.status == 401
-    await secured.settle()
-    assert secured.connector.calls == []
-    assert await recorded_events(secured) == 0
+    await answered_with(secured, keys.token(secured.connector.url), 401)
 
 
 async def test_unreachable_signing_keys_ask_the_bot_framework_to_try_again(
@@ -221,12 +221,7 @@ async def test_unreachable_signing_keys_ask_the_bot_framework_to_try_again(
     the Bot Framework redelivers the activity instead of dropping it."""
     token = keys.token(secured.connector.url)
     keys.close()  # the key server is down
-    dana = TeamsUser(secured)
-    response = await secured.post(dana.message("qualify"), headers={"Authorization": token})
-    assert response.status == 503
-    await secured.settle()
-    assert secured.connector.calls == []
-    assert await recorded_events(secured) == 0
+    await answered_with(secured, token, 503)
 
 
 async def test_an_expired_token_is_refused(secured: Served, keys: KeyServer) -> None:
