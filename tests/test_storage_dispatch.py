@@ -534,3 +534,55 @@ async def test_a_run_in_progress_has_no_result_and_a_finished_one_has_it(
     assert await assistant.db.run(without_result) == 0
     run = await assistant.db.run(lambda s: s.scalar(select(DialogRun)))
     assert run is not None and run.status == "completed" and run.result
+
+
+async def test_an_upgrade_turns_an_old_json_null_result_into_sql_null(database_url: str) -> None:
+    """Rows saved before "no result" was SQL NULL (the JSON text null) are mended by the
+    migration, and a run's real result is left as it was."""
+    from alembic import command
+    from sqlalchemy import text as sql
+
+    from storage.db import Database, _alembic_config
+
+    def migrate(connection, step, revision: str) -> None:  # type: ignore[no-untyped-def]
+        config = _alembic_config(str(connection.engine.url))
+        config.attributes["connection"] = connection
+        step(config, revision)
+
+    db = Database.from_url(database_url)
+    try:
+        await db.upgrade()
+        await db.run_connection(partial(migrate, step=command.downgrade, revision="0002"))
+
+        def old_rows(connection) -> None:  # type: ignore[no-untyped-def]
+            connection.execute(
+                sql(
+                    "INSERT INTO participants (platform, workspace, user_id, created_at, "
+                    "updated_at) VALUES ('console', 'w', 'u', :now, :now)"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+            for n, result in enumerate(["null", '{"qualified": true}']):
+                connection.execute(
+                    sql(
+                        "INSERT INTO dialog_runs (tenant, dialog_id, dialog_version, "
+                        "participant_id, conversation_key, conversation, status, state, "
+                        "result, version, started_at, updated_at) VALUES ('console:w', "
+                        "'qualification', 1, 1, :key, '{}', 'completed', '{}', :result, 1, "
+                        ":now, :now)"
+                    ),
+                    {"key": f"c{n}", "result": result, "now": datetime.now(UTC)},
+                )
+
+        await db.run_connection(old_rows)
+        await db.run_connection(partial(migrate, step=command.upgrade, revision="0003"))
+        rows = await db.run(
+            lambda s: s.execute(select(DialogRun.conversation_key, DialogRun.result)).all()
+        )
+        nulls = await db.run(
+            lambda s: s.scalar(select(func.count()).where(DialogRun.result.is_(None)))
+        )
+    finally:
+        await db.close()
+    assert sorted(rows) == [("c0", None), ("c1", {"qualified": True})]
+    assert nulls == 1
