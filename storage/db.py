@@ -84,16 +84,15 @@ def _sqlite_setup(engine: Engine, *, pysqlite: bool = False) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads
     # and then writes can fail with "database is locked" without waiting at all (another
     # process, such as a second `vsa chat`, may share the file).
-    # (On the writer's own pysqlite connection it goes straight to the driver: every
-    # turn begins a transaction, and SQLAlchemy's statement machinery would cost more
-    # than the statement.)
+    # (On our own pysqlite connection it goes straight to the driver: every turn begins
+    # a transaction, and SQLAlchemy's statement machinery would cost more than the
+    # statement. Database._drain takes the lock before the work is chosen.)
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
         if not pysqlite:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         elif not (driver := conn.connection.driver_connection).in_transaction:
             driver.execute("BEGIN IMMEDIATE")
-        # (else the lock was taken already, before the work was chosen: Database._drain)
 
 
 T = TypeVar("T")
