@@ -324,7 +324,8 @@ class Database:
         return driver
 
     def _fail_all(self, error: BaseException) -> None:
-        log.error("SQLite cannot run the waiting work: %s", error)
+        # Each caller gets the error and answers for it (a clear message, an apology).
+        log.debug("SQLite cannot run the waiting work: %s", error)
         while self._pending():
             _settle(self._next(), error)
 
