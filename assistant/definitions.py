@@ -128,14 +128,18 @@ class NumberStep(_Step):
     max: float | None = None
     integer: bool = False
     unit: str | None = None
+    # Estimates ("3 to 5", "about 4") are kept as a range: low / typical / high.
+    allow_range: bool = False
 
 
 class DurationStep(_Step):
     kind: Literal["duration"]
+    allow_range: bool = False
 
 
 class PercentStep(_Step):
     kind: Literal["percent"]
+    allow_range: bool = False
 
 
 class YesNoStep(_Step):
@@ -211,13 +215,46 @@ Step = Annotated[
 ]
 
 
+class MenuEntry(_Model):
+    """How a dialog is offered in the top-level menu and in ``help``."""
+
+    label: str = Field(min_length=1, max_length=75)
+    help: str = Field(min_length=1, max_length=150)  # one line in ``help``
+    order: int = 100  # lower comes first
+
+
+class Prefill(_Model):
+    """Answers taken from the person's latest completed run of another dialog in the
+    same conversation (a qualification prefills the engagement's customer)."""
+
+    from_dialog: str = Field(pattern=_ID)
+    answers: dict[str, str]  # this dialog's step id -> the other dialog's step id
+    label: str | None = Field(default=None, max_length=75)  # menu label, "{customer}" filled
+
+
+class Invitation(_Model):
+    """A dialog people are invited to on an engagement's behalf (an interview): what
+    the invitation tells them, and the word that names it in commands."""
+
+    word: str = Field(pattern=r"^[a-z][a-z0-9\-]{1,47}$")  # "idea-to-production"
+    aliases: list[str] = []  # other ways to name it: "i2p", "idea to production"
+    why: str = Field(min_length=1, max_length=600)  # why we ask, in the invitation
+    minutes: int = Field(ge=1, le=240)  # about how long it takes
+    visibility: str = Field(min_length=1, max_length=300)  # who will see the answers
+
+
 class Dialog(_Model):
     id: str = Field(pattern=_ID)
     version: int = Field(ge=1)
     title: str
     description: str
     intro: str | None = None
-    start_words: list[str] = Field(min_length=1)  # what a user types to start it
+    # What a person types to start it themselves; none for a dialog people are only
+    # invited to.
+    start_words: list[str] = []
+    menu: MenuEntry | None = None
+    prefill: Prefill | None = None
+    invitation: Invitation | None = None
     summary_template: str  # a file in dialogs/templates/
     summarize: str | None = None  # registry key of the summary computation
     on_complete: str | None = None  # registry key of the completion action
@@ -250,6 +287,17 @@ class Dialog(_Model):
                             )
                     inner.add(sub.id)
             seen.add(step.id)
+        return self
+
+    @model_validator(mode="after")
+    def _prefill_steps(self) -> Dialog:
+        if self.prefill is not None:
+            known = {step.id for step in self.steps}
+            for step_id in self.prefill.answers:
+                if step_id not in known:
+                    raise ValueError(f"prefill: no step {step_id!r} to prefill")
+        if self.menu is not None and not self.start_words:
+            raise ValueError("menu: a dialog in the menu needs start_words")
         return self
 
     @functools.cached_property
@@ -295,6 +343,25 @@ class Catalog:
             if normalized in (normalize_words(w) for w in dialog.start_words):
                 return dialog
         return None
+
+    def by_invitation_word(self, word: str) -> Dialog | None:
+        """The dialog people are invited to under ``word`` ("idea-to-production")."""
+        wanted = normalize_words(word)
+        for dialog in self.dialogs.values():
+            invitation = dialog.invitation
+            if invitation is not None and wanted in (
+                normalize_words(w) for w in (invitation.word, *invitation.aliases)
+            ):
+                return dialog
+        return None
+
+    def menu(self) -> list[Dialog]:
+        """The dialogs offered in the top-level menu, in their order."""
+        found = [d for d in self.dialogs.values() if d.menu is not None]
+        return sorted(found, key=lambda d: (d.menu.order if d.menu else 0, d.id))
+
+    def interviews(self) -> list[Dialog]:
+        return [d for d in self.dialogs.values() if d.invitation is not None]
 
 
 def normalize_words(text: str) -> str:
@@ -364,9 +431,22 @@ def load_catalog(directory: Path | None = None) -> Catalog:
                     f"{path.name}: start word {word!r} already starts {words[key]!r}"
                 )
             words[key] = dialog.id
+        if dialog.invitation is not None:
+            for word in (dialog.invitation.word, *dialog.invitation.aliases):
+                key = "invite:" + normalize_words(word)
+                if key in words:
+                    raise DefinitionError(
+                        f"{path.name}: invitation word {word!r} already names {words[key]!r}"
+                    )
+                words[key] = dialog.id
         dialogs[dialog.id] = dialog
     if not dialogs:
         raise DefinitionError(f"no dialog files in {directory}")
+    for dialog in dialogs.values():
+        if dialog.prefill is not None and dialog.prefill.from_dialog not in dialogs:
+            raise DefinitionError(
+                f"{dialog.id}: prefill: no dialog {dialog.prefill.from_dialog!r} to prefill from"
+            )
     return Catalog(dialogs, templates_dir)
 
 
