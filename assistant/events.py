@@ -37,11 +37,32 @@ class ConversationRef(_Frozen):
 
     @property
     def key(self) -> str:
-        """One conversation, as the dialog engine scopes it (a thread is its own)."""
+        """One conversation, as the dialog engine scopes it (a thread is its own).
+
+        A personal conversation is keyed by its person, not its channel: a run or a
+        message can be addressed to someone before the platform has told us the DM's
+        channel (an invitation; the adapter opens the DM when it sends)."""
+        if self.user and not self.thread:
+            return f"{self.platform}:{self.workspace}:@{self.user}"
         parts = [self.platform, self.workspace, self.channel]
         if self.thread:
             parts.append(self.thread)
         return ":".join(parts)
+
+    @property
+    def is_personal(self) -> bool:
+        return self.user is not None and not self.thread
+
+    @classmethod
+    def personal(cls, person: Person, data: dict[str, Any] | None = None) -> ConversationRef:
+        """A person's DM, when its channel is not known yet (the adapter opens it)."""
+        return cls(
+            platform=person.platform,
+            workspace=person.workspace,
+            channel="",
+            user=person.user_id,
+            data=data or {},
+        )
 
 
 class Person(_Frozen):

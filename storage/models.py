@@ -72,9 +72,66 @@ class Engagement(Base):
     created_at: Mapped[created]
 
 
+class EngagementMember(Base):
+    """A person's role in an engagement: ``owner`` (runs it: the SA who set it up),
+    ``member`` (the delivery team) or ``participant`` (invited to answer)."""
+
+    __tablename__ = "engagement_members"
+    __table_args__ = (UniqueConstraint("engagement_id", "participant_id"),)
+
+    id: Mapped[int_pk]
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    role: Mapped[str40]
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[created]
+
+
+class ChannelBinding(Base):
+    """A channel (Slack channel, Teams channel or group chat) bound to an engagement:
+    commands typed there act on it."""
+
+    __tablename__ = "channel_bindings"
+    __table_args__ = (UniqueConstraint("conversation_key"),)
+
+    id: Mapped[int_pk]
+    conversation_key: Mapped[str255]
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"), index=True)
+    conversation: Mapped[dict[str, Any]] = mapped_column(JSON())
+    bound_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[created]
+
+
+class Invitation(Base):
+    """A person invited to a dialog (an interview) for an engagement, by someone.
+
+    ``status``: invited -> started -> completed, or withdrawn / unreachable (the
+    platform would not let us message them)."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        Index("ix_invitations_engagement_dialog", "engagement_id", "dialog_id"),
+        Index("ix_invitations_next_nudge", "status", "next_nudge_at"),
+    )
+
+    id: Mapped[int_pk]
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"))
+    dialog_id: Mapped[str64]
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("dialog_runs.id"))
+    status: Mapped[str40] = mapped_column(default="invited")
+    nudges: Mapped[int] = mapped_column(Integer(), default=0)
+    next_nudge_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class DialogRun(Base):
     """One person's walk through one dialog in one conversation.
 
+    ``status``: active (the one run that takes the person's messages there), paused
+    (waiting: an invitation not started yet, or one put aside), completed, cancelled.
     ``state`` is the engine's versioned JSON state; ``version`` guards against two
     replicas advancing the same run at once (compare-and-set on update).
     """
@@ -121,6 +178,7 @@ class Answer(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("dialog_runs.id"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     engagement_id: Mapped[int | None] = mapped_column(ForeignKey("engagements.id"), index=True)
+    dialog_id: Mapped[str | None] = mapped_column(String(64))
     path: Mapped[str255]  # step id, or "group[0].step" inside a repeatable group
     raw_text: Mapped[str] = mapped_column(Text())
     value: Mapped[Any] = mapped_column(JSON())

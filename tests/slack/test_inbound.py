@@ -110,7 +110,7 @@ def test_button_select_and_date_clicks_become_actions() -> None:
     assert button is not None and button.action == Action(
         prompt_key="efd5ad941dc2:2:opportunity_discovery", values=("yes",)
     )
-    assert button.conversation.key == "slack:T0001:D0001"
+    assert button.conversation.key == "slack:T0001:@U0001"
     select = to_inbound(load("block_actions_select_thread"), BOT)
     assert select is not None and select.action is not None
     assert select.action.values == ("new_critical_app",)
@@ -134,7 +134,7 @@ def test_the_long_answer_modal_submits_typed_text() -> None:
     inbound = to_inbound(load("view_submission"), BOT)
     assert inbound is not None and inbound.action is None
     assert inbound.text == "Budget is approved for Q3 & <b>the CTO</b> sponsors it.\nSecond line."
-    assert inbound.conversation.key == "slack:T0001:D0001"
+    assert inbound.conversation.key == "slack:T0001:@U0001"
 
 
 def test_unknown_payloads_are_ignored() -> None:
