@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
@@ -27,10 +28,13 @@ from sqlalchemy.orm import Session
 
 from storage.models import (
     Answer,
+    ChannelBinding,
     ConversationReference,
     DialogRun,
     Engagement,
+    EngagementMember,
     InboundEvent,
+    Invitation,
     MessageRef,
     OutboxMessage,
     Participant,
@@ -185,9 +189,7 @@ _SAVE_RUN = Prepared(
 _START_RUN = Prepared(
     insert(_RUNS)
     .values(
-        status="active",
         version=1,
-        engagement_id=null(),
         current_step=null(),
         result=null(),
         completed_at=null(),
@@ -202,6 +204,8 @@ _START_RUN = Prepared(
             "conversation",
             "started_at",
             "updated_at",
+            "status",
+            "engagement_id",
         ),
     )
     .returning(_RUNS.c.id)
@@ -219,6 +223,7 @@ _ANSWER_COLUMNS = (
     "run_id",
     "participant_id",
     "engagement_id",
+    "dialog_id",
     "path",
     "raw_text",
     "value",
@@ -335,10 +340,15 @@ def start_run(
     conversation: dict[str, Any],
     state_json: str,
     now: datetime,
+    status: str = "active",
+    engagement_id: int | None = None,
 ) -> RunRow:
-    """A new active run (the engine state as JSON text). A person with an active run in
-    the conversation already (another replica started one) is a ConcurrentUpdateError."""
+    """A new run, active unless said otherwise (the engine state as JSON text). A person
+    with an active run in the conversation already (another replica started one) is a
+    ConcurrentUpdateError."""
     values = {
+        "status": status,
+        "engagement_id": engagement_id,
         "tenant": tenant,
         "dialog_id": dialog_id,
         "dialog_version": dialog_version,
@@ -355,8 +365,8 @@ def start_run(
         raise ConcurrentUpdateError("a dialog started concurrently") from error
     state = json.loads(state_json)
     return RunRow(
-        run_id, tenant, dialog_id, dialog_version, participant_id, None, conversation_key,
-        conversation, "active", state, None, 1,
+        run_id, tenant, dialog_id, dialog_version, participant_id, engagement_id,
+        conversation_key, conversation, status, state, None, 1,
     )  # fmt: skip
 
 
@@ -413,6 +423,7 @@ def record_answer(
             "run_id": run.id,
             "participant_id": run.participant_id,
             "engagement_id": run.engagement_id,
+            "dialog_id": run.dialog_id,
             "path": path,
             "raw_text": raw_text,
             "value": value,
@@ -759,3 +770,220 @@ def remember_message(
 def message_for_prompt(session: Session, conversation_key: str, prompt_key: str) -> str | None:
     found = _MESSAGE_FOR_PROMPT.scalar(session, {"b_key": conversation_key, "b_prompt": prompt_key})
     return str(found) if found is not None else None
+
+
+# --- engagements: members, channels, invitations -------------------------------
+
+
+def engagement(session: Session, engagement_id: int) -> Engagement | None:
+    return session.get(Engagement, engagement_id)
+
+
+def find_engagement(session: Session, tenant: str, name: str) -> Engagement | None:
+    """An engagement of the workspace by its name or slug, as a person would type it."""
+    wanted = " ".join(re.findall(r"[a-z0-9]+", name.lower()))
+    for found in engagements(session, tenant):
+        for candidate in (found.name, found.slug):
+            if " ".join(re.findall(r"[a-z0-9]+", candidate.lower())) == wanted:
+                return found
+    return None
+
+
+def role_in(session: Session, engagement_id: int, participant_id: int) -> str | None:
+    return session.scalar(
+        select(EngagementMember.role).where(
+            EngagementMember.engagement_id == engagement_id,
+            EngagementMember.participant_id == participant_id,
+        )
+    )
+
+
+def add_member(
+    session: Session,
+    *,
+    engagement_id: int,
+    participant_id: int,
+    role: str,
+    added_by_id: int | None,
+    now: datetime,
+) -> None:
+    """Give a person a role in an engagement; a role they hold already is never lowered
+    (an owner invited to an interview stays an owner)."""
+    statement = _insert(session, EngagementMember).values(
+        engagement_id=engagement_id,
+        participant_id=participant_id,
+        role=role,
+        added_by_id=added_by_id,
+        created_at=now,
+    )
+    rank = case(
+        (EngagementMember.role == "owner", 3),
+        (EngagementMember.role == "member", 2),
+        else_=1,
+    )
+    new_rank = {"owner": 3, "member": 2}.get(role, 1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["engagement_id", "participant_id"],
+            set_={"role": case((rank < new_rank, role), else_=EngagementMember.role)},
+        )
+    )
+
+
+def engagements_of(session: Session, participant_id: int) -> Sequence[tuple[Engagement, str]]:
+    """The active engagements a person has a role in, with the role."""
+    rows = session.execute(
+        select(Engagement, EngagementMember.role)
+        .join(EngagementMember, EngagementMember.engagement_id == Engagement.id)
+        .where(EngagementMember.participant_id == participant_id, Engagement.status == "active")
+        .order_by(Engagement.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def bound_engagement(session: Session, conversation_key: str) -> Engagement | None:
+    return session.scalar(
+        select(Engagement)
+        .join(ChannelBinding, ChannelBinding.engagement_id == Engagement.id)
+        .where(ChannelBinding.conversation_key == conversation_key)
+    )
+
+
+def bind_channel(
+    session: Session,
+    *,
+    conversation_key: str,
+    conversation: dict[str, Any],
+    engagement_id: int,
+    bound_by_id: int,
+    now: datetime,
+) -> None:
+    """Bind a channel to an engagement (a channel bound before is bound anew)."""
+    statement = _insert(session, ChannelBinding).values(
+        conversation_key=conversation_key,
+        conversation=conversation,
+        engagement_id=engagement_id,
+        bound_by_id=bound_by_id,
+        created_at=now,
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["conversation_key"],
+            set_={
+                "engagement_id": statement.excluded.engagement_id,
+                "conversation": statement.excluded.conversation,
+                "bound_by_id": statement.excluded.bound_by_id,
+                "created_at": statement.excluded.created_at,
+            },
+        )
+    )
+
+
+def participant(session: Session, participant_id: int) -> Participant | None:
+    return session.get(Participant, participant_id)
+
+
+def participants_by_name(
+    session: Session, platform: str, workspace: str, name: str
+) -> Sequence[Participant]:
+    """People of a workspace whose user id or display name is ``name`` (the terminal
+    chat names people instead of mentioning them)."""
+    wanted = name.strip().lower()
+    return session.scalars(
+        select(Participant).where(
+            Participant.platform == platform,
+            Participant.workspace == workspace,
+            or_(
+                func.lower(Participant.user_id) == wanted,
+                func.lower(Participant.display_name) == wanted,
+            ),
+        )
+    ).all()
+
+
+def add_invitation(session: Session, invitation: Invitation) -> Invitation:
+    session.add(invitation)
+    session.flush()
+    return invitation
+
+
+def invitations(
+    session: Session,
+    engagement_id: int,
+    *,
+    dialog_id: str | None = None,
+    participant_id: int | None = None,
+) -> Sequence[tuple[Invitation, Participant, DialogRun | None]]:
+    """An engagement's invitations, oldest first, with the invited person and their run."""
+    query = (
+        select(Invitation, Participant, DialogRun)
+        .join(Participant, Participant.id == Invitation.participant_id)
+        .outerjoin(DialogRun, DialogRun.id == Invitation.run_id)
+        .where(Invitation.engagement_id == engagement_id)
+        .order_by(Invitation.id)
+    )
+    if dialog_id is not None:
+        query = query.where(Invitation.dialog_id == dialog_id)
+    if participant_id is not None:
+        query = query.where(Invitation.participant_id == participant_id)
+    return [(row[0], row[1], row[2]) for row in session.execute(query)]
+
+
+def invitation_of_run(session: Session, run_id: int) -> Invitation | None:
+    return session.scalar(select(Invitation).where(Invitation.run_id == run_id))
+
+
+def get_invitation(session: Session, invitation_id: int) -> Invitation | None:
+    return session.get(Invitation, invitation_id)
+
+
+def due_nudges(session: Session, now: datetime, limit: int = 500) -> Sequence[Invitation]:
+    """Open invitations whose next nudge is due."""
+    return session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.status.in_(("invited", "started")),
+            Invitation.next_nudge_at.is_not(None),
+            Invitation.next_nudge_at <= now,
+        )
+        .order_by(Invitation.next_nudge_at)
+        .limit(limit)
+    ).all()
+
+
+def paused_runs(
+    session: Session, participant_id: int, conversation_key: str
+) -> Sequence[DialogRun]:
+    return session.scalars(
+        select(DialogRun)
+        .where(
+            DialogRun.participant_id == participant_id,
+            DialogRun.conversation_key == conversation_key,
+            DialogRun.status == "paused",
+        )
+        .order_by(DialogRun.id)
+    ).all()
+
+
+def set_run_status(session: Session, run_id: int, status: str, *, now: datetime) -> None:
+    session.execute(
+        update(DialogRun)
+        .where(DialogRun.id == run_id)
+        .values(status=status, updated_at=now, version=DialogRun.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def current_answers_of(
+    session: Session, *, engagement_id: int, participant_id: int
+) -> Sequence[Answer]:
+    """A person's current answers in an engagement (every dialog), oldest first."""
+    return session.scalars(
+        select(Answer)
+        .where(
+            Answer.engagement_id == engagement_id,
+            Answer.participant_id == participant_id,
+            Answer.superseded_at.is_(None),
+        )
+        .order_by(Answer.id)
+    ).all()

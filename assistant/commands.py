@@ -1,0 +1,198 @@
+"""The top-level commands: what a person can say outside a dialog, as data.
+
+Each command has a name, the words that say it, what it takes, where it may be used
+and who may use it. ``/vsa <command> ...`` in Slack, the same text to the bot in
+Teams and a line in ``vsa chat`` all resolve through :meth:`Registry.match`. Dialogs
+that people start themselves join the registry from their files (``start_words``,
+``menu``), so no dialog is special-cased in code.
+
+Pure: matching reads only the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.definitions import Catalog, Dialog, normalize_words
+
+# Where a command may be used: anywhere; only in a direct conversation; only in a
+# channel or group chat; or where an engagement is known (a channel bound to it,
+# "for <engagement>", or the one engagement the person takes part in).
+Where = Literal["anywhere", "dm", "channel", "engagement"]
+# Who may use it, in the engagement it acts on (an owner may do what a member may...).
+Role = Literal["anyone", "participant", "member", "owner"]
+ROLE_RANK: dict[str, int] = {"anyone": 0, "participant": 1, "member": 2, "owner": 3}
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # the handler's name in the turn service, or "dialog"
+    words: tuple[str, ...]  # the first is the one help shows
+    summary: str  # one line in help
+    usage: str = ""  # what follows the words in help: "<workflow> @people"
+    where: Where = "anywhere"
+    who: Role = "anyone"
+    takes_text: bool = False  # words after the command are its argument
+    dialog: Dialog | None = None  # a dialog started by its words
+    listed: bool = True  # shown in help
+
+
+FIXED: tuple[Command, ...] = (
+    Command(
+        "interview",
+        ("interview", "invite"),
+        "invite people to a discovery interview for this engagement",
+        usage="<workflow> @people",
+        where="engagement",
+        who="owner",
+        takes_text=True,
+    ),
+    Command(
+        "preread",
+        ("preread", "pre-read", "pre read"),
+        "send people an interview's questions before a facilitated session",
+        usage="<workflow> @people",
+        where="engagement",
+        who="owner",
+        takes_text=True,
+    ),
+    Command(
+        "progress",
+        ("status", "progress"),
+        "who has finished each interview, who is midway, who has not started",
+        where="engagement",
+        who="participant",
+        takes_text=True,
+    ),
+    Command(
+        "nudge",
+        ("nudge", "remind"),
+        "remind people who have not finished their interview",
+        usage="@people",
+        where="engagement",
+        who="owner",
+        takes_text=True,
+    ),
+    Command(
+        "withdraw",
+        ("withdraw", "uninvite"),
+        "withdraw an interview invitation",
+        usage="@person [workflow]",
+        where="engagement",
+        who="owner",
+        takes_text=True,
+    ),
+    Command(
+        "answers",
+        ("answers", "my answers", "show answers"),
+        "your interview answers (owners: anyone's, with @person)",
+        usage="[@person]",
+        where="engagement",
+        who="participant",
+        takes_text=True,
+    ),
+    Command(
+        "bind",
+        ("bind", "use engagement", "link engagement"),
+        "make this channel the engagement's: commands typed here act on it",
+        usage="<engagement>",
+        where="channel",
+        takes_text=True,
+    ),
+    Command(
+        "resume",
+        ("resume", "start", "continue", "pick up"),
+        "go on with a dialog you paused or were invited to",
+        takes_text=True,
+    ),
+    Command(
+        "list",
+        ("engagements", "list engagements", "list", "my engagements", "show engagements"),
+        "list the engagements in this workspace",
+    ),
+    Command(
+        "show",
+        ("engagement", "show engagement", "show"),
+        "show one engagement and its qualification",
+        usage="<name>",
+        takes_text=True,
+    ),
+    Command("help", ("help", "commands", "what can you do", "?"), "this list"),
+    Command(
+        "greeting",
+        ("hi", "hello", "hey", "menu", "hi there", "good morning", "yo"),
+        "the menu",
+        listed=False,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    command: Command
+    argument: str  # the text after the command's words, as typed
+
+
+@dataclass(frozen=True)
+class Registry:
+    commands: tuple[Command, ...]
+
+    @classmethod
+    def build(cls, catalog: Catalog) -> Registry:
+        dialogs = tuple(
+            Command(
+                "dialog",
+                tuple(dialog.start_words),
+                dialog.menu.help if dialog.menu else dialog.description,
+                dialog=dialog,
+                listed=dialog.menu is not None,
+            )
+            for dialog in catalog.menu()
+        ) + tuple(
+            Command("dialog", tuple(d.start_words), d.description, dialog=d, listed=False)
+            for d in catalog.dialogs.values()
+            if d.start_words and d.menu is None
+        )
+        return cls(dialogs + FIXED)
+
+    def match(self, text: str) -> Match | None:
+        """The command ``text`` says: the longest matching words; a command that takes
+        no argument matches only the whole text."""
+        words = normalize_words(text)
+        if text.strip() == "?":
+            words = "?"
+        best: tuple[int, Command, str] | None = None
+        for command in self.commands:
+            for word in command.words:
+                said = normalize_words(word) if word != "?" else "?"
+                if not said:
+                    continue
+                if words == said:
+                    rest = ""
+                elif command.takes_text and words.startswith(said + " "):
+                    rest = _after_words(text, len(said.split()))
+                else:
+                    continue
+                if best is None or len(said) > best[0]:
+                    best = (len(said), command, rest)
+        if best is None:
+            return None
+        return Match(best[1], best[2])
+
+    def listed(self) -> list[Command]:
+        return [c for c in self.commands if c.listed]
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _after_words(text: str, count: int) -> str:
+    """``text`` after its first ``count`` words (as normalize_words counts them)."""
+    found = 0
+    for match in _WORD.finditer(text):
+        found += 1
+        if found == count:
+            return text[match.end() :].strip(" \t,:;-")
+    return ""
