@@ -190,9 +190,7 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 
 def _after_words(text: str, count: int) -> str:
     """``text`` after its first ``count`` words (as normalize_words counts them)."""
-    found = 0
-    for match in _WORD.finditer(text):
-        found += 1
+    for found, match in enumerate(_WORD.finditer(text), 1):
         if found == count:
             return text[match.end() :].strip(" \t,:;-")
     return ""

@@ -81,7 +81,7 @@ class DialogState(BaseModel):
     asked: int = 0  # how many questions were posted; makes each prompt key unique
     confirming_cancel: bool = False
     context: dict[str, Any] = {}  # what the run was started with (e.g. a qualification id)
-    status: Literal["active", "completed", "cancelled"] = "active"
+    status: Literal["active", "paused", "completed", "cancelled"] = "active"
 
 
 # -- events for the service to record ---------------------------------------------
@@ -105,7 +105,12 @@ class Cancelled:
     pass
 
 
-Event = AnswerSet | Completed | Cancelled
+@dataclass(frozen=True)
+class Paused:
+    pass
+
+
+Event = AnswerSet | Completed | Cancelled | Paused
 
 
 @dataclass(frozen=True)
@@ -481,7 +486,7 @@ def _from_action(slot: Slot, values: tuple[str, ...]) -> Any:
 # -- commands ---------------------------------------------------------------------
 
 _COMMAND = re.compile(
-    r"^/?(?P<word>help|\?|back|skip|status|where am i|cancel|stop|keep"
+    r"^/?(?P<word>help|\?|back|skip|status|where am i|cancel|stop|keep|pause|later"
     r"|(?:edit|change)(?:\s+(?P<arg>.+))?)[.!]?$",
     re.I,
 )
@@ -498,31 +503,60 @@ def parse_command(text: str) -> Command | None:
     if match is None:
         return None
     word = match["word"].lower().split()[0]
-    word = {"?": "help", "where": "status", "stop": "cancel", "change": "edit"}.get(word, word)
+    word = {
+        "?": "help",
+        "where": "status",
+        "stop": "cancel",
+        "change": "edit",
+        "later": "pause",
+    }.get(word, word)
     return Command(word, match["arg"].strip() if match["arg"] else None)
 
 
 # -- the engine -------------------------------------------------------------------
 
 
-def start(dialog: Dialog, run_key: str, prefill: dict[str, StoredAnswer] | None = None) -> Turn:
-    state = DialogState(
+def new_state(
+    dialog: Dialog,
+    run_key: str,
+    prefill: dict[str, StoredAnswer] | None = None,
+    context: dict[str, Any] | None = None,
+) -> DialogState:
+    """A run that has asked nothing yet (``start`` or ``resume`` asks its first question)."""
+    return DialogState(
         dialog_id=dialog.id,
         dialog_version=dialog.version,
         run_key=run_key,
         answers=dict(prefill or {}),
+        context=dict(context or {}),
     )
+
+
+def start(
+    dialog: Dialog,
+    run_key: str,
+    prefill: dict[str, StoredAnswer] | None = None,
+    context: dict[str, Any] | None = None,
+) -> Turn:
+    return _next(dialog, new_state(dialog, run_key, prefill, context), lead=_opening(dialog))
+
+
+def _opening(dialog: Dialog) -> list[Paragraph]:
     lead = [
         rich(texts.STARTING, title_lower=_lower_first(dialog.title), description=dialog.description)
     ]
     if dialog.intro:
         lead.append(rich(dialog.intro))
     lead.append(rich(texts.COMMANDS_HINT))
-    return _next(dialog, state, lead=lead)
+    return lead
 
 
 def resume(dialog: Dialog, state: DialogState) -> Turn:
-    """Re-ask the current question (a returning user, a resume button)."""
+    """Re-ask the current question (a returning user, a resume button); a run that has
+    asked nothing yet (an invitation) starts with its opening."""
+    state = state.model_copy(update={"status": "active"}) if state.status == "paused" else state
+    if state.asked == 0:
+        return _next(dialog, state, lead=_opening(dialog))
     return _next(dialog, state, lead=[rich(texts.RESUMING, title=dialog.title)])
 
 
@@ -687,6 +721,10 @@ def _command(
             return Turn(state, [Outbound(blocks=(question,))])
         case "edit":
             return _edit(dialog, state, slot, command.argument)
+        case "pause":
+            state = state.model_copy(update={"status": "paused", "revisit": None})
+            message = Outbound(blocks=(rich(texts.PAUSED, title=dialog.title),))
+            return Turn(state, [message], [Paused()])
     raise EngineError(f"unknown command {command.word}")
 
 
@@ -711,9 +749,12 @@ def _confirm_cancel(dialog: Dialog, state: DialogState, inbound: Inbound) -> Tur
         return Turn(state, [Outbound(blocks=(question,))])
     if choice:
         state = state.model_copy(update={"status": "cancelled", "confirming_cancel": False})
-        message = Outbound(
-            blocks=(rich(texts.CANCELLED, title=dialog.title, start=dialog.start_words[0]),)
+        again = (
+            rich(texts.CANCELLED, title=dialog.title, start=dialog.start_words[0])
+            if dialog.start_words
+            else rich(texts.CANCELLED_INVITED, title=dialog.title)
         )
+        message = Outbound(blocks=(again,))
         return Turn(state, [message], [Cancelled()])
     state = state.model_copy(update={"confirming_cancel": False})
     return _next(dialog, state, lead=[rich(texts.CARRY_ON)])

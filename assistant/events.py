@@ -230,6 +230,9 @@ class Outbound(_Frozen):
     answered: Answered | None = None  # update an earlier question message first
     to: ConversationRef | None = None  # None: reply where the inbound came from
     ephemeral: bool = False  # only the sender sees it, where the platform allows
+    # What the message is about, for the turn service when the platform refuses it for
+    # good ("invitation:12"): it tells whoever is waiting on it.
+    tag: str | None = None
 
     @property
     def question(self) -> Question | None:

@@ -1,13 +1,15 @@
 """The turn service: load the person's state, run the engine, save what happened.
 
 One call of :meth:`TurnService.turn` is one turn in one transaction (the caller's
-session). Top-level commands (start a dialog, list engagements, help) live here;
-everything inside a dialog is the pure engine's.
+session). Outside a dialog, what a person says resolves through the command registry
+(:mod:`assistant.commands`); inside one, everything is the pure engine's. Runs can be
+started for someone else (:meth:`TurnService.start_for`): an invitation, later a
+standup; their first message is addressed to that person and delivered proactively.
 """
 
 from __future__ import annotations
 
-import re
+import contextlib
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -21,8 +23,17 @@ from sqlalchemy.orm import Session
 from assistant import engine, registry, texts
 from assistant.actions import CompletionContext
 from assistant.clock import Clock
-from assistant.definitions import Catalog, Dialog, normalize_words
-from assistant.engine import AnswerSet, Cancelled, Completed, DialogState, StoredAnswer, Turn
+from assistant.commands import ROLE_RANK, Command, Match, Registry
+from assistant.definitions import Catalog, Dialog
+from assistant.engine import (
+    AnswerSet,
+    Cancelled,
+    Completed,
+    DialogState,
+    Paused,
+    StoredAnswer,
+    Turn,
+)
 from assistant.events import (
     BulletList,
     ConversationRef,
@@ -40,17 +51,14 @@ from assistant.markup import rich
 from assistant.summaries import Summaries
 from storage import repositories as repo
 from storage.db import AFTER_COMMIT
-from storage.models import DialogRun, Engagement
+from storage.models import DialogRun, Engagement, Participant
 from storage.repositories import RunRow
 
 PEOPLE_CACHE_SIZE = 10_000
 MENU = "menu"
 HOME_RESUME = "home:resume"
+START = "start"  # "start:<run id>": the Start button of an invitation or a paused run
 SESSION_OPEN = "session:open"  # a client opened the conversation (the terminal chat starts)
-_SHOW = re.compile(r"^(?:show\s+)?engagement\s+(?P<name>.+)$|^show\s+(?P<other>.+)$", re.I)
-_GREETINGS = {"hi", "hello", "hey", "menu", "start", "hi there", "good morning", "yo", ""}
-_LIST_WORDS = {"engagements", "list engagements", "list", "my engagements", "show engagements"}
-_HELP_WORDS = {"help", "commands", "what can you do"}
 
 
 @dataclass(frozen=True)
@@ -62,16 +70,56 @@ class Who:
     timezone: str | None
 
 
+@dataclass(frozen=True)
+class Here:
+    """Who said something, where: what every top-level command starts from."""
+
+    inbound: Inbound
+    who: Who
+
+    @property
+    def person(self) -> Person:
+        return self.inbound.sender
+
+    @property
+    def tenant(self) -> str:
+        return tenant_of(self.inbound.sender)
+
+    @property
+    def channel_key(self) -> str | None:
+        """The channel's key, for a conversation that is not a DM (a thread's channel)."""
+        ref = self.inbound.conversation
+        if ref.is_personal:
+            return None
+        return ref.model_copy(update={"thread": None}).key
+
+
 def tenant_of(person: Person) -> str:
     """Data is scoped to one Slack workspace / Teams tenant / the local console."""
     return f"{person.platform}:{person.workspace}"
 
 
+def reply(*blocks: Any, to: ConversationRef | None = None) -> Outbound:
+    return Outbound(blocks=tuple(blocks), to=to)
+
+
+class CommandRefused(Exception):
+    """A command that can't be done here or by this person; the message says why."""
+
+    def __init__(self, message: Outbound) -> None:
+        super().__init__("command refused")
+        self.message = message
+
+
 class TurnService:
-    def __init__(self, catalog: Catalog, clock: Clock) -> None:
+    def __init__(self, catalog: Catalog, clock: Clock, *, nudge_after_hours: float = 24) -> None:
+        from assistant.interviews import Interviews
+
         self.catalog = catalog
         self.clock = clock
         self.summaries = Summaries(catalog.templates_dir)
+        self.commands = Registry.build(catalog)
+        self.interviews = Interviews(self, nudge_after_hours=nudge_after_hours)
         # Participants already stored, by identity: most turns need no lookup.
         self._people: OrderedDict[tuple[str, str, str], Who] = OrderedDict()
 
@@ -80,21 +128,26 @@ class TurnService:
     def turn(self, session: Session, inbound: Inbound) -> list[Outbound]:
         participant = self._participant(session, inbound.sender)
         run = repo.active_run(session, participant.id, inbound.conversation.key)
+        here = Here(inbound, participant)
         action = inbound.action
-        if action is not None and action.prompt_key == SESSION_OPEN:
-            if run is not None:
-                return self._resume(session, run)
-            return self._top_level(session, participant, inbound.model_copy(update={"text": "hi"}))
-        if action is not None and action.prompt_key == HOME_RESUME:
-            return self._resume_from_home(session, participant, inbound)
-        if action is not None and action.prompt_key.startswith(f"{MENU}:"):
-            if run is not None:
-                return self._resume(session, run)
-            choice = action.values[0] if action.values else ""
-            return self._menu_choice(session, participant, inbound, choice)
+        if action is not None:
+            key = action.prompt_key
+            if key == SESSION_OPEN:
+                if run is not None:
+                    return self._resume(session, run)
+                return self._greeting(session, here)
+            if key == HOME_RESUME:
+                return self._resume_from_home(session, here)
+            if key.startswith(f"{START}:"):
+                return self._start_clicked(session, here, key.removeprefix(f"{START}:"))
+            if key.startswith(f"{MENU}:"):
+                if run is not None:
+                    return self._resume(session, run)
+                choice = action.values[0] if action.values else ""
+                return self._menu_choice(session, here, choice)
         if run is not None:
-            return self._advance(session, run, inbound)
-        return self._top_level(session, participant, inbound)
+            return self._advance(session, run, here)
+        return self._top_level(session, here)
 
     def _participant(self, session: Session, person: Person) -> Who:
         key = (person.platform, person.workspace, person.user_id)
@@ -120,6 +173,10 @@ class TurnService:
         session.info.setdefault(AFTER_COMMIT, []).append(partial(self._remember, key, who))
         return who
 
+    def participant_of(self, session: Session, person: Person) -> Who:
+        """The stored participant for a platform identity (created on first sight)."""
+        return self._participant(session, person)
+
     def _remember(self, key: tuple[str, str, str], who: Who) -> None:
         self._people[key] = who
         self._people.move_to_end(key)
@@ -138,10 +195,10 @@ class TurnService:
 
     # -- inside a dialog ----------------------------------------------------------
 
-    def _advance(self, session: Session, run: RunRow, inbound: Inbound) -> list[Outbound]:
+    def _advance(self, session: Session, run: RunRow, here: Here) -> list[Outbound]:
         dialog = self.catalog.get(run.dialog_id)
         state = DialogState.model_validate(run.state)
-        turn = engine.advance(dialog, state, inbound, self.today(inbound.sender))
+        turn = engine.advance(dialog, state, here.inbound, self.today(here.person))
         return self._save(session, run, dialog, turn, state.answers)
 
     def _resume(self, session: Session, run: RunRow) -> list[Outbound]:
@@ -160,6 +217,7 @@ class TurnService:
         now = self.clock.now()
         messages = list(turn.messages)
         result: dict[str, Any] | None = None
+        ended = False
         for event in turn.events:
             match event:
                 case AnswerSet(path=path, raw=raw, value=value, skipped=skipped):
@@ -176,8 +234,12 @@ class TurnService:
                 case Completed(answers=answers):
                     result, summary = self._complete(session, run, dialog, turn.state, answers)
                     messages += summary
+                    ended = True
                 case Cancelled():
-                    pass
+                    messages += self.interviews.on_ended(session, run, dialog, "cancelled")
+                    ended = True
+                case Paused():
+                    ended = True
         slot = None
         if turn.state.status == "active":
             slot = turn.asking or engine.current_slot(dialog, turn.state)
@@ -190,6 +252,11 @@ class TurnService:
             result=result,
             now=now,
         )
+        if ended:
+            waiting = self._waiting(session, run.participant_id, run.conversation_key)
+            if not waiting and turn.state.status == "completed" and dialog.invitation is None:
+                waiting = [self._menu(session, run.participant_id, run.conversation_key)]
+            messages += waiting
         return messages
 
     def _complete(
@@ -210,78 +277,70 @@ class TurnService:
         blocks = self.summaries.render(
             dialog.summary_template, {"answers": shaped, **result, **extra}
         )
-        follow_up = self._menu(
-            customer=shaped.get("customer") if dialog.id == "qualification" else None
-        )
-        return result, [Outbound(blocks=tuple(blocks)), follow_up]
+        messages = [Outbound(blocks=tuple(blocks))]
+        messages += self.interviews.on_ended(session, run, dialog, "completed")
+        return result, messages
 
-    # -- outside a dialog ---------------------------------------------------------
-
-    def _top_level(self, session: Session, participant: Who, inbound: Inbound) -> list[Outbound]:
-        text = inbound.text.strip()
-        words = normalize_words(text)
-        dialog = self.catalog.by_start_words(text)
-        if dialog is not None:
-            return self._start(session, participant, inbound, dialog)
-        if words.isdigit():
-            options = self._menu_options(None)
-            number = int(words)
-            if 1 <= number <= len(options):
-                return self._menu_choice(session, participant, inbound, options[number - 1].value)
-        if words in _LIST_WORDS:
-            return [self._list(session, tenant_of(inbound.sender))]
-        show = _SHOW.match(text)
-        if show is not None:
-            return [self._show(session, tenant_of(inbound.sender), show["name"] or show["other"])]
-        if words in _HELP_WORDS:
-            return [self._help()]
-        if words == "status":
-            return [Outbound(blocks=(rich(texts.NOTHING_IN_PROGRESS),)), self._menu()]
-        greeting = rich(
-            texts.GREETING, name=f" {participant.display_name}" if participant.display_name else ""
-        )
-        if words not in _GREETINGS:
-            greeting = rich(texts.NOT_UNDERSTOOD)
+    def _waiting(self, session: Session, participant_id: int, key: str) -> list[Outbound]:
+        """After a dialog ends: the paused ones the person can go on with, if any."""
+        paused = repo.paused_runs(session, participant_id, key)
+        if not paused:
+            return []
         return [
-            Outbound(blocks=(greeting,)),
-            self._menu(self._last_qualified(session, participant, inbound)),
+            reply(
+                Question(
+                    prompt_key=HOME_RESUME,
+                    text=texts.ALSO_WAITING,
+                    input="choice",
+                    options=tuple(self._resume_option(r) for r in paused[:10]),
+                )
+            )
         ]
 
-    def _menu_choice(
-        self, session: Session, participant: Who, inbound: Inbound, choice: str
-    ) -> list[Outbound]:
-        if choice in self.catalog.dialogs:
-            return self._start(session, participant, inbound, self.catalog.get(choice))
-        if choice == "list":
-            return [self._list(session, tenant_of(inbound.sender))]
-        return [self._help()]
+    def _resume_option(self, run: DialogRun) -> Option:
+        label = self.catalog.get(run.dialog_id).title
+        verb = "Start" if not run.state.get("asked") else "Resume"
+        return Option(value=str(run.id), label=f"{verb}: {label}"[:75])
 
-    def _start(
-        self, session: Session, participant: Who, inbound: Inbound, dialog: Dialog
-    ) -> list[Outbound]:
-        prefill: dict[str, StoredAnswer] = {}
-        context: dict[str, Any] = {}
-        if dialog.id == "engagement":
-            qualification = self._last_qualification_run(session, participant, inbound)
-            if qualification is not None:
-                customer = qualification.state["answers"]["customer"]["value"]
-                prefill["customer"] = StoredAnswer(raw=customer, value=customer)
-                context["qualification_run_id"] = qualification.id
-        turn = engine.start(dialog, uuid.uuid4().hex[:12], prefill)
-        state = turn.state.model_copy(update={"context": context}) if context else turn.state
-        ref = inbound.conversation
+    # -- starting dialogs ---------------------------------------------------------
+
+    def start_for(
+        self,
+        session: Session,
+        *,
+        dialog: Dialog,
+        who: Who,
+        person: Person,
+        to: ConversationRef,
+        engagement_id: int | None = None,
+        context: dict[str, Any] | None = None,
+        invitation: Outbound | None = None,
+        prefill: dict[str, StoredAnswer] | None = None,
+    ) -> tuple[RunRow, list[Outbound]]:
+        """Start ``dialog`` for a person in conversation ``to`` (on someone's behalf, when
+        ``context`` says so), with its first message addressed there.
+
+        With an ``invitation``, the run waits (paused) for the person's Start button,
+        and the invitation is its first message; without one it asks its first question
+        now, unless the person is in another dialog there (then it waits as well, with
+        a Start button, and nothing of the other dialog is lost)."""
+        busy = repo.active_run(session, who.id, to.key) is not None
+        waits = invitation is not None or busy
+        state = engine.new_state(dialog, uuid.uuid4().hex[:12], prefill, context)
         run = repo.start_run(
             session,
-            tenant=tenant_of(inbound.sender),
+            tenant=tenant_of(person),
             dialog_id=dialog.id,
             dialog_version=dialog.version,
-            participant_id=participant.id,
-            conversation_key=ref.key,
-            conversation=ref.model_dump(mode="json"),
+            participant_id=who.id,
+            conversation_key=to.key,
+            conversation=to.model_dump(mode="json"),
             state_json=state.model_dump_json(),
             now=self.clock.now(),
+            status="paused" if waits else "active",
+            engagement_id=engagement_id,
         )
-        for path, stored in prefill.items():
+        for path, stored in (prefill or {}).items():
             repo.record_answer(
                 session,
                 run=run,
@@ -292,79 +351,384 @@ class TurnService:
                 now=self.clock.now(),
                 replaces=False,
             )
-        return self._save(
-            session, run, dialog, Turn(state, turn.messages, turn.events, turn.asking), {}
+        if waits:
+            first = invitation or reply(rich(texts.WAITING_FOR_YOU, title=dialog.title))
+            button = Question(
+                prompt_key=f"{START}:{run.id}",
+                text=texts.START_WHEN_READY,
+                input="choice",
+                options=(
+                    Option(value="start", label=texts.START_NOW),
+                    Option(value="later", label=texts.START_LATER),
+                ),
+            )
+            return run, [first.model_copy(update={"blocks": (*first.blocks, button), "to": to})]
+        turn = engine.start(dialog, state.run_key, prefill, context)
+        messages = self._save(session, run, dialog, turn, {})
+        return run, [m.model_copy(update={"to": m.to or to}) for m in messages]
+
+    def _start_own(self, session: Session, here: Here, dialog: Dialog) -> list[Outbound]:
+        """A dialog the person started: here in a DM or a thread, else in their DM."""
+        ref = here.inbound.conversation
+        where = ref if (ref.is_personal or ref.thread) else self.reach(session, here.person, ref)
+        prefill, context = self._prefill(session, here, dialog)
+        _, messages = self.start_for(
+            session,
+            dialog=dialog,
+            who=here.who,
+            person=here.person,
+            to=where,
+            context=context,
+            prefill=prefill,
+        )
+        if where.key != ref.key:
+            messages.insert(0, reply(rich(texts.CONTINUED_IN_DM, title=dialog.title)))
+        return messages
+
+    def _prefill(
+        self, session: Session, here: Here, dialog: Dialog
+    ) -> tuple[dict[str, StoredAnswer], dict[str, Any]]:
+        """What the dialog file says to carry over from the person's last run here."""
+        source = self._prefill_source(session, here, dialog)
+        if source is None or dialog.prefill is None:
+            return {}, {}
+        answers = source.state.get("answers", {})
+        prefill = {}
+        for step_id, from_step in dialog.prefill.answers.items():
+            found = answers.get(from_step)
+            if isinstance(found, dict) and found.get("value") is not None:
+                prefill[step_id] = StoredAnswer(raw=str(found.get("raw")), value=found["value"])
+        return prefill, {f"{dialog.prefill.from_dialog}_run_id": source.id}
+
+    def _prefill_source(self, session: Session, here: Here, dialog: Dialog) -> DialogRun | None:
+        """The person's latest finished dialog here, when it is a completed run of the
+        dialog ``dialog`` is prefilled from."""
+        if dialog.prefill is None:
+            return None
+        return self._last_finished(
+            session,
+            here.tenant,
+            here.who.id,
+            here.inbound.conversation.key,
+            dialog.prefill.from_dialog,
         )
 
-    def _last_qualification_run(
-        self, session: Session, participant: Who, inbound: Inbound
+    def _last_finished(
+        self, session: Session, tenant: str, participant_id: int, key: str, dialog_id: str
     ) -> DialogRun | None:
-        """The person's latest finished dialog here, when it was a completed qualification."""
-        runs = repo.runs_of(
-            session, tenant=tenant_of(inbound.sender), participant_id=participant.id
-        )
+        runs = repo.runs_of(session, tenant=tenant, participant_id=participant_id)
         here = [
-            r
-            for r in runs
-            if r.conversation_key == inbound.conversation.key and r.status != "active"
+            r for r in runs if r.conversation_key == key and r.status in ("completed", "cancelled")
         ]
-        if here and here[-1].dialog_id == "qualification" and here[-1].status == "completed":
+        if here and here[-1].dialog_id == dialog_id and here[-1].status == "completed":
             return here[-1]
         return None
 
-    def _last_qualified(self, session: Session, participant: Who, inbound: Inbound) -> str | None:
-        run = self._last_qualification_run(session, participant, inbound)
-        return str(run.state["answers"]["customer"]["value"]) if run is not None else None
+    def reach(
+        self, session: Session, person: Person, via: ConversationRef | None = None
+    ) -> ConversationRef:
+        """Where to write to a person privately: their DM as stored, or one to open
+        (with what the platform needs to open it, from the conversation ``via``)."""
+        key = f"{person.platform}:{person.workspace}:@{person.user_id}"
+        stored = repo.conversation(session, key)
+        if stored is not None:
+            return ConversationRef(
+                platform=person.platform,
+                workspace=person.workspace,
+                channel=stored.channel,
+                user=person.user_id,
+                data=dict(stored.data or {}),
+            )
+        data: dict[str, Any] = {}
+        if via is not None and via.platform == person.platform:
+            data = dict(via.data.get("reach") or {})
+        return ConversationRef.personal(person, data)
+
+    def person_of(self, row: Participant) -> Person:
+        return Person(
+            platform=row.platform,
+            workspace=row.workspace,
+            user_id=row.user_id,
+            name=row.display_name,
+            timezone=row.timezone,
+        )
+
+    def _start_clicked(self, session: Session, here: Here, run_id: str) -> list[Outbound]:
+        choice = (
+            here.inbound.action.values[0]
+            if here.inbound.action and here.inbound.action.values
+            else "start"
+        )
+        run = repo.get_run(session, int(run_id)) if run_id.isdigit() else None
+        if run is None or run.participant_id != here.who.id:
+            return [reply(rich(texts.NOT_YOURS))]
+        if run.status in ("completed", "cancelled"):
+            said = texts.ALREADY_FINISHED if run.status == "completed" else texts.ENDED_ACTION
+            return [reply(rich(said, title=self.catalog.get(run.dialog_id).title))]
+        if choice == "later":
+            return [reply(rich(texts.LATER_OK, title=self.catalog.get(run.dialog_id).title))]
+        return self.activate(session, here, run)
+
+    def activate(self, session: Session, here: Here, run: DialogRun) -> list[Outbound]:
+        """Make ``run`` the person's dialog in its conversation and ask its question; the
+        one they were in there (if another) is paused, keeping its answers."""
+        messages: list[Outbound] = []
+        if run.status != "active":
+            current = repo.active_run(session, here.who.id, run.conversation_key)
+            if current is not None and current.id != run.id:
+                repo.set_run_status(session, current.id, "paused", now=self.clock.now())
+                title = self.catalog.get(current.dialog_id).title
+                messages.append(reply(rich(texts.PAUSED_OTHER, title=title)))
+            repo.set_run_status(session, run.id, "active", now=self.clock.now())
+            session.refresh(run)
+            self.interviews.on_started(session, run)
+        where = ConversationRef.model_validate(run.conversation)
+        messages += self._resume(session, RunRow.of(run))
+        if where.key != here.inbound.conversation.key:
+            return [m.model_copy(update={"to": m.to or where}) for m in messages]
+        return messages
+
+    # -- outside a dialog ---------------------------------------------------------
+
+    def _top_level(self, session: Session, here: Here) -> list[Outbound]:
+        text = here.inbound.text.strip()
+        if text.isdigit():
+            options = self._menu_options(session, here.who.id, here.inbound.conversation.key)
+            number = int(text)
+            if 1 <= number <= len(options):
+                return self._menu_choice(session, here, options[number - 1].value)
+        found = self.commands.match(text)
+        if found is None:
+            if not text:
+                return self._greeting(session, here)
+            return [
+                reply(rich(texts.NOT_UNDERSTOOD)),
+                self._menu(session, here.who.id, here.inbound.conversation.key),
+            ]
+        try:
+            return self._run_command(session, here, found)
+        except CommandRefused as refused:
+            return [refused.message]
+
+    def _run_command(self, session: Session, here: Here, found: Match) -> list[Outbound]:
+        command = found.command
+        if command.dialog is not None:
+            return self._start_own(session, here, command.dialog)
+        self._check_where(here, command)
+        match command.name:
+            case "greeting":
+                return self._greeting(session, here)
+            case "help":
+                return [self._help(session, here)]
+            case "list":
+                return [self._list(session, here.tenant)]
+            case "show":
+                return [self._show(session, here.tenant, found.argument)]
+            case "bind":
+                return self._bind(session, here, found.argument)
+            case "resume":
+                return self._resume_paused(session, here, found.argument)
+            case "progress":
+                return self.interviews.progress(session, here, found.argument)
+        return self.interviews.command(session, here, command, found.argument)
+
+    def _check_where(self, here: Here, command: Command) -> None:
+        direct = here.inbound.conversation.is_personal
+        if command.where == "channel" and direct:
+            raise CommandRefused(
+                reply(rich(texts.ONLY_IN_CHANNEL, command=command.words[0], usage=command.usage))
+            )
+        if command.where == "dm" and not direct:
+            raise CommandRefused(reply(rich(texts.ONLY_IN_DM, command=command.words[0])))
+
+    def check_role(
+        self, session: Session, here: Here, engagement: Engagement, command: Command
+    ) -> str | None:
+        """The person's role in the engagement; refused when it is not enough."""
+        role = self.role(session, engagement, here.who.id)
+        if ROLE_RANK.get(role or "anyone", 0) < ROLE_RANK[command.who]:
+            raise CommandRefused(
+                reply(
+                    rich(
+                        texts.NOT_ALLOWED,
+                        command=command.words[0],
+                        needed=texts.ROLE_NAMES[command.who],
+                        engagement=engagement.name,
+                        role=texts.ROLE_NAMES.get(role or "", "not part of it"),
+                    )
+                )
+            )
+        return role
+
+    def role(self, session: Session, engagement: Engagement, participant_id: int) -> str | None:
+        role = repo.role_in(session, engagement.id, participant_id)
+        if role is None and engagement.created_by_id == participant_id:
+            return "owner"  # set up before roles were recorded
+        return role
+
+    def engagement_for(
+        self, session: Session, here: Here, name: str | None, command: Command
+    ) -> Engagement:
+        """The engagement a command acts on: named ("for X"), the channel's, or the one
+        the person takes part in. Refused, saying how to name one, otherwise."""
+        if name:
+            found = repo.find_engagement(session, here.tenant, name)
+            if found is None:
+                raise CommandRefused(reply(rich(texts.ENGAGEMENT_NOT_FOUND, name=name[:60])))
+            return found
+        if here.channel_key is not None:
+            bound = repo.bound_engagement(session, here.channel_key)
+            if bound is not None:
+                return bound
+        mine = [e for e, _role in repo.engagements_of(session, here.who.id)]
+        mine += [
+            e
+            for e in repo.engagements(session, here.tenant)
+            if e.created_by_id == here.who.id and e not in mine
+        ]
+        if len(mine) == 1:
+            return mine[0]
+        usage = f"{command.words[0]} {command.usage}".strip()
+        if not mine:
+            raise CommandRefused(reply(rich(texts.NO_ENGAGEMENT_HERE, usage=usage)))
+        names = ", ".join(e.name for e in mine[:8])
+        raise CommandRefused(reply(rich(texts.WHICH_ENGAGEMENT, usage=usage, names=names)))
+
+    def _bind(self, session: Session, here: Here, argument: str) -> list[Outbound]:
+        command = next(c for c in self.commands.commands if c.name == "bind")
+        engagement = self.engagement_for(session, here, argument or None, command)
+        role = self.role(session, engagement, here.who.id)
+        if role != "owner":
+            raise CommandRefused(
+                reply(
+                    rich(
+                        texts.NOT_ALLOWED,
+                        command="bind",
+                        needed=texts.ROLE_NAMES["owner"],
+                        engagement=engagement.name,
+                        role=texts.ROLE_NAMES.get(role or "", "not part of it"),
+                    )
+                )
+            )
+        assert here.channel_key is not None
+        channel = here.inbound.conversation.model_copy(update={"thread": None})
+        repo.bind_channel(
+            session,
+            conversation_key=here.channel_key,
+            conversation=channel.model_dump(mode="json"),
+            engagement_id=engagement.id,
+            bound_by_id=here.who.id,
+            now=self.clock.now(),
+        )
+        return [reply(rich(texts.BOUND, engagement=engagement.name))]
+
+    def _resume_paused(self, session: Session, here: Here, argument: str) -> list[Outbound]:
+        paused = repo.paused_runs(session, here.who.id, here.inbound.conversation.key)
+        if not paused:
+            return self._greeting(session, here)
+        if argument:
+            wanted = argument.lower()
+            chosen = [r for r in paused if wanted in self.catalog.get(r.dialog_id).title.lower()]
+            if len(chosen) == 1:
+                return self.activate(session, here, chosen[0])
+        if len(paused) == 1:
+            return self.activate(session, here, paused[0])
+        return self._waiting(session, here.who.id, here.inbound.conversation.key)
+
+    def _greeting(self, session: Session, here: Here) -> list[Outbound]:
+        name = f" {here.who.display_name}" if here.who.display_name else ""
+        messages = [reply(rich(texts.GREETING, name=name))]
+        key = here.inbound.conversation.key
+        waiting = self._waiting(session, here.who.id, key)
+        return messages + (waiting or [self._menu(session, here.who.id, key)])
+
+    def _menu_choice(self, session: Session, here: Here, choice: str) -> list[Outbound]:
+        if choice in self.catalog.dialogs and self.catalog.get(choice).start_words:
+            return self._start_own(session, here, self.catalog.get(choice))
+        if choice == "list":
+            return [self._list(session, here.tenant)]
+        return [self._help(session, here)]
 
     # -- messages -----------------------------------------------------------------
 
-    def _menu_options(self, customer: str | None) -> tuple[Option, ...]:
-        engagement = (
-            texts.START_ENGAGEMENT_FOR.format(customer=customer)[:75]
-            if customer
-            else texts.MENU_ENGAGEMENT
-        )
-        return (
-            Option(
-                value="qualification",
-                label=texts.QUALIFY_ANOTHER if customer else texts.MENU_QUALIFY,
-            ),
-            Option(value="engagement", label=engagement),
+    def _menu_options(self, session: Session, participant_id: int, key: str) -> tuple[Option, ...]:
+        options = []
+        for dialog in self.catalog.menu():
+            assert dialog.menu is not None
+            label = dialog.menu.label
+            if dialog.prefill is not None and dialog.prefill.label:
+                source = self._last_finished(
+                    session,
+                    self._tenant_of_key(key),
+                    participant_id,
+                    key,
+                    dialog.prefill.from_dialog,
+                )
+                if source is not None:
+                    values = {
+                        k: (v or {}).get("value")
+                        for k, v in source.state.get("answers", {}).items()
+                        if isinstance(v, dict)
+                    }
+                    with contextlib.suppress(KeyError, IndexError, ValueError):
+                        label = dialog.prefill.label.format(**values)
+            options.append(Option(value=dialog.id, label=label[:75]))
+        options += [
             Option(value="list", label=texts.MENU_LIST),
             Option(value="help", label=texts.MENU_HELP),
-        )
+        ]
+        return tuple(options)
 
-    def _menu(self, customer: str | None = None) -> Outbound:
-        return Outbound(
-            blocks=(
-                Question(
-                    prompt_key=f"{MENU}:{uuid.uuid4().hex[:8]}",
-                    text=texts.WHAT_NEXT,
-                    input="choice",
-                    options=self._menu_options(customer),
-                ),
+    @staticmethod
+    def _tenant_of_key(key: str) -> str:
+        platform, workspace = key.split(":", 2)[:2]
+        return f"{platform}:{workspace}"
+
+    def _menu(self, session: Session, participant_id: int, key: str) -> Outbound:
+        return reply(
+            Question(
+                prompt_key=f"{MENU}:{uuid.uuid4().hex[:8]}",
+                text=texts.WHAT_NEXT,
+                input="choice",
+                options=self._menu_options(session, participant_id, key),
             )
         )
 
-    def _help(self) -> Outbound:
-        return Outbound(
-            blocks=(
-                rich(texts.GREETING, name=""),
-                BulletList(
-                    items=tuple(
-                        (Span(text=word, style="bold"), Span(text=f" — {what}"))
-                        for word, what in texts.TOP_LEVEL_HELP
-                    )
-                ),
-                rich(texts.HELP_COMMANDS),
-                BulletList(
-                    items=tuple(
-                        (Span(text=word, style="bold"), Span(text=f" — {what}"))
-                        for word, what in texts.COMMANDS_HELP
-                    )
-                ),
-            )
+    def _help(self, session: Session, here: Here) -> Outbound:
+        """What this person may do here: the commands allowed in this place, for their
+        role in the engagement this place acts on (if any)."""
+        direct = here.inbound.conversation.is_personal
+        engagement = None
+        if here.channel_key is not None:
+            engagement = repo.bound_engagement(session, here.channel_key)
+        roles = (
+            [self.role(session, engagement, here.who.id)]
+            if engagement
+            else [role for _e, role in repo.engagements_of(session, here.who.id)]
         )
+        best = max((ROLE_RANK.get(r or "anyone", 0) for r in roles), default=0)
+        items = []
+        for command in self.commands.listed():
+            if (command.where == "channel" and direct) or (command.where == "dm" and not direct):
+                continue
+            if ROLE_RANK[command.who] > best:
+                continue
+            word = f"{command.words[0]} {command.usage}".strip()
+            items.append((Span(text=word, style="bold"), Span(text=f" — {command.summary}")))
+        blocks: list[Any] = [rich(texts.GREETING, name="")]
+        if engagement is not None:
+            blocks.append(rich(texts.HELP_ENGAGEMENT, engagement=engagement.name))
+        blocks += [
+            BulletList(items=tuple(items)),
+            rich(texts.HELP_COMMANDS),
+            BulletList(
+                items=tuple(
+                    (Span(text=word, style="bold"), Span(text=f" — {what}"))
+                    for word, what in texts.COMMANDS_HELP
+                )
+            ),
+        ]
+        return reply(*blocks)
 
     def _qualification_headline(self, session: Session, engagement: Engagement) -> str:
         if engagement.qualification_run_id is None:
@@ -377,7 +741,7 @@ class TurnService:
     def _list(self, session: Session, tenant: str) -> Outbound:
         found = repo.engagements(session, tenant)
         if not found:
-            return Outbound(blocks=(rich(texts.NO_ENGAGEMENTS),))
+            return reply(rich(texts.NO_ENGAGEMENTS))
         items = []
         for engagement in found:
             headline = self._qualification_headline(session, engagement)
@@ -390,22 +754,12 @@ class TurnService:
                     ),
                 )
             )
-        return Outbound(
-            blocks=(Heading(text=texts.ENGAGEMENTS_TITLE), BulletList(items=tuple(items)))
-        )
+        return reply(Heading(text=texts.ENGAGEMENTS_TITLE), BulletList(items=tuple(items)))
 
     def _show(self, session: Session, tenant: str, name: str) -> Outbound:
-        wanted = normalize_words(name)
-        match = next(
-            (
-                e
-                for e in repo.engagements(session, tenant)
-                if wanted in (normalize_words(e.name), normalize_words(e.slug))
-            ),
-            None,
-        )
+        match = repo.find_engagement(session, tenant, name)
         if match is None:
-            return Outbound(blocks=(rich(texts.ENGAGEMENT_NOT_FOUND, name=name[:60]),))
+            return reply(rich(texts.ENGAGEMENT_NOT_FOUND, name=name[:60]))
         return self.engagement_detail(session, match)
 
     def engagement_detail(self, session: Session, match: Engagement) -> Outbound:
@@ -435,7 +789,7 @@ class TurnService:
             run = repo.get_run(session, match.qualification_run_id)
             if run is not None and run.tenant == tenant and run.status == "completed":
                 blocks += self.summary_of(run)
-        return Outbound(blocks=tuple(blocks))
+        return reply(*blocks)
 
     def summary_of(self, run: DialogRun) -> list[Any]:
         """Re-render a completed run's summary from its stored answers."""
@@ -459,35 +813,46 @@ class TurnService:
         open_runs = [
             r
             for r in repo.runs_of(session, tenant=tenant, participant_id=participant.id)
-            if r.status == "active"
+            if r.status in ("active", "paused")
         ]
         if open_runs:
             blocks.append(
                 Question(
                     prompt_key=HOME_RESUME,
-                    text="Your open dialogs",
+                    text=texts.YOUR_OPEN_DIALOGS,
                     input="choice",
-                    options=tuple(
-                        Option(
-                            value=str(r.id),
-                            label=f"Resume: {self.catalog.get(r.dialog_id).title}"[:75],
-                        )
-                        for r in open_runs
-                    ),
+                    options=tuple(self._resume_option(r) for r in open_runs),
                 )
             )
-        return Outbound(blocks=tuple(blocks))
+        return reply(*blocks)
 
-    def _resume_from_home(
-        self, session: Session, participant: Who, inbound: Inbound
-    ) -> list[Outbound]:
-        run_id = inbound.action.values[0] if inbound.action and inbound.action.values else ""
+    def _resume_from_home(self, session: Session, here: Here) -> list[Outbound]:
+        action = here.inbound.action
+        run_id = action.values[0] if action and action.values else ""
         run = repo.get_run(session, int(run_id)) if run_id.isdigit() else None
-        if run is None or run.participant_id != participant.id or run.status != "active":
-            return [Outbound(blocks=(rich(texts.ENDED_ACTION),)), self._menu()]
-        where = ConversationRef.model_validate(run.conversation)
-        messages = self._resume(session, RunRow.of(run))
-        return [m.model_copy(update={"to": where}) for m in messages]
+        if (
+            run is None
+            or run.participant_id != here.who.id
+            or run.status not in ("active", "paused")
+        ):
+            return [
+                reply(rich(texts.ENDED_ACTION)),
+                self._menu(session, here.who.id, here.inbound.conversation.key),
+            ]
+        return self.activate(session, here, run)
+
+    # -- work the scheduler and the dispatcher hand over -------------------------------
+
+    def undeliverable(
+        self, session: Session, to: ConversationRef, message: Outbound, reason: str
+    ) -> list[Outbound]:
+        """A message the platform will not deliver, ever (a guest, another organisation,
+        a deactivated account): what to tell whom instead."""
+        return self.interviews.undeliverable(session, to, message, reason)
+
+    def due(self, session: Session) -> list[Outbound]:
+        """Messages the clock says are due (nudges), each addressed."""
+        return self.interviews.due_nudges(session)
 
 
 def state_context(run: RunRow) -> dict[str, Any]:

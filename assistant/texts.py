@@ -8,27 +8,20 @@ COMMANDS_HELP = (
     ("skip", "skip an optional question"),
     ("edit <question>", "change an earlier answer, by number or name"),
     ("status", "where you are and what is left"),
+    ("pause", "stop for now; say *resume* to pick up where you left off"),
     ("cancel", "stop this dialog (asks first)"),
-)
-
-TOP_LEVEL_HELP = (
-    ("qualify", "qualify an opportunity for a value stream assessment"),
-    ("new engagement", "start an engagement for a customer"),
-    ("engagements", "list the engagements in this workspace"),
-    ("engagement <name>", "show one engagement and its qualification"),
-    ("help", "this list"),
 )
 
 GREETING = "Hi{name}! I help you run value stream assessments and delivery engagements."
 WHAT_NEXT = "What would you like to do?"
 NOT_UNDERSTOOD = "I didn't catch that."
-MENU_QUALIFY = "Qualify an opportunity"
-MENU_ENGAGEMENT = "Start an engagement"
 MENU_LIST = "List engagements"
 MENU_HELP = "Help"
 
 STARTING = "Let's {title_lower}. {description}"
-COMMANDS_HINT = "You can say *help*, *back*, *skip*, *status*, *edit* or *cancel* at any time."
+COMMANDS_HINT = (
+    "You can say *help*, *back*, *skip*, *status*, *edit*, *pause* or *cancel* at any time."
+)
 RESUMING = "Welcome back — we were in the middle of *{title}*. Here's where we left off:"
 STALE_ACTION = "That question has already been answered. Here's where we are now:"
 ENDED_ACTION = "That dialog has already ended."
@@ -48,6 +41,13 @@ CANCEL_YES = "Yes, cancel it"
 CANCEL_NO = "No, carry on"
 CANCELLED = "Cancelled *{title}*. Your answers are kept. Say *{start}* to start again."
 CARRY_ON = "OK, let's carry on."
+CANCELLED_INVITED = (
+    "Cancelled *{title}*. Your answers are kept; whoever invited you can see that you stopped."
+)
+PAUSED = (
+    "Paused *{title}* — everything so far is kept. Say *resume* whenever you're ready and "
+    "we'll pick up at the same question."
+)
 CONFIRM_AGAIN = "Please answer yes or no: cancel *{title}*?"
 STATUS_LINE = "*{title}* — question {position} of {total}, {answered} answered."
 STATUS_ANSWERED = "Answered so far"
@@ -101,11 +101,146 @@ ENGAGEMENT_CREATED = "Engagement *{name}* for *{customer}* is set up."
 ENGAGEMENT_EXISTS = (
     "There's already an engagement called “{name}” here, so I named this one “{new}”."
 )
-START_ENGAGEMENT_FOR = "Start an engagement for {customer}"
-QUALIFY_ANOTHER = "Qualify another opportunity"
 NOTHING_IN_PROGRESS = "There's no dialog in progress here. " + WHAT_NEXT
-RESUME_ELSEWHERE = "Your dialog *{title}* continues here."
 ERROR_APOLOGY = (
     "Sorry — something went wrong on my side while handling that (reference {ref}). "
     "Your earlier answers are safe; please try again in a moment."
 )
+
+# -- many people: commands, engagements in channels, runs started for someone ----------
+
+HELP_ENGAGEMENT = "This channel is *{engagement}*'s: what you type here acts on it."
+ONLY_IN_CHANNEL = (
+    "*{command}* works in a channel: type it there (for example *{command} {usage}*), and "
+    "it acts on that channel."
+)
+ONLY_IN_DM = "*{command}* works in a direct message with me."
+NOT_ALLOWED = (
+    "Only {needed} of *{engagement}* can use *{command}* — you are {role}. Ask one of its "
+    "owners if you need it."
+)
+ROLE_NAMES = {
+    "anyone": "anyone",
+    "participant": "participants",
+    "member": "members",
+    "owner": "the owners",
+}
+NO_ENGAGEMENT_HERE = (
+    "I don't know which engagement you mean: you aren't part of one yet, and this place "
+    "isn't bound to one. Set one up with *new engagement*, or name it: *{usage} for "
+    "<engagement>*."
+)
+WHICH_ENGAGEMENT = (
+    "Which engagement? You're part of several ({names}). Say *{usage} for <engagement>*, "
+    "or bind a channel to one with *bind <engagement>* and use it there."
+)
+BOUND = (
+    "This channel is now *{engagement}*'s. Commands typed here act on it — for example "
+    "*interview idea-to-production @person* or *status*."
+)
+CONTINUED_IN_DM = "I've sent you a direct message to start *{title}* — let's continue there."
+ALSO_WAITING = "You also have these waiting for you:"
+YOUR_OPEN_DIALOGS = "Your open dialogs"
+WAITING_FOR_YOU = "*{title}* is waiting for you — start it when you're ready."
+START_WHEN_READY = "Ready when you are."
+START_NOW = "Start"
+START_LATER = "Not now"
+LATER_OK = (
+    "No problem — *{title}* will be here. Say *resume* (or click Start) whenever you're "
+    "ready; I'll keep your place."
+)
+NOT_YOURS = "That button belongs to someone else's invitation, so I left it alone."
+ALREADY_FINISHED = "You've already finished *{title}* — thank you!"
+PAUSED_OTHER = "I've paused *{title}* for you; say *resume* to go back to it later."
+RESUME_NOW = "Resume"
+
+# -- interviews -------------------------------------------------------------------------
+
+WHICH_WORKFLOW = (
+    "Which interview? One of: {workflows} — for example *interview idea-to-production @dana*."
+)
+WHOM_TO_INVITE = "Who should I invite? Mention them, e.g. *interview {workflow} @dana @lee*."
+WHOM_TO_SEND = "Who should get the questions? Mention them, e.g. *preread {workflow} @dana*."
+WHOM_TO_WITHDRAW = "Whose invitation? Mention them, e.g. *withdraw @dana idea-to-production*."
+WHO_IS = "I don't know who “{names}” is here. Mention people with @ so I know exactly who they are."
+INVITATION = (
+    "Hi! *{inviter}* invited you to a short interview for *{engagement}* ({customer}): *{title}*."
+)
+INVITATION_WHY = "Why: {why}"
+INVITATION_HOW_LONG = (
+    "It takes about {minutes} minutes. You can pause any time (say *pause*) and pick up "
+    "exactly where you left off — nothing you answered is lost."
+)
+INVITATION_WHO_SEES = "Who sees your answers: {visibility}"
+INVITED = (
+    "Invited {names} to *{title}* for *{engagement}*. Each gets a direct message from me; "
+    "say *status* to see who has finished, and I'll tell you when everyone has."
+)
+ALREADY_INVITED = "Already invited to *{title}*, so not again: {names}."
+INVITATION_STATES = {
+    "invited": "not started yet",
+    "started": "midway",
+    "completed": "finished",
+    "cancelled": "stopped (cancelled)",
+    "withdrawn": "invitation withdrawn",
+    "unreachable": "can't be reached by me",
+}
+PROGRESS_MARKS = {
+    "invited": "○",
+    "started": "◐",
+    "completed": "✓",
+    "cancelled": "✗",
+    "withdrawn": "–",
+    "unreachable": "⚠",
+}
+PROGRESS_TITLE = "Interviews — {engagement}"
+PROGRESS_WORKFLOW = "*{title}* — {done} of {total} finished"
+PROGRESS_MIDWAY = "midway, at question {position} ({question})"
+PROGRESS_PAUSED = ", paused"
+PROGRESS_NUDGED = " · nudged {count}×"
+PROGRESS_FOOTER = (
+    "Say *nudge @person* to remind someone (or *nudge* for everyone not finished), "
+    "*withdraw @person <interview>* to withdraw an invitation."
+)
+NO_INVITATIONS = "Nobody has been invited yet. Try *interview idea-to-production @person*."
+NOTHING_IN_PROGRESS_HERE = "There's no dialog in progress here."
+NOBODY_TO_NUDGE = "Nobody to nudge: everyone named has finished, or was never invited."
+NUDGED = "Nudged {names}."
+WITHDRAWN = "Withdrawn: {names}. I've let them know."
+WITHDRAWN_NOTICE = (
+    "The invitation to *{title}* for *{engagement}* was withdrawn — no need to answer. Thanks!"
+)
+NUDGE_NOT_STARTED = (
+    "A gentle reminder: *{inviter}* invited you to *{title}* for *{engagement}*. It only "
+    "takes a few minutes, and you can pause any time."
+)
+NUDGE_MIDWAY = (
+    "A gentle reminder: you're partway through *{title}* for *{engagement}*. Everything so "
+    "far is kept — pick up where you left off whenever suits you."
+)
+FINISHED_INTERVIEW = "*{name}* finished *{title}* for *{engagement}*."
+STOPPED_INTERVIEW = "*{name}* stopped *{title}* for *{engagement}* before the end (cancelled)."
+EVERYONE_FINISHED = (
+    "Everyone invited to *{title}* ({count}) has finished: its findings for *{engagement}* "
+    "are ready."
+)
+THANKS = "Thank you! Your answers to *{title}* are in."
+UNREACHABLE = (
+    "I couldn't message *{name}*: the platform refused ({reason}). They may be a guest or in "
+    "another organisation, or their account may be deactivated. Ask a workspace admin to let "
+    "the app message them, or invite someone else. Nothing is lost; once they can be reached, "
+    "invite them again."
+)
+PREREAD_TITLE = "Questions for the {title} session"
+PREREAD_INTRO = (
+    "*{sender}* will go through these with you in a facilitated session for *{engagement}* "
+    "({title}). No need to answer now — a look beforehand helps. Estimates are fine."
+)
+PREREAD_GROUP = "For each step of the work, from start to finish ({item} by {item}):"
+PREREAD_SENT = "Sent the *{title}* questions to {names}."
+ONLY_OWN_ANSWERS = (
+    "You can see your own answers only; the owners of *{engagement}* can see everyone's."
+)
+NO_ANSWERS_YET = "No answers from {name} for *{engagement}* yet."
+ANSWERS_TITLE = "{title} — {name}"
+EDIT_OWN_ANSWERS = "To change an answer, go back to the interview (*resume*) and say *edit*."

@@ -37,6 +37,8 @@ class Chat(Player):
         workspace: str = "local",
         channel: str = "terminal",
         timezone: str | None = None,
+        direct: bool = True,
+        thread: str | None = None,
     ) -> None:
         self.assistant = assistant
         self.recorder = assistant.dispatcher.adapters.get("console")
@@ -46,7 +48,15 @@ class Chat(Player):
         self.person = Person(
             platform="console", workspace=workspace, user_id=user, name=user, timezone=timezone
         )
-        self.ref = ConversationRef(platform="console", workspace=workspace, channel=channel)
+        # A DM with the assistant, as in `vsa chat`; direct=False is a shared channel.
+        self.ref = ConversationRef(
+            platform="console",
+            workspace=workspace,
+            channel=channel,
+            thread=thread,
+            user=user if direct else None,
+        )
+        self.direct = direct
         self.replies: list[Outbound] = []
 
     def _inbound(self, text: str = "", action: Action | None = None) -> Inbound:
@@ -56,6 +66,7 @@ class Chat(Player):
             conversation=self.ref,
             text=text,
             action=action,
+            is_direct=self.direct,
         )
 
     async def _send(self, inbound: Inbound) -> list[Outbound]:

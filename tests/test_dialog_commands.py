@@ -20,7 +20,7 @@ async def started(assistant: Assistant, user: str = "sa") -> Chat:
 
 async def test_the_first_question_comes_with_the_commands_hint(assistant: Assistant) -> None:
     chat = await started(assistant)
-    assert "You can say help, back, skip, status, edit or cancel at any time." in chat.text
+    assert "You can say help, back, skip, status, edit, pause or cancel at any time." in chat.text
     assert chat.question is not None and chat.question.position == "Question 1 of up to 15"
 
 
@@ -193,7 +193,7 @@ async def test_a_past_initiative_date_is_refused(assistant: Assistant) -> None:
 async def test_people_and_conversations_do_not_interfere(assistant: Assistant) -> None:
     alice = Chat(assistant, "alice")
     bob = Chat(assistant, "bob")
-    carol_elsewhere = Chat(assistant, "alice", channel="other")
+    carol_elsewhere = Chat(assistant, "alice", channel="C1", thread="1.5", direct=False)
 
     async def run(chat: Chat, name: str) -> None:
         await chat.say("qualify")
