@@ -46,7 +46,11 @@ STORED_REFS_CACHE_SIZE = 10_000
 
 class Adapter(Protocol):
     """What a platform adapter does for the assistant. Receiving is the adapter's own
-    HTTP route (or terminal loop), which calls :meth:`Dispatcher.receive`."""
+    HTTP route (or terminal loop), which calls :meth:`Dispatcher.receive`.
+
+    An adapter that can reach only some conversations from this process (the terminal
+    chat shows one person's messages) also has ``reaches(conversation_key) -> bool``;
+    messages for the others stay in the outbox for the process that can."""
 
     platform: Platform
 
@@ -72,6 +76,15 @@ class DeliveryError(Exception):
 class TurnHandler(Protocol):
     def turn(self, session: Session, inbound: Inbound) -> list[Outbound]:
         """One turn inside the caller's transaction (no I/O other than the session)."""
+
+    def undeliverable(
+        self, session: Session, to: ConversationRef, message: Outbound, reason: str
+    ) -> list[Outbound]:
+        """A message the platform refused for good: what to send instead (each with
+        ``to``), in the caller's transaction."""
+
+    def due(self, session: Session) -> list[Outbound]:
+        """Messages the clock says are due now (nudges), each with ``to``."""
 
 
 def store_conversation(session: Session, ref: ConversationRef, *, now: datetime) -> None:
@@ -265,9 +278,34 @@ class Dispatcher:
             rows = await self.db.run(partial(repo.pending_outbox, due_by=self.clock.now()))
             keys = list(dict.fromkeys(row.conversation_key for row in rows))
         for key in keys:
+            if not self._reaches(key):
+                continue
             async with self._lock(key):
                 claimed = await self.db.run(partial(self._claim, key=key))
                 await self._send_claimed(key, claimed)
+
+    def _reaches(self, key: str) -> bool:
+        adapter = self.adapters.get(key.split(":", 1)[0])
+        reaches = getattr(adapter, "reaches", None)
+        return reaches is None or bool(reaches(key))
+
+    async def run_due(self) -> None:
+        """The scheduler's hook: queue what the clock says is due (nudges), deliver it."""
+        try:
+            keys = await self.db.run(self._queue_due)
+            for key in dict.fromkeys(keys):
+                await self.deliver(key)
+        except Exception:
+            log.exception("queueing due messages failed; the next run tries again")
+
+    def _queue_due(self, session: Session) -> list[str]:
+        now = self.clock.now()
+        keys = []
+        for message in self.handler.due(session):
+            assert message.to is not None, "a due message says where it goes"
+            enqueue(session, message.to, message, now=now)
+            keys.append(message.to.key)
+        return keys
 
     def _claim(
         self,
@@ -317,13 +355,23 @@ class Dispatcher:
         delay = max(delay, MIN_RETRY_SECONDS)
         not_before = self.clock.now() + timedelta(seconds=delay)
 
-        def record(session: Session) -> None:
+        def record(session: Session) -> list[str]:
             repo.mark_retry(
                 session, item.id, not_before=not_before, error=str(error), give_up=give_up
             )
             repo.release_outbox(session, [other.id for other in later])
+            if not give_up:
+                return []
+            # Refused for good (a guest, another organisation): whoever waits on the
+            # message is told, in the same transaction as the message is given up.
+            told = []
+            for notice in self.handler.undeliverable(session, item.to, item.message, str(error)):
+                to = notice.to or item.to
+                enqueue(session, to, notice, now=self.clock.now())
+                told.append(to.key)
+            return told
 
-        await self.db.run(record)
+        told = await self.db.run(record)
         log.warning(
             "delivery to %s failed (%s); %s",
             item.to.platform,
@@ -332,6 +380,9 @@ class Dispatcher:
         )
         if not give_up:
             self._deliver_later(key, delay)
+        for other in dict.fromkeys(told):
+            if other != key:
+                self._spawn_delivery(other)
 
     def _deliver_later(self, key: str, delay: float) -> None:
         """Deliver the conversation's outbox again once its message is due (the periodic
@@ -347,6 +398,9 @@ class Dispatcher:
 
     def _wake(self, key: str) -> None:
         self._wakeups.pop(key, None)
+        self._spawn_delivery(key)
+
+    def _spawn_delivery(self, key: str) -> None:
         task = asyncio.get_running_loop().create_task(self._redeliver(key))
         self._redeliveries.add(task)
         task.add_done_callback(self._redeliveries.discard)

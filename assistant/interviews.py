@@ -419,13 +419,14 @@ class Interviews:
     ) -> tuple[Span, ...]:
         name = Span(text=person.display_name or person.user_id, style="bold")
         status = invitation.status
-        if status == "started" and run is not None and run.current_step:
+        slot = None
+        if status == "started" and run is not None:
             state = DialogState.model_validate(run.state)
             visible = engine.slots(dialog, state.answers)
-            slot = next((s for s in visible if s.path == run.current_step), None)
-            where = slot.title if slot is not None else run.current_step
-            position = next((i for i, s in enumerate(visible) if s.path == run.current_step), 0) + 1
-            detail = texts.PROGRESS_MIDWAY.format(question=where, position=position)
+            slot = engine.current_slot(dialog, state, visible)
+        if slot is not None and run is not None:
+            position = next(i for i, s in enumerate(visible) if s.path == slot.path) + 1
+            detail = texts.PROGRESS_MIDWAY.format(question=slot.title, position=position)
             if run.status == "paused":
                 detail += texts.PROGRESS_PAUSED
         else:

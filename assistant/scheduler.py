@@ -1,7 +1,7 @@
 """The scheduler of `vsa serve`: APScheduler on the server's event loop.
 
 It runs the outbox sweep (messages whose retry time has come, work a crashed
-replica left). The ceremony reminders add their jobs to the same scheduler
+replica left) and queues what the clock says is due (interview nudges). The ceremony reminders add their jobs to the same scheduler
 through :func:`build_scheduler`'s result, so every timed thing lives in one place.
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 from assistant.dispatch import Dispatcher
 
 OUTBOX_SWEEP_SECONDS = 15
+DUE_SECONDS = 300  # nudges are due by the hour; five minutes late is on time
 
 
 def build_scheduler(dispatcher: Dispatcher, *, sweep_seconds: float = OUTBOX_SWEEP_SECONDS) -> Any:
@@ -28,6 +29,15 @@ def build_scheduler(dispatcher: Dispatcher, *, sweep_seconds: float = OUTBOX_SWE
         id="outbox-sweep",
         max_instances=1,  # a slow sweep is never run twice at once
         coalesce=True,  # after a pause (a suspended laptop), one sweep, not a burst
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        dispatcher.run_due,
+        "interval",
+        seconds=DUE_SECONDS,
+        id="due-messages",
+        max_instances=1,
+        coalesce=True,
         replace_existing=True,
     )
     return scheduler

@@ -110,10 +110,16 @@ class ConsoleAdapter:
 
     platform: Platform = "console"
 
-    def __init__(self, out: TextIO, style: Style) -> None:
+    def __init__(self, out: TextIO, style: Style, user: str | None = None) -> None:
         self.out = out
         self.style = style
+        self.user = user
         self.last_question: Question | None = None
+
+    def reaches(self, conversation_key: str) -> bool:
+        """Only the person at this terminal: an invitation for someone else waits in the
+        outbox until they open `vsa chat --user NAME`."""
+        return self.user is None or conversation_key == f"console:{WORKSPACE}:@{self.user}"
 
     async def send(self, to: ConversationRef, message: Outbound) -> str | None:
         text = render(message, self.style)
@@ -149,7 +155,7 @@ def to_inbound(text: str, user: str, last_question: Question | None) -> Inbound:
 
 async def chat(assistant: Assistant, user: str, stdin: TextIO, stdout: TextIO) -> None:
     interactive = stdin.isatty()
-    adapter = ConsoleAdapter(stdout, Style(stdout.isatty()))
+    adapter = ConsoleAdapter(stdout, Style(stdout.isatty()), user)
     assistant.dispatcher.register(adapter)
     await assistant.dispatcher.recover()
     loop = asyncio.get_running_loop()
