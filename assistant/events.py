@@ -229,7 +229,9 @@ class Outbound(_Frozen):
     blocks: tuple[Block, ...] = ()
     answered: Answered | None = None  # update an earlier question message first
     to: ConversationRef | None = None  # None: reply where the inbound came from
-    ephemeral: bool = False  # only the sender sees it, where the platform allows
+    # Only this person (a user id) sees it, where the platform allows (Slack's ephemeral
+    # messages); elsewhere it is an ordinary message.
+    only_for: str | None = None
     # What the message is about, for the turn service when the platform refuses it for
     # good ("invitation:12"): it tells whoever is waiting on it.
     tag: str | None = None

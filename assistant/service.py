@@ -382,7 +382,8 @@ class TurnService:
             prefill=prefill,
         )
         if where.key != ref.key:
-            messages.insert(0, reply(rich(texts.CONTINUED_IN_DM, title=dialog.title)))
+            note = reply(rich(texts.CONTINUED_IN_DM, title=dialog.title))
+            messages.insert(0, note.model_copy(update={"only_for": here.person.user_id}))
         return messages
 
     def _prefill(
@@ -441,7 +442,9 @@ class TurnService:
             )
         data: dict[str, Any] = {}
         if via is not None and via.platform == person.platform:
-            data = dict(via.data.get("reach") or {})
+            # What a new DM in that workspace needs: the adapter says so under "reach"
+            # when it is not the conversation's own data.
+            data = dict(via.data.get("reach") or via.data)
         return ConversationRef.personal(person, data)
 
     def person_of(self, row: Participant) -> Person:

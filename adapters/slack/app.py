@@ -335,7 +335,6 @@ class SlackApp:
     ) -> None:
         tenant = tenant_of(body)
         user_id = body["user_id"]
-        dm = await self._dm_channel(context, tenant, user_id)
         name, timezone = await self._user(context, tenant, user_id)
         inbound = command_to_inbound(
             body,
@@ -343,14 +342,10 @@ class SlackApp:
                 bot_user_id=context.bot_user_id,
                 sender_name=name or body.get("user_name"),
                 sender_timezone=timezone,
-                dm_channel=dm,
             ),
         )
         await self.accept(inbound)
-        if inbound.conversation.channel != body.get("channel_id"):
-            await ack(text=texts.MOVED_TO_DM)
-        else:
-            await ack()
+        await ack()
 
     async def on_action(
         self, body: dict[str, Any], ack: AsyncAck, context: AsyncBoltContext

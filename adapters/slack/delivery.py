@@ -66,6 +66,10 @@ PERMANENT_ERRORS = frozenset(
         "restricted_action",
         "user_not_found",
         "cannot_dm_bot",
+        "user_disabled",
+        "user_is_restricted",
+        "not_allowed_token_type",
+        "method_not_supported_for_channel_type",
         "invalid_blocks",
         "invalid_blocks_format",
         "msg_too_long",
@@ -264,6 +268,8 @@ class SlackAdapter:
         # Posts already made for a multi-part message whose later part failed: a retry
         # from the outbox continues after them instead of posting them again.
         self._posted: dict[str, list[str | None]] = {}
+        # DM channels opened for people, by (workspace, user): asked once per process.
+        self._dms: dict[tuple[str, str], str] = {}
 
     async def client_for(self, to: ConversationRef, *, retries: bool = True) -> AsyncWebClient:
         token = await self.tokens.bot_token(to.data)
@@ -273,11 +279,35 @@ class SlackAdapter:
             )
         return self.clients.get(token, retries=retries)
 
+    async def _open(self, client: AsyncWebClient, to: ConversationRef) -> ConversationRef:
+        """A person's DM whose channel we don't know yet (an invitation to someone who
+        never wrote to us): conversations.open finds or creates it (Tier 3; a refusal,
+        such as a guest the app may not message, is permanent)."""
+        if to.channel or not to.user:
+            return to
+        key = (to.workspace, to.user)
+        channel = self._dms.get(key)
+        if channel is None:
+            try:
+                response = await client.conversations_open(users=to.user)
+            except SlackApiError as error:
+                raise delivery_error("conversations.open", error) from None
+            except (aiohttp.ClientError, TimeoutError) as error:
+                raise DeliveryError(f"conversations.open: {type(error).__name__}") from None
+            channel = str((response.get("channel") or {}).get("id") or "")
+            if not channel:
+                raise DeliveryError("conversations.open: no channel", retry_after=60)
+            if len(self._dms) > 50_000:
+                self._dms.clear()
+            self._dms[key] = channel
+        return to.model_copy(update={"channel": channel})
+
     async def send(self, to: ConversationRef, message: Outbound) -> str | None:
         parts = render(message)
         if not parts:
             return None
         client = await self.client_for(to)
+        to = await self._open(client, to)
         key = _progress_key(to, message)
         posted = self._posted.setdefault(key, [])
         question_ts: str | None = None
@@ -286,7 +316,7 @@ class SlackAdapter:
             if index < len(posted):
                 ts = posted[index]
             else:
-                ts = await self._deliver_part(client, to, part, ephemeral=message.ephemeral)
+                ts = await self._deliver_part(client, to, part, only_for=message.only_for)
                 posted.append(ts)
             if isinstance(part, SlackPost):
                 last_ts = ts or last_ts
@@ -301,15 +331,15 @@ class SlackAdapter:
         to: ConversationRef,
         part: SlackPost | SlackUpload,
         *,
-        ephemeral: bool,
+        only_for: str | None,
     ) -> str | None:
         await self.pacer.wait(to.channel)
         if isinstance(part, SlackUpload):
             return await self._upload(client, to, part)
         try:
-            if ephemeral and to.user:
+            if only_for is not None:
                 response = await client.chat_postEphemeral(
-                    channel=to.channel, user=to.user, thread_ts=to.thread, **part.payload()
+                    channel=to.channel, user=only_for, thread_ts=to.thread, **part.payload()
                 )
                 return None  # an ephemeral message can't be updated later
             response = await client.chat_postMessage(
@@ -361,6 +391,7 @@ class SlackAdapter:
         if not posts:
             return
         client = await self.client_for(to)
+        to = await self._open(client, to)
         try:
             await client.chat_update(channel=to.channel, ts=message_id, **posts[0].payload())
         except SlackApiError as error:

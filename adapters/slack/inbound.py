@@ -137,13 +137,20 @@ def _person(tenant: Tenant, user_id: str, context: Context, name: str | None = N
     )
 
 
+def _data(tenant: Tenant) -> dict[str, Any]:
+    # Also what a DM with anyone else of this workspace needs (the installation's token
+    # is found by team and enterprise): the assistant can write to a person mentioned
+    # here before they ever wrote to it.
+    return tenant.data()
+
+
 def dm_ref(tenant: Tenant, channel: str, user_id: str) -> ConversationRef:
     return ConversationRef(
         platform="slack",
         workspace=tenant.workspace,
         channel=channel,
         user=user_id,
-        data=tenant.data(),
+        data=_data(tenant),
     )
 
 
@@ -153,7 +160,13 @@ def thread_ref(tenant: Tenant, channel: str, thread: str) -> ConversationRef:
         workspace=tenant.workspace,
         channel=channel,
         thread=thread,
-        data=tenant.data(),
+        data=_data(tenant),
+    )
+
+
+def channel_ref(tenant: Tenant, channel: str) -> ConversationRef:
+    return ConversationRef(
+        platform="slack", workspace=tenant.workspace, channel=channel, data=_data(tenant)
     )
 
 
@@ -207,18 +220,21 @@ def event_to_inbound(body: Mapping[str, Any], context: Context) -> Inbound | Non
 
 
 def command_to_inbound(body: Mapping[str, Any], context: Context) -> Inbound:
-    """``/vsa <words>``: the words are the text; the dialog runs in the user's DM."""
+    """``/vsa <words>``: the words are the text, in the channel they were typed in (a
+    command there acts on the channel's engagement; a dialog it starts goes on in the
+    person's DM)."""
     tenant = tenant_of(body)
     user_id: str = body["user_id"]
-    channel = context.dm_channel or body["channel_id"]
+    channel: str = body["channel_id"]
     text, mentions = clean_text(body.get("text") or "", tenant, context)
+    direct = is_dm_channel(channel)
     return Inbound(
         event_id=f"command:{body['trigger_id']}",
         sender=_person(tenant, user_id, context, body.get("user_name")),
-        conversation=dm_ref(tenant, channel, user_id),
+        conversation=dm_ref(tenant, channel, user_id) if direct else channel_ref(tenant, channel),
         text=text,
         mentions=mentions,
-        is_direct=True,
+        is_direct=direct,
     )
 
 

@@ -493,7 +493,7 @@ def command_fields(
     user: str = "U0001",
     channel: str = "D0001",
     team: str = "T0001",
-    channel_name: str = "directmessage",
+    channel_name: str | None = None,
 ) -> dict[str, str]:
     """A ``/vsa`` slash command, as Slack posts it (form fields)."""
     return {
@@ -501,7 +501,7 @@ def command_fields(
         "team_id": team,
         "team_domain": "example",
         "channel_id": channel,
-        "channel_name": channel_name,
+        "channel_name": channel_name or ("directmessage" if channel.startswith("D") else "general"),
         "user_id": user,
         "user_name": user.lower(),
         "command": "/vsa",

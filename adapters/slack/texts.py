@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # Slash command acknowledgements (shown only to the person who typed the command).
-MOVED_TO_DM = "I've sent you a direct message — let's continue there."
 COMMAND_RECEIVED = "On it…"
 
 # Question controls.

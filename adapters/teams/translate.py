@@ -104,6 +104,9 @@ def conversation_ref(activity: Activity) -> ConversationRef:
         user = str(sender["id"]) if sender.get("id") else None
         if sender.get("aadObjectId"):
             data["aadObjectId"] = sender["aadObjectId"]
+    else:
+        # What a personal chat with someone mentioned here needs (see person_ref).
+        data["reach"] = {k: v for k, v in person_ref_data(data).items() if v is not None}
     return ConversationRef(
         platform=PLATFORM,
         workspace=tenant,
@@ -114,13 +117,20 @@ def conversation_ref(activity: Activity) -> ConversationRef:
     )
 
 
+def person_ref_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Of a conversation's data, what a new personal chat in the same tenant needs."""
+    keep = ("serviceUrl", "channelId", "botId", "botName")
+    return {**{k: v for k, v in data.items() if k in keep}, "conversationType": "personal"}
+
+
 def person_ref(ref: ConversationRef, user_id: str) -> ConversationRef:
     """A personal conversation with ``user_id`` that does not exist yet: ``send`` opens it."""
-    keep = ("serviceUrl", "channelId", "botId", "botName")
-    data = {k: v for k, v in ref.data.items() if k in keep}
-    data["conversationType"] = "personal"
     return ConversationRef(
-        platform=PLATFORM, workspace=ref.workspace, channel="", user=user_id, data=data
+        platform=PLATFORM,
+        workspace=ref.workspace,
+        channel="",
+        user=user_id,
+        data=person_ref_data(ref.data),
     )
 
 

@@ -40,8 +40,12 @@ async def test_a_full_qualification_through_the_slash_command(served: Served) ->
     assert first.text == "qualify"  # type: ignore[union-attr]
     response = await user.command("qualify", from_channel="C0001")
 
-    # Typed in a channel: the dialog moves to the user's DM, and the ack says so.
-    assert "direct message" in (await response.text())
+    # Typed in a channel: the dialog moves to the user's DM, and only they are told so.
+    assert response.status == 200
+    await served.slack.drain()
+    [note] = served.fake.of("chat.postEphemeral")
+    assert note.body["channel"] == "C0001" and note.body["user"] == user.user
+    assert "direct message" in note.body["text"]
     assert served.fake.of("conversations.open")
     await user.play(rest)
 

@@ -96,12 +96,13 @@ def test_enterprise_grid_workspaces_are_qualified_by_the_org() -> None:
     assert inbound.conversation.data == {"team_id": "T0009", "enterprise_id": "E0001"}
 
 
-def test_a_slash_command_carries_its_words_and_moves_to_the_dm() -> None:
-    inbound = to_inbound(load("slash_command"), Context(bot_user_id="UBOT", dm_channel="D0001"))
+def test_a_slash_command_keeps_the_channel_it_was_typed_in() -> None:
+    inbound = to_inbound(load("slash_command"), Context(bot_user_id="UBOT"))
     assert inbound is not None
     assert inbound.text == "new engagement"
     assert inbound.event_id == "command:1111.2222.REDACTED"
-    assert inbound.conversation.channel == "D0001" and inbound.conversation.user == "U0001"
+    assert inbound.conversation.channel == "C0001" and inbound.conversation.user is None
+    assert not inbound.is_direct
     assert inbound.sender.name == "dana"
 
 
