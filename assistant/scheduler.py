@@ -1,8 +1,9 @@
 """The scheduler of `vsa serve`: APScheduler on the server's event loop.
 
 It runs the outbox sweep (messages whose retry time has come, work a crashed
-replica left) and queues what the clock says is due (interview nudges). The ceremony reminders add their jobs to the same scheduler
-through :func:`build_scheduler`'s result, so every timed thing lives in one place.
+replica left) and queues what the clock says is due (interview nudges). The ceremony
+reminders add their jobs to the same scheduler through :func:`build_scheduler`'s
+result, so every timed thing lives in one place.
 """
 
 from __future__ import annotations
