@@ -473,7 +473,9 @@ def parse_duration(text: str) -> float:
         if part["num"] is not None:
             quantity = float(part["num"].replace(",", ""))
         else:
-            quantity = _DURATION_WORD_QUANTITIES[_SPACES_RE.sub(" ", part["word"])]
+            # The pattern lets a dash join the words ("a-couple-of"), as it does for units.
+            word = _SPACES_RE.sub(" ", part["word"].replace("-", " "))
+            quantity = _DURATION_WORD_QUANTITIES[word]
         if part["half1"] or part["half2"]:
             quantity += 0.5
         unit = _DURATION_UNITS[_SPACES_RE.sub(" ", part["unit"].replace("-", " "))]

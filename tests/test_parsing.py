@@ -285,6 +285,8 @@ def test_format_number(value: float, unit: str | None, expected: str) -> None:
         ("1½ hours", 90),
         ("2 days and a half", 2.5 * DAY),
         ("a couple of days", 2 * DAY),
+        ("a-couple-of days", 2 * DAY),
+        ("half - a week", 3.5 * DAY),
         ("two weeks", 2 * WEEK),
         ("1 working day", 8 * HOUR),
         ("business day", 8 * HOUR),
