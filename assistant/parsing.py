@@ -17,14 +17,17 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
+from typing import TypedDict, TypeGuard
 
 from assistant.events import Person
 
 __all__ = [
     "ParseError",
+    "Range",
     "format_duration",
     "format_number",
     "format_percent",
+    "is_range",
     "parse_choice",
     "parse_choices",
     "parse_date",
@@ -35,6 +38,7 @@ __all__ = [
     "parse_person",
     "parse_text",
     "parse_yes_no",
+    "range_bounds",
 ]
 
 
@@ -140,6 +144,54 @@ def _plural(count: int, word: str) -> str:
 
 
 # ---------------------------------------------------------------------------
+# Ranges: estimates people give as "2-5 days" or "10 to 20, usually 12", kept as
+# low / typical / high in the step's own unit
+
+
+class Range(TypedDict):
+    """An estimate given as a range, in its step's unit (minutes, 0..100 for a
+    percentage). Plain JSON, stored as is; ``typical`` is the usual case when one
+    was named ("2-5 days, usually 3 days"), else ``None``."""
+
+    low: float
+    typical: float | None
+    high: float
+
+
+def is_range(value: object) -> TypeGuard[Range]:
+    """Whether a parsed or stored answer is a range rather than a single value."""
+    return isinstance(value, dict) and value.keys() == {"low", "typical", "high"}
+
+
+def range_bounds(value: float | Range) -> tuple[float, float | None, float]:
+    """``(low, typical, high)`` of an answer; a single value ``v`` is ``(v, v, v)``."""
+    if isinstance(value, dict):  # a Range is a plain dict, so this narrows it
+        return value["low"], value["typical"], value["high"]
+    return value, value, value
+
+
+# One formatted value with at most one unit: "2 days", "20%", "1,200 users".
+_ONE_UNIT_RE = re.compile(r"(?P<amount>\d[\d.,]*)(?P<unit>\s?[^\d\s-][^\d]*|)")
+
+
+def _join_ends(low: str, high: str) -> str:
+    # People share the unit: "2 days" and "5 days" read "2–5 days", "1 week" and
+    # "2 weeks" read "1–2 weeks"; different units keep both ("2 days – 1 week").
+    low_match, high_match = _ONE_UNIT_RE.fullmatch(low), _ONE_UNIT_RE.fullmatch(high)
+    if low_match and high_match and low_match["unit"].rstrip("s") == high_match["unit"].rstrip("s"):
+        return f"{low_match['amount']}–{high}"
+    return f"{low} – {high}"
+
+
+def _format_range(value: Range, format_one: Callable[[float], str]) -> str:
+    low, high = format_one(value["low"]), format_one(value["high"])
+    text = low if low == high else _join_ends(low, high)
+    if value["typical"] is not None:
+        text += f" (usually {format_one(value['typical'])})"
+    return text
+
+
+# ---------------------------------------------------------------------------
 # Text
 
 
@@ -223,8 +275,13 @@ _WORD_VALUES: Mapping[str, int] = MappingProxyType(
 )
 
 
-def format_number(value: float, unit: str | None = None) -> str:
-    """``1200, "users"`` -> ``"1,200 users"``; up to two decimals, no trailing zeros."""
+def format_number(value: float | Range, unit: str | None = None) -> str:
+    """``1200, "users"`` -> ``"1,200 users"``; up to two decimals, no trailing zeros.
+
+    A range reads as people write it: ``"3–5 users"``, ``"10–20 (usually 12)"``.
+    """
+    if isinstance(value, dict):
+        return _format_range(value, lambda end: format_number(end, unit))
     if not math.isfinite(value):
         text = str(value)
     elif float(value).is_integer():
@@ -527,8 +584,14 @@ def _unit_text(quantity: float, unit: str) -> str:
     return f"{amount} {unit}s"
 
 
-def format_duration(minutes: float) -> str:
-    """Minutes as short readable text: "45 min", "1.5 h", "3 days", "1 week 2 days"."""
+def format_duration(minutes: float | Range) -> str:
+    """Minutes as short readable text: "45 min", "1.5 h", "3 days", "1 week 2 days".
+
+    A range reads as people write it: "3–5 h", "2 days – 1 week",
+    "2–5 days (usually 3 days)".
+    """
+    if isinstance(minutes, dict):
+        return _format_range(minutes, format_duration)
     if not math.isfinite(minutes) or minutes < 0:
         raise ValueError(f"a duration must be a finite, non-negative number, not {minutes!r}")
     if minutes == 0:
@@ -586,8 +649,13 @@ _PERCENT_WORDS: Mapping[str, float] = MappingProxyType(
 _PERCENT_EXAMPLE = "85%"
 
 
-def format_percent(value: float) -> str:
-    """85 -> "85%", 85.5 -> "85.5%"; at most two decimals, no trailing ".0"."""
+def format_percent(value: float | Range) -> str:
+    """85 -> "85%", 85.5 -> "85.5%"; at most two decimals, no trailing ".0".
+
+    A range reads "20–30%", or "20–30% (usually 25%)".
+    """
+    if isinstance(value, dict):
+        return _format_range(value, format_percent)
     return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -9,9 +10,11 @@ import pytest
 from assistant.events import Person
 from assistant.parsing import (
     ParseError,
+    Range,
     format_duration,
     format_number,
     format_percent,
+    is_range,
     parse_choice,
     parse_choices,
     parse_date,
@@ -22,6 +25,7 @@ from assistant.parsing import (
     parse_person,
     parse_text,
     parse_yes_no,
+    range_bounds,
 )
 
 MINUTE = 1.0
@@ -473,6 +477,76 @@ def test_parse_percent_range_and_zero_denominator() -> None:
     [(85, "85%"), (85.0, "85%"), (85.5, "85.5%"), (0, "0%"), (100, "100%"), (0.85, "0.85%")],
 )
 def test_format_percent(value: float, expected: str) -> None:
+    assert format_percent(value) == expected
+
+
+# ---------------------------------------------------------------------------
+# Ranges: estimates, when the step allows them
+
+
+def _range(low: float, high: float, typical: float | None = None) -> Range:
+    return {"low": low, "typical": typical, "high": high}
+
+
+def test_a_range_is_plain_json() -> None:
+    value = _range(7 * DAY, 14 * DAY, 10 * DAY)
+    assert is_range(json.loads(json.dumps(value)))
+
+
+def test_range_helpers() -> None:
+    assert range_bounds(_range(1, 3, 2)) == (1, 2, 3)
+    assert range_bounds(_range(1, 3)) == (1, None, 3)
+    assert range_bounds(5.0) == (5.0, 5.0, 5.0)
+    assert is_range(_range(1, 3))
+    assert not is_range(5.0)
+    assert not is_range({"low": 1, "high": 3})
+    assert not is_range(None)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (_range(2 * DAY, 5 * DAY), "2–5 days"),
+        (_range(3 * HOUR, 5 * HOUR), "3–5 h"),
+        (_range(WEEK, 2 * WEEK), "1–2 weeks"),
+        (_range(2 * DAY, WEEK), "2 days – 1 week"),
+        (_range(30, 2 * HOUR), "30 min – 2 h"),
+        (_range(DAY + 4 * HOUR, 2 * DAY), "1 day 4 h – 2 days"),
+        (_range(2 * DAY, 5 * DAY, 3 * DAY), "2–5 days (usually 3 days)"),
+        # Shown as given, though the parser refuses it (3 days is less than a week).
+        (_range(WEEK, 2 * WEEK, 3 * DAY), "1–2 weeks (usually 3 days)"),
+        (_range(WEEK, 2 * WEEK, 10 * DAY), "1–2 weeks (usually 1 week 3 days)"),
+        (_range(3 * DAY, 3 * DAY), "3 days"),
+    ],
+)
+def test_format_duration_range(value: Range, expected: str) -> None:
+    assert format_duration(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (_range(3, 5), "users", "3–5 users"),
+        (_range(3, 5), None, "3–5"),
+        (_range(1200, 1500), "users", "1,200–1,500 users"),
+        (_range(10, 20, 12), "people", "10–20 people (usually 12 people)"),
+        (_range(1.5, 2.5), None, "1.5–2.5"),
+        (_range(-5, 5), None, "-5 – 5"),
+    ],
+)
+def test_format_number_range(value: Range, unit: str | None, expected: str) -> None:
+    assert format_number(value, unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (_range(20, 30), "20–30%"),
+        (_range(70, 90, 80), "70–90% (usually 80%)"),
+        (_range(0.5, 2.5), "0.5–2.5%"),
+    ],
+)
+def test_format_percent_range(value: Range, expected: str) -> None:
     assert format_percent(value) == expected
 
 
