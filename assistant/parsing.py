@@ -4,6 +4,11 @@ Each parser takes the text as typed and returns a canonical value (durations in
 minutes, percentages as 0..100, dates as :class:`datetime.date`) or raises
 :class:`ParseError`, whose message is shown to the user as-is. All user-facing
 text about parsing lives in this module; nothing here does I/O or keeps state.
+
+Numbers, durations and percentages may be asked for as estimates
+(``allow_range=True``): then "2-5 days" or "10 to 20, usually 12" is kept as a
+:class:`Range` (low / typical / high, a plain JSON dict), and one value stays one
+value.
 """
 
 from __future__ import annotations
@@ -17,14 +22,17 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Literal, TypedDict, TypeGuard, overload
 
 from assistant.events import Person
 
 __all__ = [
     "ParseError",
+    "Range",
     "format_duration",
     "format_number",
     "format_percent",
+    "is_range",
     "parse_choice",
     "parse_choices",
     "parse_date",
@@ -35,6 +43,7 @@ __all__ = [
     "parse_person",
     "parse_text",
     "parse_yes_no",
+    "range_bounds",
 ]
 
 
@@ -140,6 +149,246 @@ def _plural(count: int, word: str) -> str:
 
 
 # ---------------------------------------------------------------------------
+# Ranges: estimates people give as "2-5 days" or "10 to 20, usually 12"
+#
+# A step that allows ranges keeps them as low / typical / high in the step's own
+# unit. The range is split into its ends here, and each end is read by the
+# step's single-value parser, so an end accepts exactly what a single answer does.
+
+
+class Range(TypedDict):
+    """An estimate given as a range, in its step's unit (minutes, 0..100 for a
+    percentage). Plain JSON, stored as is; ``typical`` is the usual case when one
+    was named ("2-5 days, usually 3 days"), else ``None``."""
+
+    low: float
+    typical: float | None
+    high: float
+
+
+def is_range(value: object) -> TypeGuard[Range]:
+    """Whether a parsed or stored answer is a range rather than a single value."""
+    return isinstance(value, dict) and value.keys() == {"low", "typical", "high"}
+
+
+def range_bounds(value: float | Range) -> tuple[float, float | None, float]:
+    """``(low, typical, high)`` of an answer; a single value ``v`` is ``(v, v, v)``."""
+    if isinstance(value, dict):  # a Range is a plain dict, so this narrows it
+        return value["low"], value["typical"], value["high"]
+    return value, value, value
+
+
+# What may open one end of a range: a number, a number word, or "a" ("2 days to a
+# week"); a hedge may come first ("2 to about 3 days"). Vague words count too, so
+# "2 days to a few weeks" is split and then refused for "a few", not misread.
+_QUANTITY_START = (
+    r"(?:(?:about|around|roughly|approx\.?|~|≈)\s*)?"
+    r"(?:[-+]?\s*[$€£¥]?\s*\.?\d|(?:"
+    + "|".join(_SMALL_NUMBERS)
+    + r"|an?|half|couple|none|few|several|many)\b)"
+)
+_QUANTITY_START_RE = re.compile(_QUANTITY_START)
+# Between the two ends. "and" only counts after "between": elsewhere it joins the
+# parts of one value ("1 hour and 30 minutes").
+_RANGE_SEPARATOR_RE = re.compile(r"\s*-+\s*|\s+(?:to|or|and)\s+")
+_TRAILING_SEPARATOR = r"(?<=\S)\s*(?:-+|\bto|\bor|\band)\s*$"
+_TRAILING_SEPARATOR_RE = re.compile(_TRAILING_SEPARATOR)
+# Hedges and the words that open a range; the ends are read without them.
+_RANGE_OPENING_RE = re.compile(
+    r"^(?:(?:about|around|roughly|approximately|approx\.?|circa|~|≈|maybe|probably|"
+    r"perhaps|usually|typically|normally|generally|somewhere|anywhere|anything)\s*)*"
+    r"(?:(?P<word>between|from)\s+)?"
+)
+# The usual case after the range: "2-5 days, usually 3", "10-20 (typically 12)".
+_TYPICAL_RE = re.compile(
+    r"(?P<body>.*?\S)\s*(?:[,;(]\s*|\bbut\s+)?"
+    r"\b(?:usually|typically|normally|generally|mostly|most often|most of the time|"
+    r"on average|average|avg|median)\b\s*:?\s*(?P<typical>[^()]*?)\s*\)?"
+)
+# "2, 3 or 4 days", "1, 2, 3": a list of values, not one range.
+_VALUE_LIST_RE = re.compile(r"\d\s*%?\s*[,;]\s+[-+]?\.?\d")
+# Words that are no number at all: we refuse them rather than guess ("a few" is
+# three to some people and five to others).
+_VAGUE_RE = re.compile(r"\b(?:a few|few|several|many|a handful|a bunch)\b")
+
+
+def _missing_end_re(units: str | None) -> re.Pattern[str]:
+    """A range with an end left out: "5 to", "between 5 and", "5- days", "5 to days".
+
+    A dash glued to a word on both sides is not a range ("2-hour", "half-day").
+    """
+    patterns = [
+        _TRAILING_SEPARATOR,
+        rf"\d\s*%?(?:\s+-+|\s*-+(?=\s))(?!\s*{_QUANTITY_START})",
+    ]
+    if units is not None:
+        patterns.append(rf"\d\s*%?\s*\b(?:to|or|and)\s+(?:{units})(?![a-z])")
+    return re.compile("|".join(patterns))
+
+
+def _range_splits(body: str, *, between: bool) -> list[tuple[str, str]]:
+    """Each way of cutting ``body`` into a low and a high end at one separator."""
+    splits: list[tuple[str, str]] = []
+    for separator in _RANGE_SEPARATOR_RE.finditer(body):
+        if separator.group().strip() == "and" and not between:
+            continue
+        low, high = body[: separator.start()].strip(), body[separator.end() :].strip()
+        # In "5 - -2" and "2 to -3" the last dash is the minus sign, not a separator.
+        if low and not _TRAILING_SEPARATOR_RE.search(low) and _QUANTITY_START_RE.match(high):
+            splits.append((low, high))
+    return splits
+
+
+# One formatted value with at most one unit: "2 days", "20%", "1,200 users".
+_ONE_UNIT_RE = re.compile(r"(?P<amount>\d[\d.,]*)(?P<unit>\s?[^\d\s-][^\d]*|)")
+
+
+def _join_ends(low: str, high: str) -> str:
+    # People share the unit: "2 days" and "5 days" read "2–5 days", "1 week" and
+    # "2 weeks" read "1–2 weeks"; different units keep both ("2 days – 1 week").
+    low_match, high_match = _ONE_UNIT_RE.fullmatch(low), _ONE_UNIT_RE.fullmatch(high)
+    if low_match and high_match and low_match["unit"].rstrip("s") == high_match["unit"].rstrip("s"):
+        return f"{low_match['amount']}–{high}"
+    return f"{low} – {high}"
+
+
+def _format_range(value: Range, format_one: Callable[[float], str]) -> str:
+    low, high = format_one(value["low"]), format_one(value["high"])
+    text = low if low == high else _join_ends(low, high)
+    if value["typical"] is not None:
+        text += f" (usually {format_one(value['typical'])})"
+    return text
+
+
+def _too_many_values(example: str) -> ParseError:
+    return ParseError(
+        "I can keep one range and its usual case — the lowest, the highest and the "
+        "usual, three numbers at most.",
+        example=example,
+    )
+
+
+def _parse_range(
+    body: str,
+    *,
+    parse_one: Callable[[str], float],
+    share_unit: Callable[[str, str], str],
+    format_one: Callable[[float], str],
+    missing_end_re: re.Pattern[str],
+    example: str,
+) -> float | Range | None:
+    """``body`` (cleaned) read as a range, or ``None`` when it holds no range.
+
+    ``share_unit(end, high)`` gives a bare end the high end's unit ("2-5 days": the
+    2 is days too); ``parse_one`` reads one end and raises for a bad one.
+    """
+    body = body.rstrip(".!")
+    typical_text: str | None = None
+    typical_match = _TYPICAL_RE.fullmatch(body)
+    # "2 hours on average, sometimes more" names no usual value: no clause to split.
+    if typical_match and _QUANTITY_START_RE.match(typical_match["typical"]):
+        body, typical_text = typical_match["body"].rstrip(" ,;"), typical_match["typical"]
+    opening = _RANGE_OPENING_RE.match(body)
+    between = opening is not None and opening["word"] is not None
+    if opening is not None:
+        body = body[opening.end() :]
+
+    if missing_end_re.search(body):
+        raise ParseError(
+            "That range is missing an end — I need both the lowest and the highest.",
+            example=example,
+        )
+    if _VALUE_LIST_RE.search(body):
+        raise _too_many_values(example)
+    splits = _range_splits(body, between=between)
+    if not splits:
+        if between:
+            raise ParseError(
+                "That range is missing an end — I need both the lowest and the highest.",
+                example=example,
+            )
+        if typical_text is not None and re.search(r"\d", body):
+            raise ParseError(
+                "I read a usual case but no range — give the lowest and the highest "
+                "first, then the usual case.",
+                example=example,
+            )
+        return None
+
+    # "between 1 hour and 30 minutes and 2 hours" has two places to cut and only
+    # one reads as two lengths of time; "2-3-4 days" has none.
+    read: list[tuple[float, float, str]] = []
+    failure: ParseError | None = None
+    for low_text, high_text in splits:
+        try:
+            read.append(
+                (parse_one(share_unit(low_text, high_text)), parse_one(high_text), high_text)
+            )
+        except ParseError as error:
+            failure = failure or error
+    if len(read) != 1:
+        if len(splits) > 1 or failure is None:
+            raise _too_many_values(example)
+        raise failure
+    low, high, high_text = read[0]
+
+    if low > high:
+        raise ParseError(
+            f"That range runs backwards: {format_one(low)} is more than "
+            f"{format_one(high)}. Please put the smaller end first.",
+            example=_format_range({"low": high, "typical": None, "high": low}, format_one),
+        )
+    typical: float | None = None
+    if typical_text is not None:
+        if _range_splits(typical_text, between=False):
+            raise _too_many_values(example)
+        typical = parse_one(share_unit(typical_text, high_text))
+        if not low <= typical <= high:
+            shown = _format_range({"low": low, "typical": None, "high": high}, format_one)
+            raise ParseError(
+                f"The usual case, {format_one(typical)}, should fall within the range ({shown}).",
+                example=example,
+            )
+    if low == high:
+        return low  # "3-3 days" is one value (a usual case, checked above, is too)
+    return {"low": low, "typical": typical, "high": high}
+
+
+def _parse_estimate(
+    text: str,
+    *,
+    parse_one: Callable[[str], float],
+    share_unit: Callable[[str, str], str],
+    format_one: Callable[[float], str],
+    missing_end_re: re.Pattern[str],
+    example: str,
+) -> float | Range:
+    """A single value as ``parse_one`` reads it, or a range of two or three."""
+    cleaned = _clean(text)
+    try:
+        # Too long, empty: the single-value parser says so in its own words.
+        if not cleaned or len(cleaned) > _NUMBER_INPUT_LIMIT:
+            return parse_one(text)
+        found = _parse_range(
+            cleaned,
+            parse_one=parse_one,
+            share_unit=share_unit,
+            format_one=format_one,
+            missing_end_re=missing_end_re,
+            example=example,
+        )
+        return parse_one(text) if found is None else found
+    except ParseError as error:
+        if vague := _VAGUE_RE.search(cleaned):
+            raise ParseError(
+                f"I can't put a number on {_quote(vague.group())} — please give a number "
+                "for each end.",
+                example=example,
+            ) from error
+        raise
+
+
+# ---------------------------------------------------------------------------
 # Text
 
 
@@ -191,6 +440,7 @@ _UPPER_BOUND_RE = re.compile(
     r"^(?:less than|fewer than|under|below|up to|at most|no more than|<=|<)\s*\S"
 )
 _RANGE_RE = re.compile(r"\d\s*(?:-|to|or)\s*[$€£¥]?\d|\bbetween\b")
+_NUMBER_MISSING_END_RE = _missing_end_re(None)
 _NUMBER_RE = re.compile(
     r"""
     (?P<sign>[-+])?\s*[$€£¥]?\s*
@@ -223,8 +473,13 @@ _WORD_VALUES: Mapping[str, int] = MappingProxyType(
 )
 
 
-def format_number(value: float, unit: str | None = None) -> str:
-    """``1200, "users"`` -> ``"1,200 users"``; up to two decimals, no trailing zeros."""
+def format_number(value: float | Range, unit: str | None = None) -> str:
+    """``1200, "users"`` -> ``"1,200 users"``; up to two decimals, no trailing zeros.
+
+    A range reads as people write it: ``"3–5 users"``, ``"10–20 (usually 12)"``.
+    """
+    if isinstance(value, dict):
+        return _format_range(value, lambda end: format_number(end, unit))
     if not math.isfinite(value):
         text = str(value)
     elif float(value).is_integer():
@@ -245,6 +500,31 @@ def _number_example(minimum: float | None, maximum: float | None, unit: str | No
     return format_number(sample, unit)
 
 
+def _number_range_example(minimum: float | None, maximum: float | None, unit: str | None) -> str:
+    low = 10.0 if minimum is None else max(10.0, minimum)
+    high = 2 * low if maximum is None else min(2 * low, maximum)
+    if low >= high:
+        return _number_example(minimum, maximum, unit)
+    return format_number({"low": low, "typical": None, "high": high}, unit)
+
+
+def _share_multiplier(low: str, high: str) -> str:
+    # "1-2k" is 1,000 to 2,000 but "500-2k" is 500 to 2,000: a bare low end takes
+    # the high end's multiplier only when it stays the smaller end with it.
+    low_match, high_match = _NUMBER_RE.fullmatch(low), _NUMBER_RE.fullmatch(high)
+    if not (low_match and high_match and high_match["mult"]):
+        return low
+    if low_match["mult"] or low_match["sign"] or low_match["rest"].strip():
+        return low
+    if _decimal(low_match["num"]) > _decimal(high_match["num"]):
+        return low
+    return f"{low} {high_match['mult']}"
+
+
+def _decimal(digits: str) -> Decimal:
+    return Decimal(digits.replace(",", "").replace(" ", ""))
+
+
 def _range_message(minimum: float | None, maximum: float | None, unit: str | None) -> str:
     if minimum is not None and maximum is not None:
         return (
@@ -256,6 +536,26 @@ def _range_message(minimum: float | None, maximum: float | None, unit: str | Non
     return f"I need a number no bigger than {format_number(maximum or 0, unit)}."
 
 
+@overload
+def parse_number(
+    text: str,
+    *,
+    minimum: float | None = ...,
+    maximum: float | None = ...,
+    integer: bool = ...,
+    unit: str | None = ...,
+    allow_range: Literal[False] = ...,
+) -> int | float: ...
+@overload
+def parse_number(
+    text: str,
+    *,
+    minimum: float | None = ...,
+    maximum: float | None = ...,
+    integer: bool = ...,
+    unit: str | None = ...,
+    allow_range: bool,
+) -> int | float | Range: ...
 def parse_number(
     text: str,
     *,
@@ -263,14 +563,41 @@ def parse_number(
     maximum: float | None = None,
     integer: bool = False,
     unit: str | None = None,
-) -> int | float:
+    allow_range: bool = False,
+) -> int | float | Range:
     """A count or amount: "1200", "1,200", "1 200", "1.5k", "about 1500", "1500 users".
 
     A trailing unit word is ignored; a lower-bound hedge ("over 1000", "1000+")
     keeps the number, an upper bound ("under 1000") asks for a best guess.
     Negative numbers are accepted only when ``minimum`` is below zero. Returns an
     ``int`` when the value is whole.
+
+    With ``allow_range``, "3-5", "3 to 5", "between 10 and 20" and "10-20 people,
+    usually 12" are a :class:`Range`; both ends (and the usual value) must pass
+    the checks a single number passes.
     """
+    if not allow_range:
+        return _parse_one_number(text, minimum=minimum, maximum=maximum, integer=integer, unit=unit)
+    return _parse_estimate(
+        text,
+        parse_one=lambda end: _parse_one_number(
+            end, minimum=minimum, maximum=maximum, integer=integer, unit=unit
+        ),
+        share_unit=_share_multiplier,
+        format_one=lambda end: format_number(end, unit),
+        missing_end_re=_NUMBER_MISSING_END_RE,
+        example=_number_range_example(minimum, maximum, unit),
+    )
+
+
+def _parse_one_number(
+    text: str,
+    *,
+    minimum: float | None,
+    maximum: float | None,
+    integer: bool,
+    unit: str | None,
+) -> int | float:
     example = _number_example(minimum, maximum, unit)
     cleaned = _clean(text)
     if not cleaned:
@@ -408,6 +735,13 @@ _DURATION_PART_RE = re.compile(
     """,
     re.VERBOSE,
 )
+
+
+def _word_quantity(word: str) -> float:
+    # The part pattern lets a dash join the words ("a-couple-of"), as it does for units.
+    return _DURATION_WORD_QUANTITIES[_SPACES_RE.sub(" ", word.replace("-", " "))]
+
+
 _DURATION_HEDGE_RE = re.compile(
     r"\b(?:about|around|roughly|approximately|approx|circa|maybe|probably|usually|"
     r"typically|normally|generally|on average|average|avg|or so|give or take|nearly|"
@@ -424,15 +758,61 @@ _NUMBER_THEN_WORD_RE = re.compile(rf"(?:{_DURATION_NUM})\s*(?P<word>[a-z][a-z.'-
 _DURATION_RANGE_RE = re.compile(r"\d\s*(?:-|to|or)\s*\d|\bbetween\b")
 
 _DURATION_EXAMPLE = "2 hours, 3 days or 1 week"
+_DURATION_RANGE_EXAMPLE = "2–5 days, usually 3 days"
+_DURATION_MISSING_END_RE = _missing_end_re(_alternation(list(_DURATION_UNITS)))
+# An end with no unit of its own ("2" in "2-5 days", "3" in "usually 3").
+_BARE_QUANTITY_RE = re.compile(
+    rf"(?:{_DURATION_NUM}|{'|'.join(_SMALL_NUMBERS)}|a couple)(?:\s+and\s+a\s+half)?"
+)
 
 
-def parse_duration(text: str) -> float:
+@overload
+def parse_duration(text: str, *, allow_range: Literal[False] = ...) -> float: ...
+@overload
+def parse_duration(text: str, *, allow_range: bool) -> float | Range: ...
+def parse_duration(text: str, *, allow_range: bool = False) -> float | Range:
     """A length of time in MINUTES: "3 days", "2h", "1 hour 30 minutes", "half a day".
 
     Calendar units: a day is 24 h, a week 7 days, a month 30 days, a year 365
     days. A working/business day ("wd") is 8 h and a work week 40 h. "0",
     "none" and "no wait" mean zero. A bare number is ambiguous and refused.
+
+    With ``allow_range``, "2-5 days", "3 to 5 hours", "between 3 and 5 hours",
+    "2 days - 1 week", "3 or 4 days" and "1-2 weeks, usually 10 days" are a
+    :class:`Range` in minutes; a unit written once serves both ends.
     """
+    if not allow_range:
+        return _parse_one_duration(text)
+    return _parse_estimate(
+        text,
+        parse_one=_parse_one_duration,
+        share_unit=_share_duration_unit,
+        format_one=format_duration,
+        missing_end_re=_DURATION_MISSING_END_RE,
+        example=_DURATION_RANGE_EXAMPLE,
+    )
+
+
+def _share_duration_unit(end: str, high: str) -> str:
+    # "2-5 days": people write the unit once, after the high end. "a week" or "half
+    # a day" is one unit, not a count the low end shares: "2 - a week" is unclear.
+    if not _BARE_QUANTITY_RE.fullmatch(end):
+        return end
+    part = _DURATION_PART_RE.search(high)
+    if part is None:
+        raise ParseError(
+            f"Is that minutes, hours or days? Please add a unit to {_quote(f'{end}-{high}')}.",
+            example="2–5 days",
+        )
+    if part["word"] is not None and _word_quantity(part["word"]) <= 1:
+        raise ParseError(
+            f"Is that minutes, hours or days? Please add a unit to {_quote(end)}.",
+            example="2 days – 1 week",
+        )
+    return f"{end} {part['unit']}"
+
+
+def _parse_one_duration(text: str) -> float:
     cleaned = _clean(text)
     if not cleaned:
         raise ParseError("I need a length of time with a unit.", example=_DURATION_EXAMPLE)
@@ -473,7 +853,7 @@ def parse_duration(text: str) -> float:
         if part["num"] is not None:
             quantity = float(part["num"].replace(",", ""))
         else:
-            quantity = _DURATION_WORD_QUANTITIES[_SPACES_RE.sub(" ", part["word"])]
+            quantity = _word_quantity(part["word"])
         if part["half1"] or part["half2"]:
             quantity += 0.5
         unit = _DURATION_UNITS[_SPACES_RE.sub(" ", part["unit"].replace("-", " "))]
@@ -525,8 +905,14 @@ def _unit_text(quantity: float, unit: str) -> str:
     return f"{amount} {unit}s"
 
 
-def format_duration(minutes: float) -> str:
-    """Minutes as short readable text: "45 min", "1.5 h", "3 days", "1 week 2 days"."""
+def format_duration(minutes: float | Range) -> str:
+    """Minutes as short readable text: "45 min", "1.5 h", "3 days", "1 week 2 days".
+
+    A range reads as people write it: "3–5 h", "2 days – 1 week",
+    "2–5 days (usually 3 days)".
+    """
+    if isinstance(minutes, dict):
+        return _format_range(minutes, format_duration)
     if not math.isfinite(minutes) or minutes < 0:
         raise ValueError(f"a duration must be a finite, non-negative number, not {minutes!r}")
     if minutes == 0:
@@ -582,18 +968,46 @@ _PERCENT_WORDS: Mapping[str, float] = MappingProxyType(
     }
 )
 _PERCENT_EXAMPLE = "85%"
+_PERCENT_RANGE_EXAMPLE = "70–90%"
+_PERCENT_MISSING_END_RE = _missing_end_re(r"%|percent|per cent|pct")
 
 
-def format_percent(value: float) -> str:
-    """85 -> "85%", 85.5 -> "85.5%"; at most two decimals, no trailing ".0"."""
+def format_percent(value: float | Range) -> str:
+    """85 -> "85%", 85.5 -> "85.5%"; at most two decimals, no trailing ".0".
+
+    A range reads "20–30%", or "20–30% (usually 25%)".
+    """
+    if isinstance(value, dict):
+        return _format_range(value, format_percent)
     return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
 
 
-def parse_percent(text: str) -> float:
+@overload
+def parse_percent(text: str, *, allow_range: Literal[False] = ...) -> float: ...
+@overload
+def parse_percent(text: str, *, allow_range: bool) -> float | Range: ...
+def parse_percent(text: str, *, allow_range: bool = False) -> float | Range:
     """A percentage from 0 to 100: "85", "85%", "85 %", "9 out of 10", "all".
 
     "0.85" means 0.85 %, not 85 %: people type fractions as "85".
+
+    With ``allow_range``, "20-30%", "20% to 30%" and "between 70 and 90 percent"
+    are a :class:`Range`.
     """
+    if not allow_range:
+        return _parse_one_percent(text)
+    return _parse_estimate(
+        text,
+        parse_one=_parse_one_percent,
+        # "20-30%": the low end reads as 20 without the sign, so there is nothing to share.
+        share_unit=lambda end, high: end,
+        format_one=format_percent,
+        missing_end_re=_PERCENT_MISSING_END_RE,
+        example=_PERCENT_RANGE_EXAMPLE,
+    )
+
+
+def _parse_one_percent(text: str) -> float:
     cleaned = _clean(text).rstrip(".!")
     if not cleaned:
         raise ParseError("I need a percentage from 0 to 100.", example=_PERCENT_EXAMPLE)

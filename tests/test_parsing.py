@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from typing import Any
 
 import pytest
 
 from assistant.events import Person
 from assistant.parsing import (
     ParseError,
+    Range,
     format_duration,
     format_number,
     format_percent,
+    is_range,
     parse_choice,
     parse_choices,
     parse_date,
@@ -22,6 +26,7 @@ from assistant.parsing import (
     parse_person,
     parse_text,
     parse_yes_no,
+    range_bounds,
 )
 
 MINUTE = 1.0
@@ -285,6 +290,8 @@ def test_format_number(value: float, unit: str | None, expected: str) -> None:
         ("1½ hours", 90),
         ("2 days and a half", 2.5 * DAY),
         ("a couple of days", 2 * DAY),
+        ("a-couple-of days", 2 * DAY),
+        ("half - a week", 3.5 * DAY),
         ("two weeks", 2 * WEEK),
         ("1 working day", 8 * HOUR),
         ("business day", 8 * HOUR),
@@ -472,6 +479,390 @@ def test_parse_percent_range_and_zero_denominator() -> None:
 )
 def test_format_percent(value: float, expected: str) -> None:
     assert format_percent(value) == expected
+
+
+# ---------------------------------------------------------------------------
+# Ranges: estimates, when the step allows them
+
+
+def _range(low: float, high: float, typical: float | None = None) -> Range:
+    return {"low": low, "typical": typical, "high": high}
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2-5 days", _range(2 * DAY, 5 * DAY)),
+        ("2–5 days", _range(2 * DAY, 5 * DAY)),  # an en dash
+        ("2—5 days", _range(2 * DAY, 5 * DAY)),  # an em dash
+        ("2 - 5 days", _range(2 * DAY, 5 * DAY)),
+        ("3 to 5 hours", _range(3 * HOUR, 5 * HOUR)),
+        ("between 3 and 5 hours", _range(3 * HOUR, 5 * HOUR)),
+        ("from 2 to 5 days", _range(2 * DAY, 5 * DAY)),
+        ("2 days - 1 week", _range(2 * DAY, WEEK)),
+        ("2 days to a week", _range(2 * DAY, WEEK)),
+        ("30 min - 2 h", _range(30, 2 * HOUR)),
+        ("1–2 weeks, usually 10 days", _range(WEEK, 2 * WEEK, 10 * DAY)),
+        ("1-2 weeks typically 10 days", _range(WEEK, 2 * WEEK, 10 * DAY)),
+        ("1–2 weeks (usually 10 days)", _range(WEEK, 2 * WEEK, 10 * DAY)),
+        ("2-5 days, usually 3", _range(2 * DAY, 5 * DAY, 3 * DAY)),  # the unit is shared
+        ("3 or 4 days", _range(3 * DAY, 4 * DAY)),
+        ("one or two weeks", _range(WEEK, 2 * WEEK)),
+        ("2 to 3 business days", _range(16 * HOUR, 24 * HOUR)),
+        ("about 2-3 days", _range(2 * DAY, 3 * DAY)),
+        ("somewhere between 2 and 3 days", _range(2 * DAY, 3 * DAY)),
+        ("1 hour 30 minutes - 2 hours", _range(90, 2 * HOUR)),
+        ("between 1 hour and 30 minutes and 2 hours", _range(90, 2 * HOUR)),
+        ("1 and a half to 2 hours", _range(90, 2 * HOUR)),
+        ("0-2 days", _range(0, 2 * DAY)),
+        ("none to 2 hours", _range(0, 2 * HOUR)),
+        ("2-5 days.", _range(2 * DAY, 5 * DAY)),
+    ],
+)
+def test_parse_duration_reads_ranges_when_allowed(typed: str, expected: Range) -> None:
+    assert parse_duration(typed, allow_range=True) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"),
+    [
+        # Hedged estimates are one value, as they are without ranges.
+        ("about a week", WEEK),
+        ("around 3 days", 3 * DAY),
+        ("roughly 2h", 2 * HOUR),
+        ("~2 days", 2 * DAY),
+        ("approx. 4 hours", 4 * HOUR),
+        ("usually 3 days or so", 3 * DAY),
+        ("2 days or so", 2 * DAY),
+        # Dashes that are not ranges.
+        ("2-hour", 2 * HOUR),
+        ("half-day", 12 * HOUR),
+        ("2 hours-ish", 2 * HOUR),
+        ("2-ish hours", 2 * HOUR),
+        # "1 hour and 30 minutes" is one value: "and" is a range only after "between".
+        ("1 hour and 30 minutes", 90),
+        ("1 day, 4 hours", DAY + 4 * HOUR),
+        ("3 days", 3 * DAY),
+        ("none", 0),
+        # Both ends the same: one value.
+        ("3-3 days", 3 * DAY),
+    ],
+)
+def test_parse_duration_single_estimates_stay_single_values(typed: str, minutes: float) -> None:
+    value = parse_duration(typed, allow_range=True)
+    assert not is_range(value)
+    assert value == pytest.approx(minutes)
+    if typed != "3-3 days":
+        assert value == parse_duration(typed)  # exactly what a single answer gives
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("5-2 days", "runs backwards"),
+        ("1 week - 2 days", "runs backwards"),
+        ("1-2 weeks, usually 3 weeks", "usual case, 3 weeks, should fall within"),
+        ("2-5 days, usually 1 day", "should fall within the range (2–5 days)"),
+        ("5- days", "missing an end"),
+        ("5 - days", "missing an end"),
+        ("5 -days", "missing an end"),
+        ("2 days to", "missing an end"),
+        ("between 2 and", "missing an end"),
+        ("between 2 days", "missing an end"),
+        ("from 2 days", "missing an end"),
+        ("5 to days", "missing an end"),
+        ("2-3-4 days", "three numbers at most"),
+        ("1 to 2 to 3 to 4 days", "three numbers at most"),
+        ("2, 3 or 4 days", "three numbers at most"),
+        ("1-2 weeks, usually 3-4 days", "three numbers at most"),
+        ("-2 to 3 days", "can't be negative"),
+        ("2 to -3 days", "can't be negative"),
+        ("2-5", "add a unit to “2-5”"),
+        ("2 hours - 5", "add a unit to “5”"),
+        ("2 - a week", "add a unit to “2”"),  # 2 days? 2 weeks? we ask
+        ("2 days to 3 sprints", "“sprints”"),
+        ("2 days to banana", "length of time"),
+        ("a few days to 2 weeks", "“a few”"),
+        ("2 days to a few weeks", "“a few”"),
+        ("several days", "“several”"),
+        ("3 days, usually 2 days", "no range"),
+        ("1 - 200 years", "longer than I can work with"),
+    ],
+)
+def test_parse_duration_refuses_bad_ranges_kindly(typed: str, says: str) -> None:
+    error = _error(parse_duration, typed, allow_range=True)
+    assert says in error.message
+    assert error.example
+
+
+def test_parse_duration_backwards_range_suggests_the_right_order() -> None:
+    error = _error(parse_duration, "5-2 days", allow_range=True)
+    assert error.message == (
+        "That range runs backwards: 5 days is more than 2 days. Please put the smaller end first."
+    )
+    assert error.example == "2–5 days"
+
+
+def test_parse_duration_usual_case_must_fall_within_the_range() -> None:
+    # "1–2 weeks, usually 3 days" contradicts itself (3 days is less than a week):
+    # we ask rather than store a usual case outside the range.
+    error = _error(parse_duration, "1–2 weeks, usually 3 days", allow_range=True)
+    assert error.message == ("The usual case, 3 days, should fall within the range (1–2 weeks).")
+
+
+@pytest.mark.parametrize(
+    "typed", ["2-3 days", "2 to 3 days", "between 1 and 2 weeks", "1-2 weeks, usually 10 days"]
+)
+def test_parse_duration_without_allow_range_still_asks_for_one_value(typed: str) -> None:
+    assert "one length of time" in _error(parse_duration, typed).message
+    assert "one length of time" in _error(parse_duration, typed, allow_range=False).message
+
+
+@pytest.mark.parametrize(
+    ("typed", "kwargs", "expected"),
+    [
+        ("3-5", {}, _range(3, 5)),
+        ("3 to 5", {}, _range(3, 5)),
+        ("between 10 and 20", {}, _range(10, 20)),
+        ("10–20 people, usually 12", {}, _range(10, 20, 12)),
+        ("10-20 (typically 12)", {}, _range(10, 20, 12)),
+        ("3-5 users", {}, _range(3, 5)),
+        ("100 or 200", {}, _range(100, 200)),
+        ("ten to twenty", {}, _range(10, 20)),
+        ("about 10-20", {}, _range(10, 20)),
+        ("1,200-1,500 users", {}, _range(1200, 1500)),
+        ("1 200 - 1 500", {}, _range(1200, 1500)),
+        ("1.5-2.5", {}, _range(1.5, 2.5)),
+        # A multiplier written once: "1-2k" is 1,000 to 2,000, "500-2k" 500 to 2,000.
+        ("1-2k", {}, _range(1000, 2000)),
+        ("1-2 thousand", {}, _range(1000, 2000)),
+        ("500-2k", {}, _range(500, 2000)),
+        ("900-1.2k", {}, _range(900, 1200)),
+        ("-5 to 5", {"minimum": -10}, _range(-5, 5)),
+        ("-5 - -2", {"minimum": -10}, _range(-5, -2)),
+        ("1-5", {"minimum": 1, "maximum": 5}, _range(1, 5)),
+        ("1000-2000 users", {"minimum": 1000, "unit": "users"}, _range(1000, 2000)),
+    ],
+)
+def test_parse_number_reads_ranges_when_allowed(
+    typed: str, kwargs: dict[str, Any], expected: Range
+) -> None:
+    value = parse_number(typed, allow_range=True, **kwargs)
+    assert value == expected
+
+
+def test_parse_number_range_ends_stay_whole_numbers() -> None:
+    value = parse_number("10-20, usually 12", allow_range=True)
+    assert is_range(value)
+    assert [type(v) for v in range_bounds(value)] == [int, int, int]
+
+
+@pytest.mark.parametrize(
+    ("typed", "single"),
+    [("about 12", 12), ("~1500", 1500), ("over 1000", 1000), ("1000+", 1000), ("3 or more", 3)],
+)
+def test_parse_number_single_estimates_stay_single_values(typed: str, single: int) -> None:
+    assert parse_number(typed, allow_range=True) == single == parse_number(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kwargs", "says"),
+    [
+        ("5-2", {}, "runs backwards"),
+        ("10-20, usually 25", {}, "usual case, 25, should fall within the range (10–20)"),
+        ("5-", {}, "missing an end"),
+        ("between 5 and", {}, "missing an end"),
+        ("3-5-7", {}, "three numbers at most"),
+        ("1, 2, 3, 4", {}, "three numbers at most"),
+        ("10-20, 12", {}, "three numbers at most"),
+        ("-5 to 5", {}, "zero or more"),
+        ("0-4", {"minimum": 1, "maximum": 5}, "between 1 and 5"),  # the low end is out
+        ("2-10", {"minimum": 1, "maximum": 5}, "between 1 and 5"),  # the high end is out
+        ("2-4, usually 9", {"minimum": 1, "maximum": 5}, "between 1 and 5"),
+        ("500-2000", {"minimum": 1000, "unit": "users"}, "at least 1,000 users"),
+        ("2.5-4", {"integer": True}, "whole number"),
+        ("a few to 10", {}, "“a few”"),
+        ("less than 5-10", {}, "not an upper limit"),
+    ],
+)
+def test_parse_number_refuses_bad_ranges_kindly(
+    typed: str, kwargs: dict[str, Any], says: str
+) -> None:
+    error = _error(parse_number, typed, allow_range=True, **kwargs)
+    assert says in error.message
+    assert error.example
+
+
+def test_parse_number_range_example_respects_the_bounds() -> None:
+    error = _error(parse_number, "5-", allow_range=True, minimum=1000, unit="users")
+    assert error.example == "1,000–2,000 users"
+
+
+@pytest.mark.parametrize("typed", ["5-10", "between 5 and 10", "10-20 people, usually 12"])
+def test_parse_number_without_allow_range_still_asks_for_one_number(typed: str) -> None:
+    assert "single number" in _error(parse_number, typed).message
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("20-30%", _range(20, 30)),
+        ("20–30 %", _range(20, 30)),
+        ("20% to 30%", _range(20, 30)),
+        ("between 70 and 90 percent", _range(70, 90)),
+        ("70-90%, usually 80%", _range(70, 90, 80)),
+        ("70-90% (usually 80)", _range(70, 90, 80)),
+        ("20 to 30 percent of the time", _range(20, 30)),
+        ("80,5-90%", _range(80.5, 90)),
+        ("0-100%", _range(0, 100)),
+    ],
+)
+def test_parse_percent_reads_ranges_when_allowed(typed: str, expected: Range) -> None:
+    assert parse_percent(typed, allow_range=True) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("typed", "single"), [("85", 85.0), ("about 85%", 85.0), ("9 out of 10", 90.0), ("all", 100.0)]
+)
+def test_parse_percent_single_estimates_stay_single_values(typed: str, single: float) -> None:
+    assert parse_percent(typed, allow_range=True) == single == parse_percent(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("90-110%", "between 0 and 100"),
+        ("-5-10%", "between 0 and 100"),
+        ("30-20%", "runs backwards"),
+        ("80-90% (usually 95%)", "should fall within the range (80–90%)"),
+        ("20- %", "missing an end"),
+        ("20 to %", "missing an end"),
+        ("20-30-40%", "three numbers at most"),
+    ],
+)
+def test_parse_percent_refuses_bad_ranges_kindly(typed: str, says: str) -> None:
+    error = _error(parse_percent, typed, allow_range=True)
+    assert says in error.message
+    assert error.example
+
+
+def test_parse_percent_without_allow_range_still_asks_for_one_percentage() -> None:
+    assert "one percentage" in _error(parse_percent, "20-30%", allow_range=False).message
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "-",
+        "to",
+        "between",
+        "between and",
+        "- - -",
+        "-1-",
+        "1--",
+        "~",
+        "usually",
+        "(usually 3)",
+        "2 days (usually",
+        "5 - 2 - days",
+        "1-2-3-4-5-6-7-8-9",
+        "between between 1 and and 2",
+        "9" * 200 + "-1",
+        "to 5 days",
+        "or or or",
+    ],
+)
+def test_range_nonsense_is_a_parse_error_never_a_crash(typed: str) -> None:
+    for parse in (parse_duration, parse_number, parse_percent):
+        try:
+            parse(typed, allow_range=True)
+        except ParseError as error:
+            assert error.message
+
+
+def test_a_range_is_plain_json() -> None:
+    value = parse_duration("1-2 weeks, usually 10 days", allow_range=True)
+    assert is_range(value)
+    assert json.loads(json.dumps(value)) == value
+    assert is_range(json.loads(json.dumps(value)))
+
+
+def test_range_helpers() -> None:
+    assert range_bounds(_range(1, 3, 2)) == (1, 2, 3)
+    assert range_bounds(_range(1, 3)) == (1, None, 3)
+    assert range_bounds(5.0) == (5.0, 5.0, 5.0)
+    assert is_range(_range(1, 3))
+    assert not is_range(5.0)
+    assert not is_range({"low": 1, "high": 3})
+    assert not is_range(None)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (_range(2 * DAY, 5 * DAY), "2–5 days"),
+        (_range(3 * HOUR, 5 * HOUR), "3–5 h"),
+        (_range(WEEK, 2 * WEEK), "1–2 weeks"),
+        (_range(2 * DAY, WEEK), "2 days – 1 week"),
+        (_range(30, 2 * HOUR), "30 min – 2 h"),
+        (_range(DAY + 4 * HOUR, 2 * DAY), "1 day 4 h – 2 days"),
+        (_range(2 * DAY, 5 * DAY, 3 * DAY), "2–5 days (usually 3 days)"),
+        # Shown as given, though the parser refuses it (3 days is less than a week).
+        (_range(WEEK, 2 * WEEK, 3 * DAY), "1–2 weeks (usually 3 days)"),
+        (_range(WEEK, 2 * WEEK, 10 * DAY), "1–2 weeks (usually 1 week 3 days)"),
+        (_range(3 * DAY, 3 * DAY), "3 days"),
+    ],
+)
+def test_format_duration_range(value: Range, expected: str) -> None:
+    assert format_duration(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (_range(3, 5), "users", "3–5 users"),
+        (_range(3, 5), None, "3–5"),
+        (_range(1200, 1500), "users", "1,200–1,500 users"),
+        (_range(10, 20, 12), "people", "10–20 people (usually 12 people)"),
+        (_range(1.5, 2.5), None, "1.5–2.5"),
+        (_range(-5, 5), None, "-5 – 5"),
+    ],
+)
+def test_format_number_range(value: Range, unit: str | None, expected: str) -> None:
+    assert format_number(value, unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (_range(20, 30), "20–30%"),
+        (_range(70, 90, 80), "70–90% (usually 80%)"),
+        (_range(0.5, 2.5), "0.5–2.5%"),
+    ],
+)
+def test_format_percent_range(value: Range, expected: str) -> None:
+    assert format_percent(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        _range(2 * DAY, 5 * DAY),
+        _range(2 * DAY, WEEK),
+        _range(30, 2 * HOUR),
+        _range(WEEK, 2 * WEEK, 10 * DAY),
+        _range(DAY + 4 * HOUR, 2 * DAY),
+    ],
+)
+def test_format_duration_range_reads_back_as_the_same_range(value: Range) -> None:
+    assert parse_duration(format_duration(value), allow_range=True) == pytest.approx(value)
+
+
+def test_format_number_and_percent_ranges_read_back() -> None:
+    for value in (_range(3, 5), _range(10, 20, 12), _range(1200, 1500)):
+        assert parse_number(format_number(value, "users"), allow_range=True) == value
+    for value in (_range(20, 30), _range(70, 90, 80)):
+        assert parse_percent(format_percent(value), allow_range=True) == value
 
 
 # ---------------------------------------------------------------------------
