@@ -437,12 +437,14 @@ def _parse(slot: Slot, text: str, inbound: Inbound, today: date) -> Any:
             return parsing.parse_text(text, min_length=low, max_length=high)
         case LongTextStep(max_length=high):
             return parsing.parse_long_text(text, max_length=high)
-        case NumberStep(min=low, max=high, integer=integer, unit=unit):
-            return parsing.parse_number(text, minimum=low, maximum=high, integer=integer, unit=unit)
-        case DurationStep():
-            return parsing.parse_duration(text)
-        case PercentStep():
-            return parsing.parse_percent(text)
+        case NumberStep(min=low, max=high, integer=integer, unit=unit, allow_range=ranges):
+            return parsing.parse_number(
+                text, minimum=low, maximum=high, integer=integer, unit=unit, allow_range=ranges
+            )
+        case DurationStep(allow_range=ranges):
+            return parsing.parse_duration(text, allow_range=ranges)
+        case PercentStep(allow_range=ranges):
+            return parsing.parse_percent(text, allow_range=ranges)
         case YesNoStep():
             return parsing.parse_yes_no(text)
         case ChoiceStep(options=options):
