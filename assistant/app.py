@@ -35,7 +35,7 @@ class Assistant:
         db = Database.from_url(settings.DATABASE_URL)
         if migrate:
             await db.upgrade()
-        service = TurnService(catalog, clock)
+        service = TurnService(catalog, clock, nudge_after_hours=settings.NUDGE_AFTER_HOURS)
         dispatcher = Dispatcher(db, service, clock=clock)
         return cls(settings, db, catalog, service, dispatcher, clock)
 

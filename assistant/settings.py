@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     MICROSOFT_APP_TYPE: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
     # Teams is off unless an app id is set or this is on (Bot Framework Emulator, no auth).
     TEAMS_ENABLED: bool = False
+    # Interviews: a participant who hasn't finished is nudged after this many hours (twice
+    # at most, never on their weekend).
+    NUDGE_AFTER_HOURS: float = Field(default=24, gt=0)
 
     @property
     def slack_enabled(self) -> bool:
