@@ -65,6 +65,14 @@ def create_engagement(ctx: CompletionContext) -> dict[str, Any]:
         ),
     )
     repo.link_run_engagement(ctx.session, ctx.run.id, engagement.id)
+    repo.add_member(
+        ctx.session,
+        engagement_id=engagement.id,
+        participant_id=ctx.run.participant_id,
+        role="owner",
+        added_by_id=None,
+        now=engagement.created_at,
+    )
     return {"engagement": {"slug": engagement.slug, "name": name, "renamed": slug != base}}
 
 
@@ -82,3 +90,12 @@ def _latest_qualification(ctx: CompletionContext, customer: str) -> int | None:
         ):
             return run.id
     return None
+
+
+def remember_timezone(ctx: CompletionContext) -> dict[str, Any]:
+    """The person's timezone, as they named it, kept for nudges and reminders."""
+    from assistant import timezones
+
+    zone = timezones.resolve(str(ctx.answers["zone"])) or "UTC"
+    repo.set_timezone(ctx.session, ctx.run.participant_id, zone)
+    return {"zone": zone}

@@ -334,9 +334,19 @@ class Interviews:
         people, unknown = self._people(session, here, text) if text.strip() else ([], [])
         if unknown:
             return [say(texts.WHO_IS, names=", ".join(unknown[:5]))]
-        whose = [self.service.participant_of(session, p) for p in people] or [here.who]
+        whose = [self.service.participant_of(session, p) for p in people]
         if any(w.id != here.who.id for w in whose) and role != "owner":
             return [say(texts.ONLY_OWN_ANSWERS, engagement=engagement.name)]
+        if not whose and role == "owner":  # an owner sees everyone's
+            seen = dict.fromkeys(p.id for _i, p, _r in repo.invitations(session, engagement.id))
+            whose = [
+                self.service.who_of(row)
+                for row in (repo.participant(session, pid) for pid in seen)
+                if row is not None
+            ]
+            if not whose:
+                return [say(texts.NO_INVITATIONS)]
+        whose = whose or [here.who]
         blocks: list[Any] = []
         for who in whose:
             rows = repo.current_answers_of(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from assistant import actions, qualification
+from assistant import actions, qualification, timezones
 
 # A validator gets the parsed value and today's date; it returns a friendly
 # complaint, or None when the value is fine.
@@ -25,9 +25,19 @@ def _not_future(value: Any, today: date) -> str | None:
     return None
 
 
+def _timezone(value: Any, today: date) -> str | None:
+    if isinstance(value, str) and timezones.resolve(value) is None:
+        return (
+            "I don't know that timezone. Try a city or a zone name, like London, "
+            "New York, Europe/Berlin or UTC+2."
+        )
+    return None
+
+
 VALIDATORS: dict[str, Validator] = {
     "future_date": _future_date,
     "not_future": _not_future,
+    "timezone": _timezone,
 }
 
 SUMMARIZERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -36,4 +46,5 @@ SUMMARIZERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 COMPLETION_ACTIONS: dict[str, actions.CompletionAction] = {
     "create_engagement": actions.create_engagement,
+    "remember_timezone": actions.remember_timezone,
 }

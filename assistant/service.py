@@ -253,7 +253,10 @@ class TurnService:
             now=now,
         )
         if ended:
-            waiting = self._waiting(session, run.participant_id, run.conversation_key)
+            # The dialog just paused is not offered back in the same breath.
+            waiting = self._waiting(
+                session, run.participant_id, run.conversation_key, besides=run.id
+            )
             if not waiting and turn.state.status == "completed" and dialog.invitation is None:
                 waiting = [self._menu(session, run.participant_id, run.conversation_key)]
             messages += waiting
@@ -281,16 +284,18 @@ class TurnService:
         messages += self.interviews.on_ended(session, run, dialog, "completed")
         return result, messages
 
-    def _waiting(self, session: Session, participant_id: int, key: str) -> list[Outbound]:
-        """After a dialog ends: the paused ones the person can go on with, if any."""
-        paused = repo.paused_runs(session, participant_id, key)
+    def _waiting(
+        self, session: Session, participant_id: int, key: str, besides: int | None = None
+    ) -> list[Outbound]:
+        """The paused dialogs the person can go on with here, if any, as buttons."""
+        paused = [r for r in repo.paused_runs(session, participant_id, key) if r.id != besides]
         if not paused:
             return []
         return [
             reply(
                 Question(
                     prompt_key=HOME_RESUME,
-                    text=texts.ALSO_WAITING,
+                    text=texts.ALSO_WAITING if besides is not None else texts.WAITING,
                     input="choice",
                     options=tuple(self._resume_option(r) for r in paused[:10]),
                 )
@@ -447,6 +452,10 @@ class TurnService:
             data = dict(via.data.get("reach") or via.data)
         return ConversationRef.personal(person, data)
 
+    @staticmethod
+    def who_of(row: Participant) -> Who:
+        return Who(row.id, row.display_name, row.timezone)
+
     def person_of(self, row: Participant) -> Person:
         return Person(
             platform=row.platform,
@@ -476,6 +485,9 @@ class TurnService:
         """Make ``run`` the person's dialog in its conversation and ask its question; the
         one they were in there (if another) is paused, keeping its answers."""
         messages: list[Outbound] = []
+        asked = self._timezone_first(session, here, run)
+        if asked:
+            return asked
         if run.status != "active":
             current = repo.active_run(session, here.who.id, run.conversation_key)
             if current is not None and current.id != run.id:
@@ -489,6 +501,30 @@ class TurnService:
         messages += self._resume(session, RunRow.of(run))
         if where.key != here.inbound.conversation.key:
             return [m.model_copy(update={"to": m.to or where}) for m in messages]
+        return messages
+
+    def _timezone_first(self, session: Session, here: Here, run: DialogRun) -> list[Outbound]:
+        """Before a person's first invited dialog: their timezone, when the platform did
+        not tell us (nudges must never reach them on their weekend). Asked once; the
+        invitation waits, and is offered again when it is answered."""
+        if (
+            "invitation_id" not in run.state.get("context", {})
+            or "timezone" not in self.catalog.dialogs
+        ):
+            return []
+        person = repo.participant(session, here.who.id)
+        if person is None or person.timezone:
+            return []
+        if repo.active_run(session, here.who.id, run.conversation_key) is not None:
+            return []  # in a dialog there already (maybe this very question): no second one
+        where = ConversationRef.model_validate(run.conversation)
+        _, messages = self.start_for(
+            session,
+            dialog=self.catalog.get("timezone"),
+            who=here.who,
+            person=here.person,
+            to=where,
+        )
         return messages
 
     # -- outside a dialog ---------------------------------------------------------

@@ -140,6 +140,7 @@ BOUND = (
 )
 CONTINUED_IN_DM = "I've sent you a direct message to start *{title}* — let's continue there."
 ALSO_WAITING = "You also have these waiting for you:"
+WAITING = "Waiting for you:"
 YOUR_OPEN_DIALOGS = "Your open dialogs"
 WAITING_FOR_YOU = "*{title}* is waiting for you — start it when you're ready."
 START_WHEN_READY = "Ready when you are."

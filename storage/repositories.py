@@ -987,3 +987,12 @@ def current_answers_of(
         )
         .order_by(Answer.id)
     ).all()
+
+
+def set_timezone(session: Session, participant_id: int, timezone: str) -> None:
+    session.execute(
+        update(Participant)
+        .where(Participant.id == participant_id)
+        .values(timezone=timezone)
+        .execution_options(synchronize_session=False)
+    )

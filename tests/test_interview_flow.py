@@ -87,7 +87,9 @@ async def test_three_people_interviewed_at_their_own_pace(
 
     await sa.say("interview idea-to-production dana, lee and sam")
     assert "Invited dana, lee and sam to Map your Idea to Production workflow" in sa.text
-    dana, lee, sam = Chat(assistant, "dana"), Chat(assistant, "lee"), Chat(assistant, "sam")
+    dana = Chat(assistant, "dana")  # the terminal doesn't say where she is
+    lee = Chat(assistant, "lee", timezone="Europe/Berlin")
+    sam = Chat(assistant, "sam", timezone="America/New_York")
     invitation = text_to(dana)
     assert "sa invited you to a short interview for Acme VSA (Acme)" in invitation
     assert "It takes about" in invitation and "Who sees your answers" in invitation
@@ -96,9 +98,16 @@ async def test_three_people_interviewed_at_their_own_pace(
         "Not now",
     ]
 
-    # Dana starts, answers two questions, pauses; her place is kept.
+    # Dana starts: first, once, her timezone (nudges must never reach her on a weekend).
     await dana.click("start")
-    assert "Question 1 of" in (dana.question.position or "") if dana.question else False
+    assert dana.question is not None and "Which timezone are you in?" in dana.question.text
+    await dana.say("Narnia")
+    assert "I don't know that timezone" in dana.text
+    await dana.say("london")
+    assert "I'll keep to Europe/London time" in dana.text
+    # Then the interview; she answers two questions and pauses. Her place is kept.
+    await dana.click(dana.question.options[0].value if dana.question else "")
+    assert dana.question is not None and "Question 1 of" in (dana.question.position or "")
     await dana.say("The login page redesign")
     await dana.say("A product manager writes a ticket")
     second = dana.question
@@ -124,6 +133,8 @@ async def test_three_people_interviewed_at_their_own_pace(
     assert "Only the owners of Acme VSA can use interview — you are participants" in dana.text
     await sa.say("answers dana")
     assert "The login page redesign" in sa.text
+    await sa.say("answers")  # an owner sees everyone's
+    assert "The login page redesign" in sa.text and "No answers from lee" in sa.text
 
     # Dana resumes at the question she paused on, and finishes.
     await dana.say("resume")
@@ -173,13 +184,17 @@ async def test_no_nudge_on_a_weekend_and_at_most_two(
     sa = Chat(assistant, "sa")
     await set_up_engagement(sa)
     await sa.say("interview incident-response kim")
-    kim = Chat(assistant, "kim")
+    kim = Chat(assistant, "kim", timezone="America/New_York")
+    await kim.say("hello")  # the terminal tells us nothing; here the test does
     invited = len(sent_to(kim))
 
-    clock.advance(days=4)  # Saturday
+    clock.advance(days=4)  # Saturday 09:00 UTC, 04:00 in New York
     await assistant.dispatcher.run_due()
     assert len(sent_to(kim)) == invited
-    clock.advance(days=2)  # Monday morning
+    clock.advance(days=2)  # Monday 09:00 UTC: still night in New York
+    await assistant.dispatcher.run_due()
+    assert len(sent_to(kim)) == invited
+    clock.advance(hours=6)  # 10:00 in New York: postponed to 09:00 there, now due
     await assistant.dispatcher.run_due()
     assert len(sent_to(kim)) == invited + 1
     for _ in range(3):
@@ -212,3 +227,22 @@ async def test_commands_refused_where_they_do_not_belong_say_why(assistant: Assi
     await set_up_engagement(sa)
     await sa.say("interview flying-cars dana")
     assert "Which interview? One of: idea-to-production" in sa.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Europe/London", "Europe/London"),
+        ("london", "Europe/London"),
+        ("New York", "America/New_York"),
+        ("utc+2", "Etc/GMT-2"),
+        ("UTC-05:00", "Etc/GMT+5"),
+        ("CET", "Europe/Paris"),
+        ("Narnia", None),
+        ("UTC+15", None),
+    ],
+)
+def test_timezones_are_read_as_people_type_them(typed: str, zone: str | None) -> None:
+    from assistant.timezones import resolve
+
+    assert resolve(typed) == zone
