@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.definitions import Catalog, Dialog, normalize_words
+from assistant.events import Outbound
 
 # Where a command may be used: anywhere; only in a direct conversation; only in a
 # channel or group chat; or where an engagement is known (a channel bound to it,
@@ -24,6 +25,14 @@ Where = Literal["anywhere", "dm", "channel", "engagement"]
 # Who may use it, in the engagement it acts on (an owner may do what a member may...).
 Role = Literal["anyone", "participant", "member", "owner"]
 ROLE_RANK: dict[str, int] = {"anyone": 0, "participant": 1, "member": 2, "owner": 3}
+
+
+class CommandRefused(Exception):
+    """A command that can't be done here, or by this person; ``message`` says why."""
+
+    def __init__(self, message: Outbound) -> None:
+        super().__init__("command refused")
+        self.message = message
 
 
 @dataclass(frozen=True)

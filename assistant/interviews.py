@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from assistant import engine, texts
-from assistant.commands import Command
+from assistant.commands import Command, CommandRefused
 from assistant.definitions import Dialog, GroupStep
 from assistant.engine import DialogState, StoredAnswer
 from assistant.events import (
@@ -125,17 +125,25 @@ class Interviews:
                 unknown.append(name)
         return people, unknown
 
+    def _workflow_and_people(
+        self, session: Session, here: Here, text: str, nobody: str
+    ) -> tuple[Dialog, list[Person]]:
+        """The interview and the people a command names; refused, saying what is
+        missing, when it names no interview, nobody, or someone unknown."""
+        dialog, rest = self._workflow(text)
+        if dialog is None:
+            raise CommandRefused(say(texts.WHICH_WORKFLOW, workflows=self._workflow_names()))
+        people, unknown = self._people(session, here, rest)
+        if unknown:
+            raise CommandRefused(say(texts.WHO_IS, names=", ".join(unknown[:5])))
+        if not people:
+            raise CommandRefused(say(nobody, workflow=_word(dialog)))
+        return dialog, people
+
     def _invite(
         self, session: Session, here: Here, engagement: Engagement, text: str
     ) -> list[Outbound]:
-        dialog, rest = self._workflow(text)
-        if dialog is None:
-            return [say(texts.WHICH_WORKFLOW, workflows=self._workflow_names())]
-        people, unknown = self._people(session, here, rest)
-        if unknown:
-            return [say(texts.WHO_IS, names=", ".join(unknown[:5]))]
-        if not people:
-            return [say(texts.WHOM_TO_INVITE, workflow=_word(dialog))]
+        dialog, people = self._workflow_and_people(session, here, text, texts.WHOM_TO_INVITE)
         invited, already = [], []
         messages: list[Outbound] = []
         inviter = here.who.display_name or here.person.user_id
@@ -221,14 +229,7 @@ class Interviews:
     def _preread(
         self, session: Session, here: Here, engagement: Engagement, text: str
     ) -> list[Outbound]:
-        dialog, rest = self._workflow(text)
-        if dialog is None:
-            return [say(texts.WHICH_WORKFLOW, workflows=self._workflow_names())]
-        people, unknown = self._people(session, here, rest)
-        if unknown:
-            return [say(texts.WHO_IS, names=", ".join(unknown[:5]))]
-        if not people:
-            return [say(texts.WHOM_TO_SEND, workflow=_word(dialog))]
+        dialog, people = self._workflow_and_people(session, here, text, texts.WHOM_TO_SEND)
         sender = here.who.display_name or here.person.user_id
         questions = question_list(dialog)
         messages: list[Outbound] = []
@@ -383,8 +384,6 @@ class Interviews:
     def progress(self, session: Session, here: Here, argument: str) -> list[Outbound]:
         """``status`` outside a dialog: the engagement's interviews, person by person
         (a participant sees their own line only)."""
-        from assistant.service import CommandRefused
-
         command = next(c for c in self.service.commands.commands if c.name == "progress")
         _rest, named = split_for(f"x {argument}" if argument else "")
         try:

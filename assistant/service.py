@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from assistant import engine, registry, texts
 from assistant.actions import CompletionContext
 from assistant.clock import Clock
-from assistant.commands import ROLE_RANK, Command, Match, Registry
+from assistant.commands import ROLE_RANK, Command, CommandRefused, Match, Registry
 from assistant.definitions import Catalog, Dialog
 from assistant.engine import (
     AnswerSet,
@@ -101,14 +101,6 @@ def tenant_of(person: Person) -> str:
 
 def reply(*blocks: Any, to: ConversationRef | None = None) -> Outbound:
     return Outbound(blocks=tuple(blocks), to=to)
-
-
-class CommandRefused(Exception):
-    """A command that can't be done here or by this person; the message says why."""
-
-    def __init__(self, message: Outbound) -> None:
-        super().__init__("command refused")
-        self.message = message
 
 
 class TurnService:
