@@ -63,6 +63,8 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     kinds: frozenset[str] = frozenset({"send", "reply", "update"})
+    # Only for calls whose body this accepts (e.g. creating a chat with one member).
+    when: Callable[[Any], bool] | None = None
 
 
 def throttled(retry_after: str | None = "1", count: int = 1) -> list[Reply]:
@@ -190,9 +192,9 @@ class FakeConnector:
 
     # -- the Bot Connector API -------------------------------------------------------------
 
-    def _scripted_reply(self, kind: str) -> Reply | None:
+    def _scripted_reply(self, kind: str, body: Any = None) -> Reply | None:
         for reply in self._script:
-            if kind in reply.kinds:
+            if kind in reply.kinds and (reply.when is None or reply.when(body)):
                 self._script.remove(reply)
                 return reply
         return None
@@ -202,7 +204,7 @@ class FakeConnector:
         conversation_id = request.match_info["conversation_id"]
         activity_id = request.match_info.get("activity_id")
         kind = "update" if request.method == "PUT" else ("reply" if activity_id else "send")
-        reply = self._scripted_reply(kind)
+        reply = self._scripted_reply(kind, body)
         if reply is None:
             new_id = activity_id if kind == "update" else str(next(self._ids))
             reply = Reply(200 if kind == "update" else 201, {"id": new_id})
@@ -221,7 +223,7 @@ class FakeConnector:
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         body = await _json(request)
-        reply = self._scripted_reply("create")
+        reply = self._scripted_reply("create", body)
         if reply is None:
             new_id = f"a:fake-personal-{next(self._conversations)}"
             reply = Reply(201, {"id": new_id, "activityId": None})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,14 +197,21 @@ class TeamsUser(Player):
         activity["channelData"]["tenant"] = {"id": self.tenant}
         return activity
 
-    def message(self, typed: str) -> dict[str, Any]:
+    def message(self, typed: str, mentioning: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+        """What Teams posts for ``typed``; each ``(id, name)`` in ``mentioning`` is a
+        person mentioned in it, written ``<at>name</at>`` in ``typed``."""
+        people = [
+            {"mentioned": {"id": id_, "name": name}, "text": f"<at>{name}</at>", "type": "mention"}
+            for id_, name in mentioning
+        ]
         if not self.channel:
             activity = self._base("personal_message")
             activity["text"] = typed
+            activity["entities"] = [*people, *activity.get("entities", [])]
             return activity
         activity = self._base("channel_mention")
         activity["text"] = f"<at>{BOT_NAME}</at> {typed}"
-        activity["entities"] = [activity["entities"][0]]  # only the bot's mention
+        activity["entities"] = [activity["entities"][0], *people]  # the bot's mention first
         return activity
 
     def submit(self, data: dict[str, Any], reply_to: str | None = None) -> dict[str, Any]:
@@ -230,8 +237,8 @@ class TeamsUser(Player):
         self.seen = len(self.cards())
         return "\n".join(card_text(card) for card in cards)
 
-    async def say(self, typed: str) -> int:
-        return await self.served.activity(self.message(typed))
+    async def say(self, typed: str, mentioning: Sequence[tuple[str, str]] = ()) -> int:
+        return await self.served.activity(self.message(typed, mentioning))
 
     async def click(self, value: str) -> int:
         for call in reversed(self.delivered()):
