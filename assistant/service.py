@@ -585,7 +585,7 @@ class TurnService:
                         command=command.words[0],
                         needed=texts.ROLE_NAMES[command.who],
                         engagement=engagement.name,
-                        role=texts.ROLE_NAMES.get(role or "", "not part of it"),
+                        role=texts.ROLE_AS.get(role or "", texts.NOT_PART_OF_IT),
                     )
                 )
             )
@@ -637,7 +637,7 @@ class TurnService:
                         command="bind",
                         needed=texts.ROLE_NAMES["owner"],
                         engagement=engagement.name,
-                        role=texts.ROLE_NAMES.get(role or "", "not part of it"),
+                        role=texts.ROLE_AS.get(role or "", texts.NOT_PART_OF_IT),
                     )
                 )
             )

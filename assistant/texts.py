@@ -119,6 +119,8 @@ NOT_ALLOWED = (
     "Only {needed} of *{engagement}* can use *{command}* — you are {role}. Ask one of its "
     "owners if you need it."
 )
+ROLE_AS = {"participant": "a participant", "member": "a member", "owner": "an owner"}
+NOT_PART_OF_IT = "not part of it"
 ROLE_NAMES = {
     "anyone": "anyone",
     "participant": "participants",

@@ -130,7 +130,7 @@ async def test_three_people_interviewed_at_their_own_pace(
     await dana.say("answers lee")
     assert "You can see your own answers only" in dana.text
     await dana.say("interview toolchain lee")
-    assert "Only the owners of Acme VSA can use interview — you are participants" in dana.text
+    assert "Only the owners of Acme VSA can use interview — you are a participant" in dana.text
     await sa.say("answers dana")
     assert "The login page redesign" in sa.text
     await sa.say("answers")  # an owner sees everyone's

@@ -76,6 +76,7 @@ BOLT_LOG.setLevel(logging.INFO)
 USER_CACHE_SECONDS = 3600
 DRAIN_SECONDS = 10.0
 MAX_CONCURRENT_TURNS = 32
+MAX_NAMED_MENTIONS = 10  # people named by users.info before an ack; the rest by id
 
 SLACK_APP_KEY: web.AppKey[SlackApp] = web.AppKey("slack_app")
 
@@ -344,6 +345,7 @@ class SlackApp:
                 sender_timezone=timezone,
             ),
         )
+        inbound = await self._with_mentioned(inbound, context)
         await self.accept(inbound)
         await ack()
 
@@ -455,7 +457,26 @@ class SlackApp:
 
     # --- lookups (cached; bounded so the ack stays within 3 seconds) -------------------
 
+    async def _with_mentioned(self, inbound: Inbound, context: AsyncBoltContext) -> Inbound:
+        """The names and timezones of the people a message mentions (an invitation says
+        "Invited Dana and Lee", not their ids), looked up at once, a few at most: the
+        ack must stay within Slack's 3 seconds (users.info is Tier 4)."""
+        if not inbound.mentions:
+            return inbound
+        tenant = Tenant(
+            inbound.conversation.data.get("team_id"),
+            inbound.conversation.data.get("enterprise_id"),
+        )
+        named = inbound.mentions[:MAX_NAMED_MENTIONS]
+        found = await asyncio.gather(*(self._user(context, tenant, p.user_id) for p in named))
+        people = tuple(
+            person.model_copy(update={"name": name or person.name, "timezone": zone})
+            for person, (name, zone) in zip(named, found, strict=True)
+        )
+        return inbound.model_copy(update={"mentions": people + inbound.mentions[len(named) :]})
+
     async def _with_sender(self, inbound: Inbound, context: AsyncBoltContext) -> Inbound:
+        inbound = await self._with_mentioned(inbound, context)
         sender = inbound.sender
         tenant = Tenant(
             inbound.conversation.data.get("team_id"),

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from adapters.slack.testing import Call, find_control
+from storage.models import Answer
 from tests.slack.conftest import Served, SlackUser
 
 CHANNEL = "C0100"  # the engagement's channel
@@ -63,7 +66,7 @@ async def test_invitees_get_a_dm_answer_pause_resume_and_the_channel_follows(
         assert start is not None and start[1]["text"]["text"] == "Start"
     # The SA is told who was invited, where they typed the command.
     assert (
-        "Invited U0002 and U0003 to Map your Idea to Production workflow for Acme VSA"
+        "Invited person-u0002 and person-u0003 to Map your Idea to Production workflow for Acme VSA"
         in channel_text(served)
     )
 
@@ -77,24 +80,30 @@ async def test_invitees_get_a_dm_answer_pause_resume_and_the_channel_follows(
     asked = dana.posts()[-1]["text"]
     assert "Roughly how long did that feature take" in asked
     await dana.say("pause")
-    assert "Paused Map your Idea to Production workflow" in dana.posts()[-2]["text"]
+    assert "Paused Map your Idea to Production workflow" in dana.posts()[-1]["text"]
     await dana.say("resume")
     resumed = dana.posts()[-1]["text"]
     assert "Welcome back" in resumed and asked in resumed
-    await dana.say("6 weeks")
+    await dana.say("4-8 weeks")
     assert "Which teams or groups were involved" in dana.posts()[-1]["text"]
+    # An estimate given as a range is kept as one: low and high, in minutes.
+    week = 7 * 24 * 60
+    stored = await served.assistant.db.run(
+        lambda session: session.scalar(select(Answer.value).where(Answer.path == "end_to_end_time"))
+    )
+    assert stored == {"low": 4 * week, "typical": None, "high": 8 * week}
 
     # /vsa status in the bound channel: both invitees, and where they are.
     await sa.command("status", from_channel=CHANNEL)
     status = served.fake.posts(CHANNEL)[-1]["text"]
     assert "Interviews — Acme VSA" in status and "0 of 2 finished" in status
     assert "person-u0002 — midway, at question 5 (Teams involved)" in status
-    assert "U0003 — not started yet" in status
+    assert "person-u0003 — not started yet" in status
 
     # An invitee may not invite: refused, saying why.
     await dana.command("interview toolchain <@U0003>", from_channel=CHANNEL)
     refused = served.fake.posts(CHANNEL)[-1]["text"]
-    assert "Only the owners of Acme VSA can use interview — you are participants" in refused
+    assert "Only the owners of Acme VSA can use interview — you are a participant" in refused
     assert len(served.fake.of("conversations.open")) == 2  # nobody new was messaged
 
 
@@ -106,10 +115,10 @@ async def test_an_invitee_slack_refuses_is_reported_to_the_sa(served: Served) ->
     assert served.fake.posts("D0002"), "the reachable invitee got their invitation"
     assert not served.fake.posts("D0003")
     notice = sa.posts()[-1]["text"]
-    assert "I couldn't message U0003: the platform refused" in notice
+    assert "I couldn't message person-u0003: the platform refused" in notice
     assert "user_disabled" in notice
 
     await sa.command("status", from_channel=CHANNEL)
     status = served.fake.posts(CHANNEL)[-1]["text"]
-    assert "U0003 — can't be reached by me" in status
-    assert "U0002 — not started yet" in status
+    assert "person-u0003 — can't be reached by me" in status
+    assert "person-u0002 — not started yet" in status

@@ -82,7 +82,7 @@ async def test_invitees_get_a_chat_answer_pause_resume_and_the_channel_follows(
     await lee.say("resume")
     resumed = last_card(lee)
     assert "Welcome back" in resumed and "Roughly how long did that feature take" in resumed
-    await lee.say("6 weeks")
+    await lee.say("1–2 months, usually 6 weeks")
     assert "Which teams or groups were involved" in last_card(lee)
 
     # status in the bound channel: both invitees, and where they are.
@@ -98,7 +98,7 @@ async def test_invitees_get_a_chat_answer_pause_resume_and_the_channel_follows(
     )
     await lee_in_channel.say("interview toolchain <at>Sam Carter</at>", mentioning=[SAM])
     refused = card_text(lee_in_channel.cards()[-1])
-    assert "Only the owners of" in refused and "you are participants" in refused
+    assert "Only the owners of" in refused and "you are a participant" in refused
     assert len([c for c in served.connector.calls if c.kind == "create"]) == 2
 
 
