@@ -54,10 +54,10 @@ async def test_concurrent_redeliveries_are_deduplicated_in_the_database(served: 
 async def test_an_event_recorded_before_a_crash_is_answered_after_restart(
     served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash(coroutine: Any) -> None:
+    def crash(coroutine: Any, what: str) -> None:
         coroutine.close()  # the process dies right after the ack
 
-    monkeypatch.setattr(served.slack, "_spawn", crash)
+    monkeypatch.setattr(served.assistant.dispatcher, "spawn", crash)
     await served.event(message_body("qualify"))
     assert served.fake.posts() == []
     assert (await statuses(served))[0] == ["pending"]
