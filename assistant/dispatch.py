@@ -300,11 +300,16 @@ class Dispatcher:
             elsewhere: set[str] = set()
             written: dict[int, tuple[ConversationRef, Outbound]] = {}
             now = self.clock.now()
-            for message in self.handler.turn(session, inbound):
+            replies = self.handler.turn(session, inbound)
+            for message in replies:
                 to = message.to or inbound.conversation
                 written[enqueue(session, to, message, now=now)] = (to, message)
                 if to.key != key:
                     elsewhere.add(to.key)
+            if not replies and not inbound.addressed:
+                # Said beside a dialog, not to us: keep what recognises a redelivery only.
+                unsaid = inbound.model_copy(update={"text": "", "mentions": ()})
+                repo.replace_inbound_payload(session, event_id, unsaid.model_dump(mode="json"))
             repo.finish_inbound(session, event_id, now=now)
             return self._claim(session, key, written), elsewhere
 

@@ -36,7 +36,6 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import select
 
 from adapters.server import ConfigurationError
 from adapters.slack import oauth, texts
@@ -66,7 +65,6 @@ from adapters.slack.render import (
 )
 from assistant.app import Assistant
 from assistant.events import Inbound, Person
-from storage.models import DialogRun, Participant
 
 log = logging.getLogger(__name__)
 # Bolt logs request bodies at DEBUG; its loggers copy this one's level (INFO, fixed).
@@ -291,33 +289,13 @@ class SlackApp:
     async def on_message(
         self, body: dict[str, Any], ack: AsyncAck, context: AsyncBoltContext
     ) -> None:
-        event = body.get("event") or {}
         inbound = to_inbound(body, Context(bot_user_id=context.bot_user_id))
-        # A thread reply that doesn't name us is for us only when its author is in a
-        # dialog with us in that thread; people chatting beside it are left alone.
-        thread_reply = inbound is not None and event.get("type") == "message"
-        if inbound is not None and thread_reply and not inbound.is_direct:
-            inbound = inbound if await self._in_dialog(inbound) else None
         if inbound is not None:
+            # Also for a thread reply that may prove not for us (the turn decides): one
+            # in a dialog needs the sender's timezone ("tomorrow") and name ("me").
             inbound = await self._with_sender(inbound, context)
             await self.dispatcher.accept(inbound)
         await ack()
-
-    async def _in_dialog(self, inbound: Inbound) -> bool:
-        sender = inbound.sender
-        query = (
-            select(DialogRun.id)
-            .join(Participant, DialogRun.participant_id == Participant.id)
-            .where(
-                Participant.platform == sender.platform,
-                Participant.workspace == sender.workspace,
-                Participant.user_id == sender.user_id,
-                DialogRun.conversation_key == inbound.conversation.key,
-                DialogRun.status == "active",
-            )
-            .limit(1)
-        )
-        return await self.assistant.db.run(lambda session: session.scalar(query) is not None)
 
     async def on_command(
         self, body: dict[str, Any], ack: AsyncAck, context: AsyncBoltContext

@@ -182,12 +182,15 @@ def event_to_inbound(body: Mapping[str, Any], context: Context) -> Inbound | Non
     user_id: str = event["user"]
     channel: str = event["channel"]
     raw = event.get("text") or ""
+    addressed = True
     if event_type == "message":
         if is_dm_channel(channel, event.get("channel_type")):
             conversation = dm_ref(tenant, channel, user_id)
         elif event.get("thread_ts") and not mentions_bot(raw, context.bot_user_id):
-            # A reply in a thread we converse in; app_mention covers messages naming us.
+            # A reply in a thread, perhaps one we converse in (app_mention covers messages
+            # naming us): for us only when its sender is in a dialog there.
             conversation = thread_ref(tenant, channel, event["thread_ts"])
+            addressed = False
         else:
             return None
     else:
@@ -202,6 +205,7 @@ def event_to_inbound(body: Mapping[str, Any], context: Context) -> Inbound | Non
         text=text,
         mentions=mentions,
         is_direct=conversation.user is not None,
+        addressed=addressed,
         received_at=slack_ts_time(event.get("event_ts") or event.get("ts")),
     )
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from adapters.slack.testing import block_actions_body
+from storage.models import InboundEvent, Participant
 from tests.scenario import (
     QUALIFIED,
     QUALIFIED_ANSWERS,
@@ -110,6 +113,14 @@ async def test_people_chatting_in_the_thread_are_left_alone(served: Served) -> N
     colleague = SlackUser(served, user="U0002", channel="C0001", thread=dana.thread)
     await colleague.say("good luck with Acme!")
     assert len(served.fake.posts("C0001")) == before
+    # Nothing is kept of the bystander: not what they said, not who they are.
+    stored = await served.assistant.db.run(
+        lambda s: (
+            json.dumps(s.scalars(select(InboundEvent.payload)).all()),
+            s.scalars(select(Participant.user_id)).all(),
+        )
+    )
+    assert "good luck" not in stored[0] and stored[1] == ["U0001"]
     # ...while the person being asked is answered, and anyone may still @mention us.
     await dana.say("Acme Corp")
     assert len(served.fake.posts("C0001")) == before + 1
