@@ -24,7 +24,7 @@ import logging
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -63,6 +63,29 @@ MAX_TURNS_IN_FLIGHT = 32
 SHUTDOWN_SECONDS = 10.0
 
 
+class Progress:
+    """How far the sending of one outbox message got: the platform ids of its parts
+    posted so far (a message too long for one post goes out in several). They are kept
+    on the outbox row, so a retry, by this process after a refusal or by another after
+    a crash, posts only the rest."""
+
+    def __init__(
+        self,
+        posted: Sequence[str | None] = (),
+        save: Callable[[list[str | None]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.posted: list[str | None] = list(posted)
+        self._save = save
+
+    async def part_posted(self, platform_id: str | None, *, more: bool) -> None:
+        """One more part is out. When ``more`` parts follow, it is written to the outbox
+        before the next is sent; the last one's is kept with the message's mark as sent
+        (a one-post message costs no extra write)."""
+        self.posted.append(platform_id)
+        if more and self._save is not None:
+            await self._save(list(self.posted))
+
+
 class Adapter(Protocol):
     """What a platform adapter does for the assistant. Receiving is the adapter's own
     HTTP route (or terminal loop), which calls :meth:`Dispatcher.accept` (or
@@ -70,8 +93,10 @@ class Adapter(Protocol):
 
     platform: Platform
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
-        """Post ``message``; return the platform's id for it (to update it later)."""
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
+        """Post ``message``; return the platform's id for it (to update it later). In
+        several posts, when it needs them: skip the ``progress.posted`` ones, and report
+        each new one with ``progress.part_posted`` before posting the next."""
 
     async def update(self, to: ConversationRef, message_id: str, message: Outbound) -> None:
         """Replace an earlier message (a question, once answered)."""
@@ -151,6 +176,7 @@ class _Claimed:
     to: ConversationRef
     message: Outbound
     earlier: str | None  # platform id of the question the message's answer updates
+    parts: tuple[str | None, ...] = ()  # platform ids of its parts posted already
 
 
 class Dispatcher:
@@ -387,16 +413,18 @@ class Dispatcher:
         claimed = []
         for row in repo.claim_due(session, key, self.clock.now()):
             known = written.get(row.id) if written else None
+            parts: tuple[str | None, ...] = ()
             if known is not None:
-                to, message = known
+                to, message = known  # queued just now: nothing of it is posted
             else:
                 conversation, payload = repo.outbox_message(session, row.id)
                 to = ConversationRef.model_validate(conversation)
                 message = Outbound.model_validate(payload)
+                parts = tuple(repo.outbox_parts(session, row.id))
             earlier = None
             if message.answered is not None:
                 earlier = repo.message_for_prompt(session, key, message.answered.prompt_key)
-            claimed.append(_Claimed(row.id, row.attempts, to, message, earlier))
+            claimed.append(_Claimed(row.id, row.attempts, to, message, earlier, parts))
         return claimed
 
     async def _send_claimed(self, key: str, claimed: list[_Claimed]) -> None:
@@ -539,7 +567,10 @@ class Dispatcher:
                 log.info("could not update the answered question: %s", error)
         if not message.blocks:
             return None
-        return await adapter.send(to, message)
+        return await adapter.send(to, message, Progress(item.parts, partial(self._parts, item.id)))
+
+    async def _parts(self, message_id: int, posted: list[str | None]) -> None:
+        await self.db.run(partial(repo.set_outbox_parts, message_id=message_id, parts=posted))
 
     # -- recovery ----------------------------------------------------------------
 

@@ -677,6 +677,22 @@ def outbox_message(session: Session, message_id: int) -> tuple[dict[str, Any], d
     return row[0], row[1]
 
 
+def outbox_parts(session: Session, message_id: int) -> list[str | None]:
+    """The platform ids of a queued message's parts posted so far (none: empty)."""
+    parts = session.scalar(select(OutboxMessage.parts_posted).where(OutboxMessage.id == message_id))
+    return list(parts or ())
+
+
+def set_outbox_parts(session: Session, message_id: int, parts: Sequence[str | None]) -> None:
+    """Record which parts of a message are posted, before its next part is sent."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(parts_posted=list(parts))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def pending_outbox(
     session: Session,
     *,

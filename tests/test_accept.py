@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.app import Assistant
-from assistant.dispatch import Dispatcher
+from assistant.dispatch import Dispatcher, Progress
 from assistant.events import ConversationRef, Inbound, Outbound, Person
 from assistant.settings import Settings
 from storage.models import InboundEvent, OutboxMessage
@@ -40,7 +40,7 @@ class Gate(Recorder):
         self.most = 0
         self._changed = asyncio.Event()
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
         self.waiting += 1
         self.most = max(self.most, self.waiting)
         self._changed.set()
@@ -48,7 +48,7 @@ class Gate(Recorder):
             await self.opened.wait()
         finally:
             self.waiting -= 1
-        return await super().send(to, message)
+        return await super().send(to, message, progress)
 
     async def until_waiting(self, count: int) -> None:
         async def reached() -> None:
@@ -146,11 +146,11 @@ class BrokenOnce(Recorder):
         super().__init__()
         self.broken = True
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
         if self.broken:
             self.broken = False
             raise RuntimeError("adapter bug")
-        return await super().send(to, message)
+        return await super().send(to, message, progress)
 
 
 async def test_a_failure_after_the_turn_goes_to_the_turn_error_hook(

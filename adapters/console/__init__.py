@@ -11,6 +11,7 @@ import uuid
 from typing import TextIO
 
 from assistant.app import Assistant
+from assistant.dispatch import Progress
 from assistant.events import (
     Action,
     BulletList,
@@ -115,7 +116,8 @@ class ConsoleAdapter:
         self.style = style
         self.last_question: Question | None = None
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
+        # One print per message: there are no parts to keep track of.
         text = render(message, self.style)
         if text:
             print(text, file=self.out, flush=True)

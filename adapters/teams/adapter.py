@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import string
 import uuid
@@ -58,7 +57,7 @@ from adapters.teams.translate import (
     sender_of,
     to_inbound,
 )
-from assistant.dispatch import DeliveryError, Dispatcher
+from assistant.dispatch import DeliveryError, Dispatcher, Progress
 from assistant.events import ConversationRef, Inbound, Outbound, Person, Platform, Span, text
 from assistant.settings import Settings
 
@@ -198,11 +197,6 @@ def _without_retries(client: Any) -> None:
     client.config.connection.timeout = CONNECT_TIMEOUT
 
 
-def _progress_key(to: ConversationRef, message: Outbound) -> str:
-    body = json.dumps(message.model_dump(mode="json"), sort_keys=True)
-    return hashlib.sha256(f"{to.key}\n{body}".encode()).hexdigest()
-
-
 def error_reference() -> str:
     """A short id that ties what a person is told to the log line an admin looks for."""
     return uuid.uuid4().hex[:10]
@@ -232,7 +226,6 @@ class TeamsAdapter:
         self.pacer = pacer or Pacer(max_wait=self.retry.max_inline_wait)
         self.sleep = sleep
         self._clients: dict[str, Any] = {}
-        self._progress: dict[str, list[str]] = {}
 
     # -- receiving -----------------------------------------------------------------
 
@@ -337,39 +330,33 @@ class TeamsAdapter:
 
     # -- sending (assistant.dispatch.Adapter) ---------------------------------------
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
-        """Post ``message`` (in several activities when it is long); return the id of the
-        activity that holds its question, else of the last one."""
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
+        """Post ``message`` (in several activities when it is long: those ``progress``
+        says are out already are not posted again); return the id of the activity that
+        holds its question, else of the last one."""
         parts = render_parts(message)
         if not parts:
             return None
         to = await self._open(to)
         conversation_id = conversation_id_of(to)
         client = await self._client(to)
-        # Parts already posted when a later part failed are not posted again on retry.
-        key = _progress_key(to, message)
-        posted = self._progress.setdefault(key, [])
-        try:
-            for index, part in enumerate(parts):
-                if index < len(posted):
-                    continue
-                activity = self._outgoing(to, part.activity)
+        for index in range(len(progress.posted), len(parts)):
+            activity = self._outgoing(to, parts[index].activity)
 
-                def post(activity: Activity = activity) -> Awaitable[Any]:
-                    sent: Awaitable[Any] = client.conversations.send_to_conversation(
-                        conversation_id, activity
-                    )
-                    return sent
+            def post(activity: Activity = activity) -> Awaitable[Any]:
+                sent: Awaitable[Any] = client.conversations.send_to_conversation(
+                    conversation_id, activity
+                )
+                return sent
 
-                response = await self._call(conversation_id, post, to)
-                posted.append(str(getattr(response, "id", None) or ""))
-        except DeliveryError as error:
-            if error.permanent:
-                self._progress.pop(key, None)
-            raise
-        self._progress.pop(key, None)
-        ids = [posted[i] for i, part in enumerate(parts) if part.question] or posted
-        return ids[-1] or None
+            response = await self._call(conversation_id, post, to)
+            posted_id = getattr(response, "id", None)
+            await progress.part_posted(
+                str(posted_id) if posted_id else None, more=index + 1 < len(parts)
+            )
+        posted = progress.posted[: len(parts)]
+        ids = [posted[i] for i, part in enumerate(parts[: len(posted)]) if part.question]
+        return (ids or posted or [None])[-1]
 
     async def update(self, to: ConversationRef, message_id: str, message: Outbound) -> None:
         """Replace an activity we posted (a question, once answered) in place."""
