@@ -258,11 +258,11 @@ def action_to_inbound(body: Mapping[str, Any], context: Context) -> Inbound | No
     prompt_key = prompt_key_of(block_id)
     if action.get("type") in ("multi_static_select", "checkboxes"):
         return None  # a selection in progress; "Done" sends it
-    if str(action.get("action_id", "")).endswith(DONE_SUFFIX):
-        values = _selected_in(body, block_id)
-    else:
-        values = _action_values(action)
-    if prompt_key is None or not values:
+    done = str(action.get("action_id", "")).endswith(DONE_SUFFIX)
+    values = _selected_in(body, block_id) if done else _action_values(action)
+    # "Done" with nothing selected is still an answer to reply to (the engine says
+    # what it needs); any other control without a value is not a choice.
+    if prompt_key is None or not (values or done):
         return None
     tenant = tenant_of(body)
     user = body.get("user") or {}
