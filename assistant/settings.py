@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     # Teams is off unless an app id is set or this is on (Bot Framework Emulator, no auth).
     TEAMS_ENABLED: bool = False
 
+    # `vsa chat` colours its text on a terminal, unless NO_COLOR is set to anything
+    # (https://no-color.org) or the terminal says it can't (TERM=dumb).
+    NO_COLOR: str = ""
+    TERM: str = ""
+
     @property
     def slack_enabled(self) -> bool:
         return bool(self.SLACK_BOT_TOKEN or self.SLACK_CLIENT_ID or self.SLACK_SIGNING_SECRET)
@@ -51,3 +56,8 @@ class Settings(BaseSettings):
     @property
     def teams_enabled(self) -> bool:
         return bool(self.MICROSOFT_APP_ID) or self.TEAMS_ENABLED
+
+    @property
+    def colors_allowed(self) -> bool:
+        """Whether a terminal may be sent colours (whether it is one is the caller's)."""
+        return not self.NO_COLOR and self.TERM != "dumb"

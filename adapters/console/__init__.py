@@ -151,7 +151,7 @@ def to_inbound(text: str, user: str, last_question: Question | None) -> Inbound:
 
 async def chat(assistant: Assistant, user: str, stdin: TextIO, stdout: TextIO) -> None:
     interactive = stdin.isatty()
-    adapter = ConsoleAdapter(stdout, Style(stdout.isatty()))
+    adapter = ConsoleAdapter(stdout, Style(stdout.isatty() and assistant.settings.colors_allowed))
     assistant.dispatcher.register(adapter)
     await assistant.dispatcher.recover()
     loop = asyncio.get_running_loop()
