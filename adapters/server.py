@@ -54,6 +54,11 @@ def build_web_app(assistant: Assistant) -> web.Application:
     async def recover(_: web.Application) -> None:
         await assistant.dispatcher.recover()
 
+    async def finish_turns(_: web.Application) -> None:
+        # Before the platforms' clean-up closes their HTTP clients: the turns under way
+        # still deliver their replies.
+        await assistant.dispatcher.close()
+
     async def scheduler(app: web.Application) -> AsyncIterator[None]:
         # The scheduler's hook: the outbox sweep now, the ceremony reminders later.
         running = build_scheduler(assistant.dispatcher)
@@ -63,6 +68,7 @@ def build_web_app(assistant: Assistant) -> web.Application:
         running.shutdown(wait=False)
 
     web_app.on_startup.append(recover)
+    web_app.on_shutdown.append(finish_turns)
     web_app.cleanup_ctx.append(scheduler)
     log.info("platforms on: %s", ", ".join(platforms) if platforms else "none (only /healthz)")
     return web_app

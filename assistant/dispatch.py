@@ -10,7 +10,11 @@ The flow every adapter uses (Slack, Teams and the console alike):
 3. ``deliver(conversation_key)`` sends the outbox through the platform adapter,
    in order, one conversation at a time, and marks each message sent.
 
-``recover()`` at start-up finishes what a crash interrupted.
+A platform that wants its answer at once (Slack within 3 seconds, Teams within 15)
+calls ``accept(inbound)``: step 1 before it acknowledges, steps 2 and 3 in the
+background, a bounded number of turns at a time. ``drain()`` waits for them (tests),
+``close()`` gives them a while at shutdown, and ``recover()`` at start-up finishes
+what a crash or a shutdown interrupted.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import logging
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -30,7 +34,16 @@ from sqlalchemy.orm import Session
 
 from assistant import texts
 from assistant.clock import Clock, SystemClock
-from assistant.events import Answered, ConversationRef, Inbound, Outbound, Platform, Span, text
+from assistant.events import (
+    Answered,
+    ConversationRef,
+    Inbound,
+    Outbound,
+    Person,
+    Platform,
+    Span,
+    text,
+)
 from storage import repositories as repo
 from storage.db import AFTER_COMMIT, Database
 
@@ -42,11 +55,41 @@ MAX_DELIVERY_ATTEMPTS = 8
 # must not become a burst of retries that uses up every attempt at once).
 MIN_RETRY_SECONDS = 1.0
 STORED_REFS_CACHE_SIZE = 10_000
+# Turns run after the ack, this many at a time: the database then always has room for
+# the next event's record, which must be written before its ack.
+MAX_TURNS_IN_FLIGHT = 32
+# At shutdown, the turns under way get this long to finish; the rest are cancelled, and
+# recover() at the next start finishes them.
+SHUTDOWN_SECONDS = 10.0
+
+
+class Progress:
+    """How far the sending of one outbox message got: the platform ids of its parts
+    posted so far (a message too long for one post goes out in several). They are kept
+    on the outbox row, so a retry, by this process after a refusal or by another after
+    a crash, posts only the rest."""
+
+    def __init__(
+        self,
+        posted: Sequence[str | None] = (),
+        save: Callable[[list[str | None]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.posted: list[str | None] = list(posted)
+        self._save = save
+
+    async def part_posted(self, platform_id: str | None, *, more: bool) -> None:
+        """One more part is out. When ``more`` parts follow, it is written to the outbox
+        before the next is sent; the last one's is kept with the message's mark as sent
+        (a one-post message costs no extra write)."""
+        self.posted.append(platform_id)
+        if more and self._save is not None:
+            await self._save(list(self.posted))
 
 
 class Adapter(Protocol):
     """What a platform adapter does for the assistant. Receiving is the adapter's own
-    HTTP route (or terminal loop), which calls :meth:`Dispatcher.receive`.
+    HTTP route (or terminal loop), which calls :meth:`Dispatcher.accept` (or
+    :meth:`Dispatcher.handle`).
 
     An adapter that can reach only some conversations from this process (the terminal
     chat shows one person's messages) also has ``reaches(conversation_key) -> bool``;
@@ -54,8 +97,10 @@ class Adapter(Protocol):
 
     platform: Platform
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
-        """Post ``message``; return the platform's id for it (to update it later)."""
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
+        """Post ``message``; return the platform's id for it (to update it later). In
+        several posts, when it needs them: skip the ``progress.posted`` ones, and report
+        each new one with ``progress.part_posted`` before posting the next."""
 
     async def update(self, to: ConversationRef, message_id: str, message: Outbound) -> None:
         """Replace an earlier message (a question, once answered)."""
@@ -144,6 +189,7 @@ class _Claimed:
     to: ConversationRef
     message: Outbound
     earlier: str | None  # platform id of the question the message's answer updates
+    parts: tuple[str | None, ...] = ()  # platform ids of its parts posted already
 
 
 class Dispatcher:
@@ -153,6 +199,8 @@ class Dispatcher:
         handler: TurnHandler,
         adapters: Mapping[str, Adapter] | None = None,
         clock: Clock | None = None,
+        *,
+        max_turns: int = MAX_TURNS_IN_FLIGHT,
     ) -> None:
         self.db = db
         self.handler = handler
@@ -164,7 +212,10 @@ class Dispatcher:
         # A conversation whose delivery was refused for now is delivered again when its
         # message is due: one timer per conversation, then its delivery.
         self._wakeups: dict[str, asyncio.TimerHandle] = {}
-        self._redeliveries: set[asyncio.Task[None]] = set()
+        # Work after the ack: turns, and deliveries they or a timer started.
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._turns = asyncio.Semaphore(max_turns)
+        self._closing = False
 
     def register(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -198,6 +249,66 @@ class Dispatcher:
         if len(self._stored_refs) > STORED_REFS_CACHE_SIZE:
             self._stored_refs.popitem(last=False)
 
+    async def accept(self, inbound: Inbound) -> bool:
+        """Record the event durably, then run its turn in the background: call it before
+        acknowledging the platform. False for a redelivery (recorded before: nothing to do).
+
+        At most ``max_turns`` turns run at once (with their deliveries); the others wait,
+        recorded. Once :meth:`close` began, an event is recorded and left for recover()."""
+        event_id = await self.receive(inbound)
+        if event_id is None:
+            log.debug("event %s was recorded before: a redelivery, ignored", inbound.event_id)
+            return False
+        self.spawn(self._accepted(event_id, inbound), f"the turn of event {event_id}")
+        return True
+
+    async def _accepted(self, event_id: int, inbound: Inbound) -> None:
+        try:
+            async with self._turns:
+                await self.process(event_id, inbound)
+        except Exception:
+            # process() apologises for a failed turn itself; this escaped it (delivering
+            # the replies failed unexpectedly). They stay in the outbox for the sweep.
+            await self._escaped(event_id, inbound)
+
+    async def remember(self, ref: ConversationRef) -> None:
+        """Store where a conversation is (a personal chat an adapter just opened), so the
+        next send there finds it."""
+        if self._stored_refs.get(ref.key) == ref:
+            return
+
+        def store(session: Session) -> None:
+            store_conversation(session, ref, now=self.clock.now())
+            session.info.setdefault(AFTER_COMMIT, []).append(partial(self._stored, ref))
+
+        await self.db.run(store)
+
+    async def send_once(
+        self, place: ConversationRef, sender: Person, messages: Sequence[tuple[str, Outbound]]
+    ) -> None:
+        """Remember ``place``, and queue each message (to its ``to``, else ``place``)
+        unless its once-only id was recorded before, all in one transaction; then deliver
+        them in the background. A welcome redelivered, or repeated by a second update,
+        greets nobody twice."""
+
+        def queue(session: Session) -> list[str]:
+            now = self.clock.now()
+            store_conversation(session, place, now=now)
+            keys: list[str] = []
+            for once, message in messages:
+                to = message.to or place
+                record = Inbound(event_id=once, sender=sender, conversation=to, is_direct=False)
+                recorded = record_event(session, record, now=now)
+                if recorded is None:
+                    continue
+                repo.finish_inbound(session, recorded, now=now)
+                enqueue(session, to, message, now=now)
+                keys.append(to.key)
+            return keys
+
+        for key in dict.fromkeys(await self.db.run(queue)):
+            self.spawn(self._deliver_quietly(key), "a delivery")
+
     # -- 2. process ------------------------------------------------------------
 
     async def process(self, event_id: int, inbound: Inbound) -> None:
@@ -228,11 +339,16 @@ class Dispatcher:
             elsewhere: set[str] = set()
             written: dict[int, tuple[ConversationRef, Outbound]] = {}
             now = self.clock.now()
-            for message in self.handler.turn(session, inbound):
+            replies = self.handler.turn(session, inbound)
+            for message in replies:
                 to = message.to or inbound.conversation
                 written[enqueue(session, to, message, now=now)] = (to, message)
                 if to.key != key:
                     elsewhere.add(to.key)
+            if not replies and not inbound.addressed:
+                # Said beside a dialog, not to us: keep what recognises a redelivery only.
+                unsaid = inbound.model_copy(update={"text": "", "mentions": ()})
+                repo.replace_inbound_payload(session, event_id, unsaid.model_dump(mode="json"))
             repo.finish_inbound(session, event_id, now=now)
             return self._claim(session, key, written), elsewhere
 
@@ -246,22 +362,39 @@ class Dispatcher:
         log.error("event %s gave up after %d concurrent updates", event_id, MAX_TURN_RETRIES)
         return await self._on_turn_error(event_id, inbound), set()
 
-    async def _on_turn_error(self, event_id: int, inbound: Inbound) -> list[_Claimed]:
-        """The one turn-error hook: log with a reference, tell the person kindly.
+    async def _on_turn_error(
+        self, event_id: int, inbound: Inbound, *, mark_failed: bool = True
+    ) -> list[_Claimed]:
+        """The one turn-error hook: log with a reference (and the event id, never the
+        payload: it holds answers), tell the person kindly; the apology is returned
+        claimed, for the caller to send.
 
-        The failed turn was rolled back, so every earlier answer is intact."""
+        The failed turn was rolled back, so every earlier answer is intact; its event is
+        marked failed unless ``mark_failed`` is false (the turn itself was saved)."""
         reference = uuid.uuid4().hex[:8]
         log.exception("turn failed (reference %s, event %s)", reference, event_id)
         apology = Outbound(blocks=(text(texts.ERROR_APOLOGY.format(ref=reference)),))
 
         def fail(session: Session) -> list[_Claimed]:
             now = self.clock.now()
-            repo.finish_inbound(session, event_id, now=now, status="failed")
+            if mark_failed:
+                repo.finish_inbound(session, event_id, now=now, status="failed")
             to = inbound.conversation
             written = {enqueue(session, to, apology, now=now): (to, apology)}
             return self._claim(session, to.key, written)
 
         return await self.db.run(fail)
+
+    async def _escaped(self, event_id: int, inbound: Inbound) -> None:
+        """What escaped process(): through the turn-error hook, which may fail too (the
+        database is down: then the log says so, and the sweep retries the event)."""
+        key = inbound.conversation.key
+        try:
+            claimed = await self._on_turn_error(event_id, inbound, mark_failed=False)
+            async with self._lock(key):
+                await self._send_claimed(key, claimed)
+        except Exception:
+            log.exception("could not tell the person that event %s failed", event_id)
 
     # -- 3. deliver ------------------------------------------------------------
 
@@ -318,16 +451,18 @@ class Dispatcher:
         claimed = []
         for row in repo.claim_due(session, key, self.clock.now()):
             known = written.get(row.id) if written else None
+            parts: tuple[str | None, ...] = ()
             if known is not None:
-                to, message = known
+                to, message = known  # queued just now: nothing of it is posted
             else:
                 conversation, payload = repo.outbox_message(session, row.id)
                 to = ConversationRef.model_validate(conversation)
                 message = Outbound.model_validate(payload)
+                parts = tuple(repo.outbox_parts(session, row.id))
             earlier = None
             if message.answered is not None:
                 earlier = repo.message_for_prompt(session, key, message.answered.prompt_key)
-            claimed.append(_Claimed(row.id, row.attempts, to, message, earlier))
+            claimed.append(_Claimed(row.id, row.attempts, to, message, earlier, parts))
         return claimed
 
     async def _send_claimed(self, key: str, claimed: list[_Claimed]) -> None:
@@ -378,7 +513,7 @@ class Dispatcher:
             error,
             "giving up" if give_up else f"retrying in {delay:.0f}s",
         )
-        if not give_up:
+        if not give_up and not self._closing:
             self._deliver_later(key, delay)
         for other in dict.fromkeys(told):
             if other != key:
@@ -401,29 +536,61 @@ class Dispatcher:
         self._spawn_delivery(key)
 
     def _spawn_delivery(self, key: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._redeliver(key))
-        self._redeliveries.add(task)
-        task.add_done_callback(self._redeliveries.discard)
+        self.spawn(self._deliver_quietly(key), "a delivery again")
 
-    async def _redeliver(self, key: str) -> None:
+    async def _deliver_quietly(self, key: str) -> None:
         try:
             await self.deliver(key)
         except Exception:
-            log.exception("delivering the outbox again failed; the sweep tries again")
+            log.exception("delivering the outbox failed; the sweep tries again")
+
+    # -- background work and shutdown ----------------------------------------------
+
+    def spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Run ``work`` in the background, beside the turns: :meth:`drain` waits for it
+        and :meth:`close` bounds it. A failure is logged as ``what`` failed (name no
+        payload in it). Once closing, ``work`` is not started: the outbox and the
+        recorded events keep what it would have done, for recover()."""
+        if self._closing:
+            work.close()
+            return
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(partial(self._finished, what=what))
+
+    def _finished(self, task: asyncio.Task[None], what: str) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", what, exc_info=task.exception())
 
     async def drain(self) -> None:
-        """Wait for the deliveries again that are under way (not for the timers of those
-        whose messages are not due yet)."""
-        while self._redeliveries:
-            await asyncio.gather(*list(self._redeliveries), return_exceptions=True)
+        """Wait until every turn accepted so far has run, with the deliveries it started
+        (not for the timers of refused messages that are not due yet)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def close(self) -> None:
-        """Stop the timers of refused deliveries (the outbox keeps their messages for the
-        next start) and wait for the deliveries already under way."""
+    async def close(self, grace: float = SHUTDOWN_SECONDS) -> None:
+        """Shut down: take no more background work, stop the timers of refused
+        deliveries (the outbox keeps their messages), give the turns and deliveries
+        under way ``grace`` seconds, then cancel the rest. Events accepted meanwhile
+        stay recorded; recover() at the next start finishes them and what was cut off."""
+        self._closing = True
         for pending in self._wakeups.values():
             pending.cancel()
         self._wakeups.clear()
-        await self.drain()
+        if not self._tasks:
+            return
+        _done, unfinished = await asyncio.wait(set(self._tasks), timeout=grace)
+        if unfinished:
+            log.warning(
+                "%d turns or deliveries were still under way after %.0fs; cancelled, the "
+                "next start finishes them",
+                len(unfinished),
+                grace,
+            )
+            for task in unfinished:
+                task.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
 
     def _sent(
         self, session: Session, key: str, item: _Claimed, message_id: str | None, claim: bool
@@ -454,7 +621,10 @@ class Dispatcher:
                 log.info("could not update the answered question: %s", error)
         if not message.blocks:
             return None
-        return await adapter.send(to, message)
+        return await adapter.send(to, message, Progress(item.parts, partial(self._parts, item.id)))
+
+    async def _parts(self, message_id: int, posted: list[str | None]) -> None:
+        await self.db.run(partial(repo.set_outbox_parts, message_id=message_id, parts=posted))
 
     # -- recovery ----------------------------------------------------------------
 

@@ -582,6 +582,11 @@ def advance(dialog: Dialog, state: DialogState, inbound: Inbound, today: date) -
         raw = ", ".join(inbound.action.values)
         if value is not None:
             return _accept(dialog, state, slot, raw, value, today, visible)
+        step = slot.step
+        if not inbound.action.values and isinstance(step, MultiChoiceStep) and step.min_choices:
+            # Sent with nothing ticked: say what the controls need, not what to type.
+            count = "one option" if step.min_choices == 1 else f"{step.min_choices} options"
+            return _reprompt(dialog, state, slot, texts.NOTHING_PICKED.format(count=count), None)
         return _answer(dialog, state, slot, raw, inbound, today, visible)
 
     command = parse_command(inbound.text)

@@ -92,6 +92,9 @@ class Inbound(_Frozen):
     action: Action | None = None
     mentions: tuple[Person, ...] = ()  # other people mentioned in the text
     is_direct: bool = True  # a DM / personal chat (vs. a channel or group)
+    # False for what was said near us, not to us (a reply in a channel thread that does
+    # not name the bot): a turn only when the sender is in a dialog in that conversation.
+    addressed: bool = True
     received_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 

@@ -118,6 +118,11 @@ class TurnService:
     # -- entry point ---------------------------------------------------------
 
     def turn(self, session: Session, inbound: Inbound) -> list[Outbound]:
+        sender = inbound.sender
+        if not inbound.addressed and not repo.in_dialog(
+            session, sender.platform, sender.workspace, sender.user_id, inbound.conversation.key
+        ):
+            return []  # said beside a dialog, not to us: left alone, nobody stored
         participant = self._participant(session, inbound.sender)
         run = repo.active_run(session, participant.id, inbound.conversation.key)
         here = Here(inbound, participant)

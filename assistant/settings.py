@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     # at most, never on their weekend).
     NUDGE_AFTER_HOURS: float = Field(default=24, gt=0)
 
+    # `vsa chat` colours its text on a terminal, unless NO_COLOR is set to anything
+    # (https://no-color.org) or the terminal says it can't (TERM=dumb).
+    NO_COLOR: str = ""
+    TERM: str = ""
+
     @property
     def slack_enabled(self) -> bool:
         return bool(self.SLACK_BOT_TOKEN or self.SLACK_CLIENT_ID or self.SLACK_SIGNING_SECRET)
@@ -54,3 +59,8 @@ class Settings(BaseSettings):
     @property
     def teams_enabled(self) -> bool:
         return bool(self.MICROSOFT_APP_ID) or self.TEAMS_ENABLED
+
+    @property
+    def colors_allowed(self) -> bool:
+        """Whether a terminal may be sent colours (whether it is one is the caller's)."""
+        return not self.NO_COLOR and self.TERM != "dumb"

@@ -24,6 +24,10 @@ COMMANDS_HINT = (
 )
 RESUMING = "Welcome back — we were in the middle of *{title}*. Here's where we left off:"
 STALE_ACTION = "That question has already been answered. Here's where we are now:"
+NOTHING_PICKED = (
+    "Nothing was picked. Choose at least {count}, then click the button again — "
+    "or type your answer."
+)
 ENDED_ACTION = "That dialog has already ended."
 FIRST_QUESTION = "This is the first question, there's nothing before it."
 NOT_OPTIONAL = "This question is needed for the summary, so it can't be skipped."

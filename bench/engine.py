@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.app import Assistant  # noqa: E402
+from assistant.dispatch import Progress  # noqa: E402
 from assistant.events import Action, ConversationRef, Inbound, Outbound, Person  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from tests.scenario import QUALIFIED, Click  # noqa: E402
@@ -57,7 +58,7 @@ class NullAdapter:
     def __init__(self) -> None:
         self.sent: dict[str, list[Outbound]] = {}
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
         self.sent.setdefault(to.key, []).append(message)
         return None
 

@@ -243,6 +243,9 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer(), default=0)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
     platform_message_id: Mapped[str | None] = mapped_column(String(255))
+    # The platform ids of the parts of a long message posted so far (several posts, in
+    # order): a retry, in any process, posts only the rest. NULL: none yet.
+    parts_posted: Mapped[list[str | None] | None] = mapped_column(JSON(none_as_null=True))
     error: Mapped[str | None] = mapped_column(Text())
     created_at: Mapped[created]
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

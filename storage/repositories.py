@@ -325,6 +325,26 @@ def active_run(session: Session, participant_id: int, conversation_key: str) -> 
     return RunRow(*row) if row else None
 
 
+def in_dialog(
+    session: Session, platform: str, workspace: str, user_id: str, conversation_key: str
+) -> bool:
+    """Whether this platform identity has an active run in the conversation (a person
+    never seen is not stored by asking)."""
+    query = (
+        select(DialogRun.id)
+        .join(Participant, DialogRun.participant_id == Participant.id)
+        .where(
+            Participant.platform == platform,
+            Participant.workspace == workspace,
+            Participant.user_id == user_id,
+            DialogRun.conversation_key == conversation_key,
+            DialogRun.status == "active",
+        )
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
 def link_run_engagement(session: Session, run_id: int, engagement_id: int) -> None:
     session.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(engagement_id=engagement_id))
 
@@ -618,6 +638,16 @@ def unfinished_inbound(
     return result.all()
 
 
+def replace_inbound_payload(session: Session, event_id: int, payload: dict[str, Any]) -> None:
+    """Keep less of an event than was recorded (what was said, once it proved not for us)."""
+    session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == event_id)
+        .values(payload=payload)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def release_inbound(session: Session, event_id: int) -> None:
     session.execute(
         update(InboundEvent)
@@ -656,6 +686,22 @@ def outbox_message(session: Session, message_id: int) -> tuple[dict[str, Any], d
     row = _OUTBOX_MESSAGE.first(session, {"b_id": message_id})
     assert row is not None
     return row[0], row[1]
+
+
+def outbox_parts(session: Session, message_id: int) -> list[str | None]:
+    """The platform ids of a queued message's parts posted so far (none: empty)."""
+    parts = session.scalar(select(OutboxMessage.parts_posted).where(OutboxMessage.id == message_id))
+    return list(parts or ())
+
+
+def set_outbox_parts(session: Session, message_id: int, parts: Sequence[str | None]) -> None:
+    """Record which parts of a message are posted, before its next part is sent."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(parts_posted=list(parts))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def pending_outbox(

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from assistant.app import Assistant
+from assistant.dispatch import Progress
 from assistant.events import Action, ConversationRef, Inbound, Outbound, Person, Question
 from assistant.service import SESSION_OPEN
 from tests.scenario import Player
@@ -18,7 +19,7 @@ class Recorder:
     platform: str = "console"
     sent: list[tuple[ConversationRef, Outbound]] = field(default_factory=list)
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
         self.sent.append((to, message))
         return f"m{len(self.sent)}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pty
 import re
 import signal
 import socket
@@ -189,3 +190,47 @@ def test_a_database_that_cannot_be_opened_is_a_clear_error(database_url: str, sa
     assert len(done.stderr.strip().splitlines()) == 1  # that one sentence, no log noise
     assert "s3cret" not in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def on_a_terminal(database_url: str, **environment: str) -> str:
+    """What `vsa chat` prints to a terminal (a pseudo-terminal) before it is told to quit."""
+    master, slave = pty.openpty()
+    settings = {k: v for k, v in env(database_url).items() if k not in ("NO_COLOR", "TERM")}
+    process = subprocess.Popen(
+        [*VSA, "chat"],
+        stdin=subprocess.PIPE,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env={**settings, **environment},
+    )
+    os.close(slave)
+    assert process.stdin is not None
+    process.stdin.write(b"quit\n")
+    process.stdin.close()
+    shown = b""
+    try:
+        while chunk := os.read(master, 4096):
+            shown += chunk
+    except OSError:  # the terminal's other end closed: the process is done
+        pass
+    finally:
+        os.close(master)
+    assert process.wait(timeout=60) == 0
+    return shown.decode()
+
+
+@pytest.mark.parametrize(
+    ("environment", "coloured"),
+    [
+        ({"TERM": "xterm-256color"}, True),
+        ({"TERM": "xterm-256color", "NO_COLOR": "1"}, False),
+        ({"TERM": "dumb"}, False),
+    ],
+    ids=["terminal", "no-color", "dumb-terminal"],
+)
+def test_colours_on_a_terminal_unless_no_color_or_a_dumb_one(
+    database_url: str, environment: dict[str, str], coloured: bool
+) -> None:
+    shown = on_a_terminal(database_url, **environment)
+    assert "What would you like to do?" in shown
+    assert ("\033[" in shown) is coloured

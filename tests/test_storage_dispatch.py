@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
-from assistant.dispatch import DeliveryError, enqueue
+from assistant.dispatch import DeliveryError, Progress, enqueue
 from assistant.events import ConversationRef, Inbound, Outbound, Person, text
 from assistant.settings import Settings
 from storage import db as db_module
@@ -110,12 +110,12 @@ class Flaky(Recorder):
         self.retry_after = retry_after
         self.tries = 0
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
         self.tries += 1
         if self.failures > 0:
             self.failures -= 1
             raise DeliveryError("429 Too Many Requests", retry_after=self.retry_after)
-        return await super().send(to, message)
+        return await super().send(to, message, progress)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import uuid
 from typing import TextIO
 
 from assistant.app import Assistant
+from assistant.dispatch import Progress
 from assistant.events import (
     Action,
     BulletList,
@@ -121,7 +122,8 @@ class ConsoleAdapter:
         outbox until they open `vsa chat --user NAME`."""
         return self.user is None or conversation_key == f"console:{WORKSPACE}:@{self.user}"
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
+        # One print per message: there are no parts to keep track of.
         text = render(message, self.style)
         if text:
             print(text, file=self.out, flush=True)
@@ -155,7 +157,9 @@ def to_inbound(text: str, user: str, last_question: Question | None) -> Inbound:
 
 async def chat(assistant: Assistant, user: str, stdin: TextIO, stdout: TextIO) -> None:
     interactive = stdin.isatty()
-    adapter = ConsoleAdapter(stdout, Style(stdout.isatty()), user)
+    adapter = ConsoleAdapter(
+        stdout, Style(stdout.isatty() and assistant.settings.colors_allowed), user
+    )
     assistant.dispatcher.register(adapter)
     await assistant.dispatcher.recover()
     loop = asyncio.get_running_loop()

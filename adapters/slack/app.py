@@ -2,11 +2,11 @@
 
 Every request follows Slack's 3-second rule (https://docs.slack.dev/apis/events-api/
 #responding): Bolt verifies the signature, we translate the payload into a frozen
-:class:`~assistant.events.Inbound`, record it durably (the dispatcher dedupes on
-the event id in the database, so a redelivery with ``X-Slack-Retry-Num`` is
-recognised on any replica), acknowledge, and only then run the turn in a
-background task. ``process_before_response=True`` makes Bolt answer once our
-listener returned, so "recorded" always happens before "acknowledged".
+:class:`~assistant.events.Inbound` and hand it to :meth:`Dispatcher.accept`, which
+records it durably (deduplicated on the event id in the database, so a redelivery
+with ``X-Slack-Retry-Num`` is recognised on any replica) and runs the turn in the
+background; then we acknowledge. ``process_before_response=True`` makes Bolt answer
+once our listener returned, so "recorded" always happens before "acknowledged".
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -36,7 +36,6 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import select
 
 from adapters.server import ConfigurationError
 from adapters.slack import oauth, texts
@@ -66,7 +65,6 @@ from adapters.slack.render import (
 )
 from assistant.app import Assistant
 from assistant.events import Inbound, Person
-from storage.models import DialogRun, Participant
 
 log = logging.getLogger(__name__)
 # Bolt logs request bodies at DEBUG; its loggers copy this one's level (INFO, fixed).
@@ -74,8 +72,6 @@ BOLT_LOG = logging.getLogger("adapters.slack.bolt")
 BOLT_LOG.setLevel(logging.INFO)
 
 USER_CACHE_SECONDS = 3600
-DRAIN_SECONDS = 10.0
-MAX_CONCURRENT_TURNS = 32
 MAX_NAMED_MENTIONS = 10  # people named by users.info before an ack; the rest by id
 
 SLACK_APP_KEY: web.AppKey[SlackApp] = web.AppKey("slack_app")
@@ -187,12 +183,8 @@ class SlackApp:
         )
         self.adapter = SlackAdapter(self.clients, tokens, pacer)
         self.socket_mode: AsyncSocketModeHandler | None = None
-        self.tasks: set[asyncio.Task[None]] = set()
         self._users: dict[tuple[str, str], tuple[float, str | None, str | None]] = {}
         self._dms: dict[tuple[str, str], str] = {}
-        # Turns run after the ack, a few at a time: the database then always has room
-        # for the next event's record, which must be written before its ack.
-        self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
         self._register()
 
     # --- wiring -----------------------------------------------------------------
@@ -241,19 +233,14 @@ class SlackApp:
             await self.socket_mode.connect_async()  # type: ignore[no-untyped-call]
 
     async def cleanup(self, _: web.Application | None = None) -> None:
+        # The turns under way were given their time at shutdown (the dispatcher's close).
         if self.socket_mode is not None:
             await self.socket_mode.close_async()  # type: ignore[no-untyped-call]
-        if self.tasks:
-            _done, unfinished = await asyncio.wait(self.tasks, timeout=DRAIN_SECONDS)
-            for task in unfinished:
-                task.cancel()  # recover() at the next start finishes what they began
         await self.clients.close()
 
     async def drain(self) -> None:
-        """Wait until every background turn started so far has finished, and the
-        deliveries under way with it (tests, shutdown)."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+        """Wait until every turn accepted so far has run and its replies were delivered,
+        and App Home publishing with them (tests)."""
         await self.dispatcher.drain()
 
     # --- HTTP -----------------------------------------------------------------------
@@ -303,33 +290,13 @@ class SlackApp:
     async def on_message(
         self, body: dict[str, Any], ack: AsyncAck, context: AsyncBoltContext
     ) -> None:
-        event = body.get("event") or {}
         inbound = to_inbound(body, Context(bot_user_id=context.bot_user_id))
-        # A thread reply that doesn't name us is for us only when its author is in a
-        # dialog with us in that thread; people chatting beside it are left alone.
-        thread_reply = inbound is not None and event.get("type") == "message"
-        if inbound is not None and thread_reply and not inbound.is_direct:
-            inbound = inbound if await self._in_dialog(inbound) else None
         if inbound is not None:
+            # Also for a thread reply that may prove not for us (the turn decides): one
+            # in a dialog needs the sender's timezone ("tomorrow") and name ("me").
             inbound = await self._with_sender(inbound, context)
-            await self.accept(inbound)
+            await self.dispatcher.accept(inbound)
         await ack()
-
-    async def _in_dialog(self, inbound: Inbound) -> bool:
-        sender = inbound.sender
-        query = (
-            select(DialogRun.id)
-            .join(Participant, DialogRun.participant_id == Participant.id)
-            .where(
-                Participant.platform == sender.platform,
-                Participant.workspace == sender.workspace,
-                Participant.user_id == sender.user_id,
-                DialogRun.conversation_key == inbound.conversation.key,
-                DialogRun.status == "active",
-            )
-            .limit(1)
-        )
-        return await self.assistant.db.run(lambda session: session.scalar(query) is not None)
 
     async def on_command(
         self, body: dict[str, Any], ack: AsyncAck, context: AsyncBoltContext
@@ -346,7 +313,7 @@ class SlackApp:
             ),
         )
         inbound = await self._with_mentioned(inbound, context)
-        await self.accept(inbound)
+        await self.dispatcher.accept(inbound)
         await ack()
 
     async def on_action(
@@ -360,7 +327,7 @@ class SlackApp:
         inbound = to_inbound(body, Context(bot_user_id=context.bot_user_id, dm_channel=dm))
         if inbound is not None:
             inbound = await self._with_sender(inbound, context)
-            await self.accept(inbound)
+            await self.dispatcher.accept(inbound)
         await ack()
 
     async def on_other_action(self, ack: AsyncAck) -> None:
@@ -395,7 +362,7 @@ class SlackApp:
         inbound = to_inbound(body, Context(bot_user_id=context.bot_user_id))
         if inbound is not None:
             inbound = await self._with_sender(inbound, context)
-            await self.accept(inbound)
+            await self.dispatcher.accept(inbound)
         await ack()
 
     async def on_app_home_opened(
@@ -406,37 +373,12 @@ class SlackApp:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         token = context.bot_token
-        self._spawn(self.publish_home(tenant_of(body), event["user"], token, context))
+        self.dispatcher.spawn(
+            self.publish_home(tenant_of(body), event["user"], token, context),
+            "publishing App Home",
+        )
 
-    # --- the flow -------------------------------------------------------------------
-
-    async def accept(self, inbound: Inbound) -> None:
-        """Record the event (before the ack), then run its turn in the background."""
-        event_id = await self.dispatcher.receive(inbound)
-        if event_id is None:
-            log.debug("redelivery of %s ignored", inbound.event_id)
-            return
-        self._spawn(self._process(event_id, inbound))
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self.tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("Slack background task failed", exc_info=task.exception())
-
-    async def _process(self, event_id: int, inbound: Inbound) -> None:
-        try:
-            async with self._turns:
-                await self.dispatcher.process(event_id, inbound)
-        except Exception:
-            # The dispatcher apologises for a failed turn itself; this is what escaped it
-            # (a delivery bug). Log the event id only: the payload may hold an answer, and
-            # recover() retries what is left at the next start.
-            log.exception("processing event %s failed", event_id)
+    # --- App Home -------------------------------------------------------------------
 
     async def publish_home(
         self, tenant: Tenant, user_id: str, token: str | None, context: AsyncBoltContext

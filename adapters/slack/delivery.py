@@ -11,8 +11,6 @@ outbox keeps the message for later (never lost, never posted twice).
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -34,7 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import texts
 from adapters.slack.render import SlackPost, SlackUpload, render
-from assistant.dispatch import DeliveryError
+from assistant.dispatch import DeliveryError, Progress
 from assistant.events import ConversationRef, Outbound, Platform
 
 log = logging.getLogger(__name__)
@@ -249,11 +247,6 @@ class Clients:
         self._clients.clear()
 
 
-def _progress_key(to: ConversationRef, message: Outbound) -> str:
-    body = json.dumps([to.key, message.model_dump(mode="json")], sort_keys=True, default=str)
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
 class SlackAdapter:
     """Sends and updates messages for the dispatcher (the Adapter protocol)."""
 
@@ -265,9 +258,6 @@ class SlackAdapter:
         self.clients = clients
         self.tokens = tokens
         self.pacer = pacer or ChannelPacer()
-        # Posts already made for a multi-part message whose later part failed: a retry
-        # from the outbox continues after them instead of posting them again.
-        self._posted: dict[str, list[str | None]] = {}
         # DM channels opened for people, by (workspace, user): asked once per process.
         self._dms: dict[tuple[str, str], str] = {}
 
@@ -302,27 +292,25 @@ class SlackAdapter:
             self._dms[key] = channel
         return to.model_copy(update={"channel": channel})
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
+        """Post ``message`` (several posts when it is long: the parts ``progress`` says
+        are out already are not posted again); the ts of the post with its question,
+        else of the last post."""
         parts = render(message)
         if not parts:
             return None
         client = await self.client_for(to)
         to = await self._open(client, to)
-        key = _progress_key(to, message)
-        posted = self._posted.setdefault(key, [])
+        for index in range(len(progress.posted), len(parts)):
+            ts = await self._deliver_part(client, to, parts[index], only_for=message.only_for)
+            await progress.part_posted(ts, more=index + 1 < len(parts))
         question_ts: str | None = None
         last_ts: str | None = None
-        for index, part in enumerate(parts):
-            if index < len(posted):
-                ts = posted[index]
-            else:
-                ts = await self._deliver_part(client, to, part, only_for=message.only_for)
-                posted.append(ts)
+        for part, ts in zip(parts, progress.posted, strict=False):
             if isinstance(part, SlackPost):
                 last_ts = ts or last_ts
                 if part.question:
                     question_ts = ts
-        self._posted.pop(key, None)
         return question_ts or last_ts
 
     async def _deliver_part(

@@ -195,12 +195,15 @@ def event_to_inbound(body: Mapping[str, Any], context: Context) -> Inbound | Non
     user_id: str = event["user"]
     channel: str = event["channel"]
     raw = event.get("text") or ""
+    addressed = True
     if event_type == "message":
         if is_dm_channel(channel, event.get("channel_type")):
             conversation = dm_ref(tenant, channel, user_id)
         elif event.get("thread_ts") and not mentions_bot(raw, context.bot_user_id):
-            # A reply in a thread we converse in; app_mention covers messages naming us.
+            # A reply in a thread, perhaps one we converse in (app_mention covers messages
+            # naming us): for us only when its sender is in a dialog there.
             conversation = thread_ref(tenant, channel, event["thread_ts"])
+            addressed = False
         else:
             return None
     else:
@@ -215,6 +218,7 @@ def event_to_inbound(body: Mapping[str, Any], context: Context) -> Inbound | Non
         text=text,
         mentions=mentions,
         is_direct=conversation.user is not None,
+        addressed=addressed,
         received_at=slack_ts_time(event.get("event_ts") or event.get("ts")),
     )
 
@@ -270,11 +274,11 @@ def action_to_inbound(body: Mapping[str, Any], context: Context) -> Inbound | No
     prompt_key = prompt_key_of(block_id)
     if action.get("type") in ("multi_static_select", "checkboxes"):
         return None  # a selection in progress; "Done" sends it
-    if str(action.get("action_id", "")).endswith(DONE_SUFFIX):
-        values = _selected_in(body, block_id)
-    else:
-        values = _action_values(action)
-    if prompt_key is None or not values:
+    done = str(action.get("action_id", "")).endswith(DONE_SUFFIX)
+    values = _selected_in(body, block_id) if done else _action_values(action)
+    # "Done" with nothing selected is still an answer to reply to (the engine says
+    # what it needs); any other control without a value is not a choice.
+    if prompt_key is None or not (values or done):
         return None
     tenant = tenant_of(body)
     user = body.get("user") or {}

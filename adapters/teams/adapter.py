@@ -1,9 +1,9 @@
 """The Teams adapter: botbuilder's CloudAdapter on ``POST /api/messages``, and sends.
 
 Receiving (``on_messages``): authenticate the Bot Framework token, translate the
-activity, record it durably (:meth:`Dispatcher.receive`) and answer at once; the turn
-runs in a background task. Teams expects an answer within 15 seconds and redelivers
-otherwise, and a redelivery is recognised by its recorded id.
+activity, hand it to :meth:`Dispatcher.accept` (which records it durably and runs the
+turn in the background) and answer at once. Teams expects an answer within 15 seconds
+and redelivers otherwise, and a redelivery is recognised by its recorded id.
 
 Sending (``send``/``update``, the :class:`assistant.dispatch.Adapter` contract): every
 message goes through ``continue_conversation`` with the stored conversation reference,
@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import string
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -35,7 +34,6 @@ from botbuilder.schema import (
     ConversationReference,
 )
 from msrest.exceptions import DeserializationError, HttpOperationError  # type: ignore[attr-defined]
-from sqlalchemy.orm import Session
 
 from adapters.teams import texts
 from adapters.teams.delivery import (
@@ -59,16 +57,9 @@ from adapters.teams.translate import (
     sender_of,
     to_inbound,
 )
-from assistant.dispatch import (
-    DeliveryError,
-    Dispatcher,
-    enqueue,
-    record_event,
-    store_conversation,
-)
+from assistant.dispatch import DeliveryError, Dispatcher, Progress
 from assistant.events import ConversationRef, Inbound, Outbound, Person, Platform, Span, text
 from assistant.settings import Settings
-from storage import repositories as repo
 
 log = logging.getLogger(__name__)
 
@@ -206,11 +197,6 @@ def _without_retries(client: Any) -> None:
     client.config.connection.timeout = CONNECT_TIMEOUT
 
 
-def _progress_key(to: ConversationRef, message: Outbound) -> str:
-    body = json.dumps(message.model_dump(mode="json"), sort_keys=True)
-    return hashlib.sha256(f"{to.key}\n{body}".encode()).hexdigest()
-
-
 def error_reference() -> str:
     """A short id that ties what a person is told to the log line an admin looks for."""
     return uuid.uuid4().hex[:10]
@@ -240,8 +226,6 @@ class TeamsAdapter:
         self.pacer = pacer or Pacer(max_wait=self.retry.max_inline_wait)
         self.sleep = sleep
         self._clients: dict[str, Any] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._progress: dict[str, list[str]] = {}
 
     # -- receiving -----------------------------------------------------------------
 
@@ -315,46 +299,17 @@ class TeamsAdapter:
         return None  # typing, reactions, installationUpdate, ...: nothing to do
 
     async def on_message(self, inbound: Inbound, outcome: _Outcome) -> None:
-        event_id = await self.dispatcher.receive(inbound)
-        if event_id is None:
+        if await self.dispatcher.accept(inbound):
+            outcome.status = 202
+        else:
             log.info("teams: %s was delivered before; ignored", inbound.event_id)
-            return
-        outcome.status = 202
-        self._spawn(self._process(event_id, inbound))
 
     async def on_conversation_update(
         self, ref: ConversationRef, sender: Person, welcomes: list[tuple[str, Outbound]]
     ) -> None:
         """Remember the conversation (a team the bot joined is a place to post reminders)
-        and greet once: the welcome is recorded under its own id with its outbox message
-        in one transaction, so a redelivered or repeated update greets nobody twice."""
-
-        def greet(session: Session) -> list[str]:
-            keys: list[str] = []
-            now = self.dispatcher.clock.now()
-            store_conversation(session, ref.model_copy(update={"thread": None}), now=now)
-            for once, message in welcomes:
-                to = message.to or ref
-                record = Inbound(event_id=once, sender=sender, conversation=to, is_direct=False)
-                recorded = record_event(session, record, now=now)
-                if recorded is None:
-                    continue
-                repo.finish_inbound(session, recorded, now=now)
-                enqueue(session, to, message, now=now)
-                keys.append(to.key)
-            return keys
-
-        keys = await self.dispatcher.db.run(greet)
-        for key in dict.fromkeys(keys):
-            self._spawn(self._deliver(key))
-
-    async def _process(self, event_id: int, inbound: Inbound) -> None:
-        try:
-            await self.dispatcher.process(event_id, inbound)
-        except Exception:
-            reference = error_reference()
-            log.exception("teams: the turn for event %s failed [ref %s]", event_id, reference)
-            await self._tell_failure(inbound.conversation, reference)
+        and greet once: each welcome has its own once-only id (see :func:`greetings`)."""
+        await self.dispatcher.send_once(ref.model_copy(update={"thread": None}), sender, welcomes)
 
     async def on_turn_error(self, context: TurnContext, error: Exception) -> None:
         """The one hook for a failed turn: log it with an id, tell the person kindly."""
@@ -373,48 +328,35 @@ class TeamsAdapter:
         except Exception as send_error:
             log.warning("teams: could not tell the person about ref %s: %s", reference, send_error)
 
-    async def _tell_failure(self, to: ConversationRef, reference: str) -> None:
-        notice = Outbound(blocks=(text(texts.TURN_ERROR.format(reference=reference)),))
-        try:
-            await self.send(to, notice)
-        except Exception as error:
-            log.warning("teams: could not tell the person about ref %s: %s", reference, error)
-
     # -- sending (assistant.dispatch.Adapter) ---------------------------------------
 
-    async def send(self, to: ConversationRef, message: Outbound) -> str | None:
-        """Post ``message`` (in several activities when it is long); return the id of the
-        activity that holds its question, else of the last one."""
+    async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
+        """Post ``message`` (in several activities when it is long: those ``progress``
+        says are out already are not posted again); return the id of the activity that
+        holds its question, else of the last one."""
         parts = render_parts(message)
         if not parts:
             return None
         to = await self._open(to)
         conversation_id = conversation_id_of(to)
         client = await self._client(to)
-        # Parts already posted when a later part failed are not posted again on retry.
-        key = _progress_key(to, message)
-        posted = self._progress.setdefault(key, [])
-        try:
-            for index, part in enumerate(parts):
-                if index < len(posted):
-                    continue
-                activity = self._outgoing(to, part.activity)
+        for index in range(len(progress.posted), len(parts)):
+            activity = self._outgoing(to, parts[index].activity)
 
-                def post(activity: Activity = activity) -> Awaitable[Any]:
-                    sent: Awaitable[Any] = client.conversations.send_to_conversation(
-                        conversation_id, activity
-                    )
-                    return sent
+            def post(activity: Activity = activity) -> Awaitable[Any]:
+                sent: Awaitable[Any] = client.conversations.send_to_conversation(
+                    conversation_id, activity
+                )
+                return sent
 
-                response = await self._call(conversation_id, post, to)
-                posted.append(str(getattr(response, "id", None) or ""))
-        except DeliveryError as error:
-            if error.permanent:
-                self._progress.pop(key, None)
-            raise
-        self._progress.pop(key, None)
-        ids = [posted[i] for i, part in enumerate(parts) if part.question] or posted
-        return ids[-1] or None
+            response = await self._call(conversation_id, post, to)
+            posted_id = getattr(response, "id", None)
+            await progress.part_posted(
+                str(posted_id) if posted_id else None, more=index + 1 < len(parts)
+            )
+        posted = progress.posted[: len(parts)]
+        ids = [posted[i] for i, part in enumerate(parts[: len(posted)]) if part.question]
+        return (ids or posted or [None])[-1]
 
     async def update(self, to: ConversationRef, message_id: str, message: Outbound) -> None:
         """Replace an activity we posted (a question, once answered) in place."""
@@ -512,9 +454,7 @@ class TeamsAdapter:
         if not getattr(created, "id", None):
             raise DeliveryError("the Bot Connector created no conversation", retry_after=60)
         opened = to.model_copy(update={"channel": str(created.id)})
-        await self.dispatcher.db.run(
-            lambda session: store_conversation(session, opened, now=self.dispatcher.clock.now())
-        )
+        await self.dispatcher.remember(opened)
         return opened
 
     async def _call(
@@ -554,27 +494,14 @@ class TeamsAdapter:
             await self.sleep(wait)
         raise DeliveryError("no attempts configured", retry_after=60)  # attempts < 1
 
-    async def _deliver(self, key: str) -> None:
-        try:
-            await self.dispatcher.deliver(key)
-        except Exception:
-            log.exception("teams: delivering the outbox of a conversation failed")
-
     # -- lifecycle ------------------------------------------------------------------
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def drain(self) -> None:
         """Wait for the turns and deliveries started so far (and those they start)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self.dispatcher.drain()
 
     async def close(self) -> None:
-        await self.drain()
+        # The turns under way were given their time at shutdown (the dispatcher's close).
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             try:

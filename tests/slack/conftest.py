@@ -27,6 +27,7 @@ from adapters.slack.testing import (
     signed,
 )
 from assistant.app import Assistant
+from assistant.clock import Clock
 from assistant.settings import Settings
 from tests.conftest import make_settings
 from tests.scenario import Player
@@ -188,8 +189,10 @@ class SlackUser(Player):
         )
 
 
-async def serve(settings: Settings, fake: FakeSlack) -> tuple[Assistant, TestClient[Any, Any]]:
-    assistant = await Assistant.start(settings)
+async def serve(
+    settings: Settings, fake: FakeSlack, clock: Clock | None = None
+) -> tuple[Assistant, TestClient[Any, Any]]:
+    assistant = await Assistant.start(settings, clock=clock)
     web_app = build_web_app(assistant)
     client: TestClient[Any, Any] = TestClient(TestServer(web_app))
     await client.start_server()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,8 +13,9 @@ from sqlalchemy import select
 
 from adapters.slack import delivery
 from adapters.slack.delivery import ChannelPacer
-from adapters.slack.testing import Reply, message_body
-from assistant.events import ConversationRef, File, Image, Outbound, say, text
+from adapters.slack.testing import FakeSlack, Reply, message_body
+from assistant.clock import FixedClock
+from assistant.events import ConversationRef, File, Heading, Image, Outbound, say, text
 from storage.models import InboundEvent, OutboxMessage
 from tests.slack.conftest import Served, SlackUser, serve, slack_settings
 
@@ -54,10 +56,10 @@ async def test_concurrent_redeliveries_are_deduplicated_in_the_database(served: 
 async def test_an_event_recorded_before_a_crash_is_answered_after_restart(
     served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash(coroutine: Any) -> None:
+    def crash(coroutine: Any, what: str) -> None:
         coroutine.close()  # the process dies right after the ack
 
-    monkeypatch.setattr(served.slack, "_spawn", crash)
+    monkeypatch.setattr(served.assistant.dispatcher, "spawn", crash)
     await served.event(message_body("qualify"))
     assert served.fake.posts() == []
     assert (await statuses(served))[0] == ["pending"]
@@ -83,6 +85,11 @@ async def test_a_429_storm_loses_nothing_and_posts_nothing_twice(served: Served)
     assert len(served.fake.posts()) == 3
     _, outbox = await statuses(served)
     assert outbox == ["sent"] * 3
+    # One post each: no progress was written for them (the mark as sent says it all).
+    parts = await served.assistant.db.run(
+        lambda session: session.scalars(select(OutboxMessage.parts_posted)).all()
+    )
+    assert parts == [None] * 3
 
 
 async def test_a_permanent_error_is_not_retried(served: Served) -> None:
@@ -215,6 +222,45 @@ async def test_an_uninstall_forgets_the_workspace_tokens(database_url: str, fake
         assert store is not None
         found = await store.async_find_bot(enterprise_id=None, team_id="T0001")
         assert found is None
+    finally:
+        await client.close()
+        await assistant.close()
+
+
+async def test_a_long_message_cut_off_by_a_429_is_finished_by_the_next_process_once_each(
+    database_url: str, fake: FakeSlack
+) -> None:
+    """Three posts; Slack refuses the second for two minutes. This process stops, and
+    the next one (a restart, or another replica) posts what is left: each part once."""
+    settings = slack_settings(database_url, fake)
+    summary = Outbound(blocks=(Heading(text="Summary"), *(text(f"line {n}.") for n in range(120))))
+    fake.script(
+        "chat.postMessage",
+        Reply({"ok": True, "channel": "D0001", "ts": "1700000000.000001"}),
+        Reply.rate_limited(retry_after=120),
+    )
+    assistant, client = await serve(settings, fake)
+    try:
+        await assistant.dispatcher.send(DM, summary)
+        row = await assistant.db.run(lambda session: session.scalar(select(OutboxMessage)))
+        assert row is not None and row.status == "pending"
+        assert row.parts_posted == ["1700000000.000001"]
+    finally:
+        await client.close()
+        await assistant.close()
+
+    # Nothing in memory: only the outbox row says how far the message got.
+    later = FixedClock(datetime.now(UTC) + timedelta(minutes=3))
+    assistant, client = await serve(settings, fake, clock=later)  # recover() at start-up
+    try:
+        posts = fake.posts("D0001")
+        lines = [line for post in posts for line in re.findall(r"line \d+\.", str(post["blocks"]))]
+        assert len(posts) == 3
+        assert sorted(lines) == sorted(f"line {n}." for n in range(120))  # each line once
+        assert len(fake.of("chat.postMessage")) == 4  # and the one refused
+        row = await assistant.db.run(lambda session: session.scalar(select(OutboxMessage)))
+        assert row is not None and row.status == "sent"
+        assert row.platform_message_id == posts[-1]["_ts"]
     finally:
         await client.close()
         await assistant.close()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from adapters.slack.testing import block_actions_body
+from storage.models import InboundEvent, Participant
 from tests.scenario import (
     QUALIFIED,
     QUALIFIED_ANSWERS,
@@ -114,8 +117,37 @@ async def test_people_chatting_in_the_thread_are_left_alone(served: Served) -> N
     colleague = SlackUser(served, user="U0002", channel="C0001", thread=dana.thread)
     await colleague.say("good luck with Acme!")
     assert len(served.fake.posts("C0001")) == before
+    # Nothing is kept of the bystander: not what they said, not who they are.
+    stored = await served.assistant.db.run(
+        lambda s: (
+            json.dumps(s.scalars(select(InboundEvent.payload)).all()),
+            s.scalars(select(Participant.user_id)).all(),
+        )
+    )
+    assert "good luck" not in stored[0] and stored[1] == ["U0001"]
     # ...while the person being asked is answered, and anyone may still @mention us.
     await dana.say("Acme Corp")
     assert len(served.fake.posts("C0001")) == before + 1
     await colleague.mention("help")
     assert len(served.fake.posts("C0001")) == before + 2
+
+
+async def test_done_with_nothing_selected_gets_an_answer(served: Served) -> None:
+    user = SlackUser(served)
+    at = QUALIFIED.index(Type("1, 3"))
+    await user.play(QUALIFIED[:at])
+    message = user.posts()[-1]
+    [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+    _select, done = actions["elements"]
+    before = len(user.posts())
+
+    click = block_actions_body(message, {**done, "block_id": actions["block_id"]})
+    click["state"] = {"values": {}}  # nothing selected
+    await served.interact(click)
+    await served.settle()
+
+    replies = json.dumps([post["blocks"] for post in user.posts()[before:]])
+    assert "Nothing was picked. Choose at least one option" in replies
+    assert "Which ones?" in replies  # asked again, to pick this time
+    await user.play(QUALIFIED[at:])
+    assert await stored_answers(served.assistant.db) == QUALIFIED_ANSWERS

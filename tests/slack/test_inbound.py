@@ -26,7 +26,7 @@ def test_a_direct_message_unescapes_text_and_lists_mentions() -> None:
     assert inbound.event_id == "Ev0801DM0001"
     assert inbound.text == "Acme & Sons <!channel> ask @U0002 and"
     assert inbound.mentions == (Person(platform="slack", workspace="T0001", user_id="U0002"),)
-    assert inbound.is_direct
+    assert inbound.is_direct and inbound.addressed
     ref = inbound.conversation
     assert (ref.platform, ref.workspace, ref.channel, ref.thread, ref.user) == (
         "slack",
@@ -86,6 +86,7 @@ def test_a_channel_message_that_is_not_in_a_thread_is_ignored() -> None:
     body["event"]["text"] = "2,500"
     inbound = to_inbound(body, BOT)
     assert inbound is not None and inbound.conversation.thread == "1732350000.000001"
+    assert not inbound.addressed  # for us only if its sender is in a dialog there
 
 
 def test_enterprise_grid_workspaces_are_qualified_by_the_org() -> None:

@@ -25,6 +25,7 @@ from adapters.teams.adapter import TEAMS_ADAPTER, TeamsAdapter
 from adapters.teams.delivery import TEAMS_LIMITS, Pacer, RetryPolicy
 from adapters.teams.testing import Call, FakeConnector
 from assistant.app import Assistant
+from assistant.clock import Clock
 from assistant.settings import Settings
 from tests.conftest import make_settings
 from tests.scenario import Player
@@ -91,8 +92,10 @@ class Served:
 
 
 @asynccontextmanager
-async def serving(settings: Settings, connector: FakeConnector) -> AsyncIterator[Served]:
-    assistant = await Assistant.start(settings)
+async def serving(
+    settings: Settings, connector: FakeConnector, clock: Clock | None = None
+) -> AsyncIterator[Served]:
+    assistant = await Assistant.start(settings, clock=clock)
     client: TestClient[Any, Any] = TestClient(TestServer(build_web_app(assistant)))
     await client.start_server()
     served = Served(assistant, client, connector)

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
 import pytest
 from sqlalchemy import select
 
 from adapters.teams.delivery import Pacer, PacingDelay, parse_retry_after
-from adapters.teams.testing import Reply, throttled
+from adapters.teams.render import render_parts
+from adapters.teams.testing import FakeConnector, Reply, throttled
+from assistant.clock import FixedClock
+from assistant.events import ConversationRef, say, text
+from assistant.settings import Settings
+from storage import repositories as repo
 from storage.models import OutboxMessage
 from tests.scenario import QUALIFIED, QUALIFIED_ANSWERS, stored_answers
-from tests.teams.conftest import NoSleep, Served, TeamsUser
+from tests.teams.conftest import (
+    DANA,
+    TENANT,
+    NoSleep,
+    Served,
+    TeamsUser,
+    card_text,
+    serving,
+)
 
 
 async def outbox(served: Served) -> list[OutboxMessage]:
@@ -136,3 +152,42 @@ async def test_updates_are_retried_by_us_not_by_the_http_stack(served: Served) -
     assert puts[-2:] == [502, 200]
     assert len(served.connector.updates()) == before + 1
     assert len(waits(served)) == 1  # our backoff, once
+
+
+async def test_a_long_message_cut_off_by_a_429_is_finished_by_the_next_process_once_each(
+    settings: Settings, connector: FakeConnector
+) -> None:
+    """Three activities; Teams throttles the second for two minutes. This process stops,
+    and the next one (a restart, or another replica) posts what is left: each once."""
+    long = say(*(text(f"Part {n}: " + "x" * 11_000) for n in range(3)))
+    assert len(render_parts(long)) == 3
+    async with serving(settings, connector) as first:
+        await TeamsUser(first).say("hi")
+        person = await first.assistant.db.run(
+            partial(repo.conversation_of_user, platform="teams", workspace=TENANT, user_id=DANA)
+        )
+        assert person is not None
+        to = ConversationRef(
+            platform="teams",
+            workspace=person.workspace,
+            channel=person.channel,
+            user=person.user_id,
+            data=person.data,
+        )
+        before = len(connector.delivered())
+        connector.script(Reply(201, {"id": "part-1"}), *throttled("120"))
+        await first.assistant.dispatcher.send(to, long)
+        (row,) = [r for r in await outbox(first) if r.status != "sent"]
+        assert row.status == "pending" and row.parts_posted == ["part-1"]
+
+    # Nothing in memory: only the outbox row says how far the message got.
+    later = FixedClock(datetime.now(UTC) + timedelta(minutes=3))
+    async with serving(settings, connector, clock=later) as second:  # recover() at start-up
+        posted = connector.delivered()[before:]
+        shown = [card_text(call.card) for call in posted if call.card is not None]
+        assert len(posted) == len(shown) == 3
+        for n in range(3):
+            assert sum(f"Part {n}:" in card for card in shown) == 1
+        rows = await outbox(second)
+        assert all(r.status == "sent" for r in rows)
+        assert rows[-1].platform_message_id not in (None, "part-1")  # the last activity's

@@ -15,10 +15,11 @@ from tests.scenario import (
     QUALIFIED,
     QUALIFIED_ANSWERS,
     QUALIFIED_HEADLINE,
+    Type,
     latest_result,
     stored_answers,
 )
-from tests.teams.conftest import CHANNEL, TENANT, Served, TeamsUser
+from tests.teams.conftest import CHANNEL, TENANT, Served, TeamsUser, card_text
 
 
 async def test_full_qualification_in_a_personal_chat(
@@ -64,3 +65,22 @@ async def test_not_qualified_by_mention_in_a_channel_thread(served: Served) -> N
     )
     assert any(r.channel == CHANNEL and r.thread == "1763890260456" for r in refs)
     assert all(r.data["serviceUrl"] == served.connector.url for r in refs)
+
+
+async def test_a_multiple_choice_sent_with_nothing_ticked_gets_an_answer(served: Served) -> None:
+    dana = TeamsUser(served)
+    at = QUALIFIED.index(Type("1, 3"))
+    await dana.play(QUALIFIED[:at])
+    asked = dana.delivered()[-1]
+    assert asked.card is not None
+    (submit,) = [a for a in asked.card["actions"] if a["type"] == "Action.Submit"]
+    before = len(dana.cards())
+
+    # A client that does not enforce isRequired sends the card with no value at all.
+    assert await served.activity(dana.submit(dict(submit["data"]), asked.body.get("id"))) == 202
+
+    reply = "\n".join(card_text(card) for card in dana.cards()[before:])
+    assert "Nothing was picked. Choose at least one option" in reply
+    assert "Which ones?" in reply  # asked again, to tick this time
+    await dana.play(QUALIFIED[at:])
+    assert await stored_answers(served.assistant.db) == QUALIFIED_ANSWERS

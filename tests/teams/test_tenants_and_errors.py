@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -70,3 +71,28 @@ async def test_a_turn_that_cannot_be_recorded_is_answered_and_redelivered(
     (notice,) = served.connector.calls
     assert notice.kind == "reply"  # straight back through the turn's own connector
     assert any("turn failed [ref" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_failure_after_the_turn_is_told_through_the_one_turn_error_hook(
+    served: Served, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    send = served.adapter.send
+    tries: list[object] = []
+
+    async def broken_once(*args: Any) -> str | None:
+        tries.append(args)
+        if len(tries) == 1:
+            raise RuntimeError("adapter bug")
+        return await send(*args)
+
+    monkeypatch.setattr(served.adapter, "send", broken_once)
+    dana = TeamsUser(served)
+    assert await dana.say("my secret answer") == 202
+
+    shown = dana.text()
+    assert "something went wrong" in shown
+    found = re.search(r"reference (\w+)", shown)
+    assert found is not None, shown
+    failure = next(r for r in caplog.records if found[1] in r.getMessage())
+    assert failure.levelno == logging.ERROR and failure.exc_info is not None
+    assert all("my secret answer" not in r.getMessage() for r in caplog.records)
