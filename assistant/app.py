@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from assistant.clock import Clock, SystemClock
 from assistant.definitions import Catalog, load_catalog
 from assistant.dispatch import Dispatcher
+from assistant.events import Outbound, Person
 from assistant.service import TurnService
 from assistant.settings import Settings
 from storage.db import Database
@@ -53,6 +54,10 @@ class Assistant:
             self.service.summaries.env.get_template(dialog.summary_template)
         gc.collect()
         gc.freeze()
+
+    async def home(self, person: Person) -> Outbound:
+        """What a person sees on a home surface (Slack's App Home), read in one transaction."""
+        return await self.db.run(lambda session: self.service.home(session, person))
 
     async def close(self) -> None:
         await self.dispatcher.close()

@@ -16,7 +16,6 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -391,7 +390,7 @@ class SlackApp:
             name=name,
             timezone=timezone,
         )
-        outbound = await self.assistant.db.run(partial(self.assistant.service.home, person=person))
+        outbound = await self.assistant.home(person)
         try:
             await self.clients.get(token).views_publish(user_id=user_id, view=render_home(outbound))
         except SlackApiError as error:
