@@ -302,7 +302,8 @@ async def main() -> None:
     outcomes = []
     with tempfile.TemporaryDirectory() as tmp:
         if args.database_url:
-            outcomes.append(await run(args.database_url, "given", args))
+            label = "SQLite" if args.database_url.startswith("sqlite") else "PostgreSQL"
+            outcomes.append(await run(args.database_url, label, args))
         else:
             outcomes.append(await run(f"sqlite:///{tmp}/bench.db", "SQLite", args))
             pg = postgres_url()
