@@ -110,12 +110,21 @@ class DeliveryError(Exception):
     """Raised by an adapter when a send failed after its own retries.
 
     ``retry_after`` (seconds) asks for another try later; ``permanent`` gives up
-    (the channel is gone, the bot was removed)."""
+    (the channel is gone, the bot was removed); ``rate_limited`` says the platform
+    only asked us to wait (a 429), which never uses up the message's attempts."""
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        rate_limited: bool = False,
+    ):
         super().__init__(reason)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.rate_limited = rate_limited
 
 
 class TurnHandler(Protocol):
@@ -485,7 +494,12 @@ class Dispatcher:
     async def _failed(
         self, key: str, item: _Claimed, error: DeliveryError, later: list[_Claimed]
     ) -> None:
-        give_up = error.permanent or item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
+        # Rate limits are waited out however long they last: 500 invitations at once
+        # wait minutes for Slack's conversations.open (Tier 3), and each is refused many
+        # times on the way; that is no reason to give one up.
+        give_up = error.permanent or (
+            not error.rate_limited and item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
+        )
         delay = error.retry_after if error.retry_after is not None else 2 ** min(item.attempts, 8)
         delay = max(delay, MIN_RETRY_SECONDS)
         not_before = self.clock.now() + timedelta(seconds=delay)

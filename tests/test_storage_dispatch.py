@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
-from assistant.dispatch import DeliveryError, Progress, enqueue
+from assistant.dispatch import MAX_DELIVERY_ATTEMPTS, DeliveryError, Progress, enqueue
 from assistant.events import ConversationRef, Inbound, Outbound, Person, text
 from assistant.settings import Settings
 from storage import db as db_module
@@ -586,3 +586,33 @@ async def test_an_upgrade_turns_an_old_json_null_result_into_sql_null(database_u
         await db.close()
     assert sorted(rows) == [("c0", None), ("c1", {"qualified": True})]
     assert nulls == 1
+
+
+async def test_a_rate_limited_message_is_never_given_up(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """Refused with 429 more times than a message has attempts (500 invitations waiting
+    for Slack's Tier 3): still delivered once the platform lets it through."""
+    assistant, clock = clocked
+    tries = 3 * MAX_DELIVERY_ATTEMPTS
+
+    class Limited(Flaky):
+        async def send(
+            self, to: ConversationRef, message: Outbound, progress: Progress
+        ) -> str | None:
+            self.tries += 1
+            if self.failures > 0:
+                self.failures -= 1
+                raise DeliveryError("429", retry_after=1, rate_limited=True)
+            return await Recorder.send(self, to, message, progress)
+
+    limited = Limited(failures=tries)
+    assistant.dispatcher.register(limited)
+    ref = ConversationRef(platform="console", workspace="w", channel="c")
+    await assistant.dispatcher.send(ref, Outbound(blocks=(text("invitation"),)))
+    for _ in range(tries):
+        clock.advance(seconds=2)
+        await assistant.dispatcher.deliver()
+    assert [m.plain_text() for _, m in limited.sent] == ["invitation"]
+    statuses = await assistant.db.run(lambda s: s.scalars(select(OutboxMessage.status)).all())
+    assert statuses == ["sent"]

@@ -128,7 +128,7 @@ def delivery_error(method: str, error: SlackApiError) -> DeliveryError:
         code = ""
     if status == 429 or code == "ratelimited":
         retry_after = retry_after_of(error) or 1.0
-        return DeliveryError(f"{method}: rate limited", retry_after=retry_after)
+        return DeliveryError(f"{method}: rate limited", retry_after=retry_after, rate_limited=True)
     return DeliveryError(f"{method}: {code or status}", permanent=code in PERMANENT_ERRORS)
 
 

@@ -4,6 +4,10 @@
 root (give a client ``base_url=fake.url``). It records every call (method, path,
 headers, body), answers like Slack does, and takes scripted replies per method,
 including ``429`` with ``Retry-After`` and ``{"ok": false, "error": ...}``.
+``fake.rate_limit(method, per_minute, burst=...)`` makes it enforce a rate tier the
+way Slack does (a token bucket per method, optionally per channel, or ``"*"`` for a
+workspace-wide limit on every method): a call over the limit gets ``429`` with an
+integer ``Retry-After``; ``fake.limited`` counts those per method.
 ``await fake.wait_for("chat.postMessage", 3)`` waits on an event, never polls.
 
 :func:`signed` builds the headers Slack sends (``X-Slack-Signature``,
@@ -17,9 +21,10 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import time
 import uuid
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +71,35 @@ class Reply:
 Handler = Callable[[Call], dict[str, Any]]
 
 
+@dataclass
+class RateLimit:
+    """A Slack rate tier as a token bucket: ``per_minute`` calls a minute on average,
+    up to ``burst`` at once; ``per`` names a body field (``"channel"``) when each value
+    has a bucket of its own (chat.postMessage's one per second per channel).
+    ``time_scale`` > 1 runs the tier that many times faster (a shortened benchmark);
+    Retry-After is still whole seconds, as Slack sends it (at least 1)."""
+
+    per_minute: float
+    burst: int = 1
+    per: str | None = None
+    time_scale: float = 1.0
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict, repr=False)
+
+    @property
+    def per_second(self) -> float:
+        return self.per_minute / 60 * self.time_scale
+
+    def take(self, key: str, now: float) -> float:
+        """Take a call from ``key``'s bucket: 0 when allowed, else seconds until allowed."""
+        tokens, then = self._buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) * self.per_second)
+        if tokens >= 1:
+            self._buckets[key] = (tokens - 1, now)
+            return 0.0
+        self._buckets[key] = (tokens, now)
+        return (1 - tokens) / self.per_second
+
+
 class FakeSlack:
     """The Slack Web API, locally. One instance per test (or per benchmark run)."""
 
@@ -88,6 +122,10 @@ class FakeSlack:
         self._socket_ws: web.WebSocketResponse | None = None
         self._socket_open = asyncio.Event()
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        # Rate tiers by method ("*": every method, the workspace-wide limit), and how
+        # many calls each answered with 429.
+        self.limits: dict[str, RateLimit] = {}
+        self.limited: Counter[str] = Counter()
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -128,6 +166,38 @@ class FakeSlack:
     def handle(self, method: str, handler: Handler) -> None:
         """Answer ``method`` with ``handler(call)`` instead of the default."""
         self._handlers[method] = handler
+
+    def rate_limit(
+        self,
+        method: str,
+        per_minute: float,
+        *,
+        burst: int = 1,
+        per: str | None = None,
+        time_scale: float = 1.0,
+    ) -> RateLimit:
+        """Enforce a rate tier on ``method`` (``"*"``: on every call, per workspace
+        token): calls over it are answered ``429`` with ``Retry-After``. Scripted
+        replies come first and are not counted against it."""
+        limit = RateLimit(per_minute, burst, per, time_scale)
+        self.limits[method] = limit
+        return limit
+
+    def _over_limit(self, call: Call) -> Reply | None:
+        now = time.monotonic()
+        waits = []
+        for name in (call.method, "*"):
+            limit = self.limits.get(name)
+            if limit is None:
+                continue
+            key = str(call.token)
+            if limit.per is not None:
+                key += ":" + str(call.body.get(limit.per))
+            waits.append(limit.take(key, now))
+        wait = max(waits, default=0.0)
+        if wait <= 0:
+            return None
+        return Reply.rate_limited(max(1, math.ceil(wait)))
 
     def add_workspace(
         self,
@@ -208,11 +278,15 @@ class FakeSlack:
         script = self._scripts.get(method)
         if script:
             reply = script.popleft()
+        elif (over := self._over_limit(call)) is not None:
+            reply = over
         elif method in self._handlers:
             reply = Reply(self._handlers[method](call))
         else:
             reply = Reply(self._default(call))
         call.body["_ok"] = reply.status == 200 and bool(reply.body.get("ok"))
+        if reply.status == 429:
+            self.limited[method] += 1
         if call.body["_ok"] and reply.body.get("ts"):
             call.body["_ts"] = reply.body["ts"]
         self._record(call)

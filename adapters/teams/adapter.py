@@ -462,10 +462,11 @@ class TeamsAdapter:
     ) -> T:
         """One Bot Connector call, paced and retried; a DeliveryError when it can't be done now."""
         for attempt in range(self.retry.attempts):
+            limited = False  # a 429: the Bot Connector asks us to wait, nothing is wrong
             try:
                 await self.pacer.acquire(pace_key)
             except PacingDelay as delay:
-                raise DeliveryError(str(delay), retry_after=delay.wait) from None
+                raise DeliveryError(str(delay), retry_after=delay.wait, rate_limited=True) from None
             try:
                 return await call()
             except HttpOperationError as error:
@@ -483,13 +484,14 @@ class TeamsAdapter:
                 retry_after = parse_retry_after(headers.get("Retry-After"))
                 wait = retry_after if retry_after is not None else self.retry.backoff(attempt)
                 reason = f"the Bot Connector answered {status}"
+                limited = status == 429
             except DeliveryError:
                 raise
             except Exception as error:  # unreachable, timed out, token service down
                 wait = self.retry.backoff(attempt)
                 reason = f"the Bot Connector is unreachable ({type(error).__name__})"
             if attempt + 1 >= self.retry.attempts or wait > self.retry.max_inline_wait:
-                raise DeliveryError(reason, retry_after=max(wait, 1.0))
+                raise DeliveryError(reason, retry_after=max(wait, 1.0), rate_limited=limited)
             log.info("teams: %s; retry %d in %.2fs", reason, attempt + 1, wait)
             await self.sleep(wait)
         raise DeliveryError("no attempts configured", retry_after=60)  # attempts < 1

@@ -264,3 +264,22 @@ async def test_a_long_message_cut_off_by_a_429_is_finished_by_the_next_process_o
     finally:
         await client.close()
         await assistant.close()
+
+
+async def test_the_fake_enforces_a_rate_tier_with_retry_after() -> None:
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from adapters.slack.testing import FakeSlack
+
+    async with FakeSlack() as fake:
+        fake.rate_limit("conversations.open", 50, burst=2)
+        client = AsyncWebClient(token="xoxb-t", base_url=fake.url)
+        for user in ("U1", "U2"):
+            await client.conversations_open(users=user)
+        with pytest.raises(SlackApiError) as refused:
+            await client.conversations_open(users="U3")
+        assert refused.value.response.status_code == 429
+        assert refused.value.response.headers["Retry-After"] == "2"  # 1.2 s, whole seconds
+        assert fake.limited == {"conversations.open": 1}
+        await client.chat_postMessage(channel="D1", text="other methods are not limited")
