@@ -521,7 +521,9 @@ class Dispatcher:
             return told
 
         told = await self.db.run(record)
-        log.warning(
+        # A platform asking us to wait is routine under a burst; worth a line, not a warning.
+        log.log(
+            logging.INFO if error.rate_limited else logging.WARNING,
             "delivery to %s failed (%s); %s",
             item.to.platform,
             error,

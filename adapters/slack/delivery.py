@@ -260,6 +260,9 @@ class SlackAdapter:
         self.pacer = pacer or ChannelPacer()
         # DM channels opened for people, by (workspace, user): asked once per process.
         self._dms: dict[tuple[str, str], str] = {}
+        # conversations.open is Tier 3 per workspace: until when Slack asked us to wait.
+        self._open_blocked: dict[str, float] = {}
+        self._open_locks: dict[str, asyncio.Lock] = {}
 
     async def client_for(self, to: ConversationRef, *, retries: bool = True) -> AsyncWebClient:
         token = await self.tokens.bot_token(to.data)
@@ -278,19 +281,38 @@ class SlackAdapter:
         key = (to.workspace, to.user)
         channel = self._dms.get(key)
         if channel is None:
-            try:
-                response = await client.conversations_open(users=to.user)
-            except SlackApiError as error:
-                raise delivery_error("conversations.open", error) from None
-            except (aiohttp.ClientError, TimeoutError) as error:
-                raise DeliveryError(f"conversations.open: {type(error).__name__}") from None
-            channel = str((response.get("channel") or {}).get("id") or "")
-            if not channel:
-                raise DeliveryError("conversations.open: no channel", retry_after=60)
+            channel = await self._open_dm(client, to.workspace, to.user)
             if len(self._dms) > 50_000:
                 self._dms.clear()
             self._dms[key] = channel
         return to.model_copy(update={"channel": channel})
+
+    async def _open_dm(self, client: AsyncWebClient, workspace: str, user: str) -> str:
+        # One open at a time per workspace; after a 429, every DM still to open there
+        # waits out the same Retry-After in the outbox instead of asking Slack again (a
+        # burst of invitations would otherwise spend most of its calls being refused:
+        # conversations.open is Tier 3, about 50 a minute). No inline retries either.
+        async with self._open_locks.setdefault(workspace, asyncio.Lock()):
+            wait = self._open_blocked.get(workspace, 0.0) - time.monotonic()
+            if wait > 0:
+                raise DeliveryError(
+                    "conversations.open: rate limited", retry_after=wait, rate_limited=True
+                )
+            try:
+                response = await self.clients.get(client.token, retries=False).conversations_open(
+                    users=user
+                )
+            except SlackApiError as error:
+                failure = delivery_error("conversations.open", error)
+                if failure.rate_limited and failure.retry_after:
+                    self._open_blocked[workspace] = time.monotonic() + failure.retry_after
+                raise failure from None
+            except (aiohttp.ClientError, TimeoutError) as error:
+                raise DeliveryError(f"conversations.open: {type(error).__name__}") from None
+        channel = (response.get("channel") or {}).get("id")
+        if not channel:
+            raise DeliveryError("conversations.open: no channel", retry_after=60)
+        return str(channel)
 
     async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
         """Post ``message`` (several posts when it is long: the parts ``progress`` says
