@@ -255,6 +255,9 @@ class Dialog(_Model):
     menu: MenuEntry | None = None
     prefill: Prefill | None = None
     invitation: Invitation | None = None
+    # Asked before a person's first invited dialog, when the platform has not told us
+    # their timezone (nudges must never reach them on their weekend).
+    asks_timezone: bool = False
     summary_template: str  # a file in dialogs/templates/
     summarize: str | None = None  # registry key of the summary computation
     on_complete: str | None = None  # registry key of the completion action
@@ -362,6 +365,9 @@ class Catalog:
 
     def interviews(self) -> list[Dialog]:
         return [d for d in self.dialogs.values() if d.invitation is not None]
+
+    def timezone_question(self) -> Dialog | None:
+        return next((d for d in self.dialogs.values() if d.asks_timezone), None)
 
 
 def normalize_words(text: str) -> str:
