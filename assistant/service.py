@@ -504,10 +504,8 @@ class TurnService:
         """Before a person's first invited dialog: their timezone, when the platform did
         not tell us (nudges must never reach them on their weekend). Asked once; the
         invitation waits, and is offered again when it is answered."""
-        if (
-            "invitation_id" not in run.state.get("context", {})
-            or "timezone" not in self.catalog.dialogs
-        ):
+        question = self.catalog.timezone_question()
+        if question is None or "invitation_id" not in run.state.get("context", {}):
             return []
         person = repo.participant(session, here.who.id)
         if person is None or person.timezone:
@@ -517,7 +515,7 @@ class TurnService:
         where = ConversationRef.model_validate(run.conversation)
         _, messages = self.start_for(
             session,
-            dialog=self.catalog.get("timezone"),
+            dialog=question,
             who=here.who,
             person=here.person,
             to=where,
