@@ -250,4 +250,7 @@ ONLY_OWN_ANSWERS = (
 )
 NO_ANSWERS_YET = "No answers from {name} for *{engagement}* yet."
 ANSWERS_TITLE = "{title} — {name}"
-EDIT_OWN_ANSWERS = "To change an answer, go back to the interview (*resume*) and say *edit*."
+EDIT_OWN_ANSWERS = (
+    "To change an answer in an interview you haven't finished, *resume* it and say *edit*; "
+    "once finished, ask whoever invited you."
+)
