@@ -307,8 +307,10 @@ class Interviews:
         rows, problem = self._named_invitations(session, here, engagement, text)
         if problem is not None:
             return [problem]
-        if not rows or not (here.inbound.mentions or text.strip()):
+        if not (here.inbound.mentions or text.strip()):
             return [say(texts.WHOM_TO_WITHDRAW)]
+        if not rows:
+            return [say(texts.NOTHING_TO_WITHDRAW)]
         messages: list[Outbound] = []
         names = []
         for invitation, person, run in rows:

@@ -214,6 +214,7 @@ NOTHING_IN_PROGRESS_HERE = "There's no dialog in progress here."
 NOBODY_TO_NUDGE = "Nobody to nudge: everyone named has finished, or was never invited."
 NUDGED = "Nudged {names}."
 WITHDRAWN = "Withdrawn: {names}. I've let them know."
+NOTHING_TO_WITHDRAW = "Nothing to withdraw: nobody named has an open invitation."
 WITHDRAWN_NOTICE = (
     "The invitation to *{title}* for *{engagement}* was withdrawn — no need to answer. Thanks!"
 )

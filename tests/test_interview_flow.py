@@ -152,6 +152,8 @@ async def test_three_people_interviewed_at_their_own_pace(
         assert "A gentle reminder" in sent_to(chat)[-1].plain_text()
 
     # The SA withdraws Sam; when Lee finishes, everyone invited has.
+    await sa.say("withdraw dana")  # she has finished: nothing open to withdraw
+    assert "Nothing to withdraw" in sa.text
     await sa.say("withdraw sam")
     assert "Withdrawn: sam" in sa.text
     assert "was withdrawn" in sent_to(sam)[-1].plain_text()
