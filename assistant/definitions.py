@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assistant import registry
+from assistant.validators import VALIDATORS
 
 # libyaml's safe loader when it is there: loading the dialogs is on the start-up path.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -377,9 +377,11 @@ def normalize_words(text: str) -> str:
 def _check_registries(dialog: Dialog) -> None:
     for step in dialog.leaf_steps():
         for name in step.validate_with:
-            if name not in registry.VALIDATORS:
-                known = ", ".join(sorted(registry.VALIDATORS))
+            if name not in VALIDATORS:
+                known = ", ".join(sorted(VALIDATORS))
                 raise ValueError(f"step {step.id!r}: unknown validator {name!r} (known: {known})")
+    from assistant import registry  # its completion actions import the storage layer
+
     if dialog.summarize is not None and dialog.summarize not in registry.SUMMARIZERS:
         raise ValueError(f"summarize: unknown summary computation {dialog.summarize!r}")
     if dialog.on_complete is not None and dialog.on_complete not in registry.COMPLETION_ACTIONS:

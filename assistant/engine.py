@@ -19,7 +19,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from assistant import parsing, registry, texts
+from assistant import parsing, texts, validators
 from assistant.definitions import (
     ChoiceStep,
     DateStep,
@@ -626,7 +626,7 @@ def _accept(
     answer, still the slots after it unless a condition or a group depends on it."""
     if slot.step is not None:
         for name in slot.step.validate_with:
-            complaint = registry.VALIDATORS[name](value, today)
+            complaint = validators.VALIDATORS[name](value, today)
             if complaint:
                 return _reprompt(dialog, state, slot, complaint, _example(slot))
     stored = StoredAnswer(raw=raw, value=value)

@@ -38,3 +38,16 @@ def test_the_terminal_chat_loads_no_platform_sdk_and_no_web_server() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_the_engine_and_the_commands_import_nothing_that_does_io() -> None:
+    """Rule 5: the engine is pure, even through the validators it looks up by name."""
+    code = (
+        "import sys\n"
+        "for name in ('sqlalchemy', 'storage', 'aiohttp', 'jinja2', 'alembic'):\n"
+        "    sys.modules[name] = None  # importing any of them fails\n"
+        "import assistant.engine, assistant.commands, assistant.validators\n"
+        "print('pure')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "pure", done.stderr
