@@ -136,11 +136,15 @@ async def test_three_people_interviewed_at_their_own_pace(
     await sa.say("answers")  # an owner sees everyone's
     assert "The login page redesign" in sa.text and "No answers from lee" in sa.text
 
-    # Dana resumes at the question she paused on, and finishes.
+    # Dana resumes at the question she paused on, corrects an earlier answer, finishes.
     await dana.say("resume")
     assert dana.question is not None and dana.question.text == second.text
+    await dana.say("edit 1")
+    assert "Your answer was: The login page redesign" in dana.text
+    await dana.say("The new login page")
+    assert dana.question is not None and dana.question.text == second.text
     await answer_everything(dana)
-    assert "Thank you!" in dana.text
+    assert "Thank you!" in dana.text and "The new login page" in dana.text
     assert "dana finished Map your Idea to Production workflow for Acme VSA" in text_to(sa)
 
     # A day later, the two who have not finished are nudged; Dana is not.
