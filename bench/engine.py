@@ -10,12 +10,17 @@ messages arriving at a fixed rate (open loop, Poisson arrivals, 1,000/s by defau
 latency counted from when each message was due. Then peak memory and the `vsa chat`
 start-up time to its first prompt, and which targets were met.
 
+The same runs are then made on PostgreSQL when one answers (``--postgres-url``, else
+DATABASE_URL when it names PostgreSQL, else postgresql://postgres@127.0.0.1:5432), each on
+a fresh database copied from a migrated template, after a yardstick of its own (a bare
+insert-and-commit loop over asyncpg: the server's commit and round-trip speed).
+
 Each closed-loop configuration runs ``--repeat`` times and its fastest run is shown, as
 timeit does: on a shared machine other work only ever slows a run down. The open-loop
 row shows the run with the lowest p99, and the p99 of every run beside it.
 
     python bench/engine.py [--dialogs 200] [--few 4] [--concurrency 50] [--rate 1000]
-                           [--repeat 3] [--database-url URL]
+                           [--repeat 3] [--databases sqlite postgresql] [--postgres-url URL]
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -44,10 +50,12 @@ from assistant.app import Assistant  # noqa: E402
 from assistant.dispatch import Progress  # noqa: E402
 from assistant.events import Action, ConversationRef, Inbound, Outbound, Person  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from storage.db import Database, async_url  # noqa: E402
 from tests.scenario import QUALIFIED, Click  # noqa: E402
 
 # People in an open-loop run: far more than are ever waiting for a reply at once.
 OPEN_PLAYERS = 50
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 class NullAdapter:
@@ -235,6 +243,111 @@ def bare_commits(folder: str, count: int = 2000) -> float:
     return rate
 
 
+async def bare_commits_postgres(url: str, count: int = 1000) -> float:
+    """The yardstick on PostgreSQL: a bare SQLAlchemy Core insert and commit per row
+    through asyncpg, in rows per second (each is a BEGIN, an INSERT and a COMMIT, whose
+    fsync the server waits for)."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("v", String))
+    async with engine.begin() as connection:
+        await connection.run_sync(table.metadata.create_all)
+    statement = table.insert()
+    async with engine.connect() as connection:
+        started = time.perf_counter()
+        for n in range(count):
+            await connection.execute(statement, {"v": f"row {n}"})
+            await connection.commit()
+        rate = count / (time.perf_counter() - started)
+    await engine.dispose()
+    return rate
+
+
+class Postgres:
+    """Fresh databases on a PostgreSQL server, each copied from one migrated template
+    (as the test suite does) and dropped after its run."""
+
+    def __init__(self, url: str) -> None:
+        self.url = async_url(url)
+        self.template = f"vsa_bench_tpl_{uuid.uuid4().hex[:8]}"
+
+    async def _admin(self, sql: str) -> None:
+        import asyncpg
+
+        plain = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        connection = await asyncpg.connect(plain)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    def _url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def answers(self) -> bool:
+        try:
+            asyncio.run(self._admin("SELECT 1"))
+        except Exception:  # refused, unknown host, bad credentials: not measured
+            return False
+        return True
+
+    def __enter__(self) -> Postgres:
+        asyncio.run(self._admin(f'CREATE DATABASE "{self.template}"'))
+
+        async def migrate() -> None:
+            db = Database.from_url(self._url_of(self.template))
+            await db.upgrade()
+            await db.close()
+
+        asyncio.run(migrate())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
+
+    @contextmanager
+    def fresh(self) -> Iterator[str]:
+        name = f"vsa_bench_{uuid.uuid4().hex[:12]}"
+        asyncio.run(self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        try:
+            yield self._url_of(name)
+        finally:
+            asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def measure(
+    args: argparse.Namespace, fresh: Callable[[], AbstractContextManager[str]]
+) -> tuple[dict[int, tuple[float, float]], tuple[float, float]]:
+    """Every configuration on databases ``fresh`` makes; the turn service's rows (by
+    participants) and its open-loop row."""
+
+    def once(dispatcher: bool, concurrency: int = 1, rate: float | None = None) -> Any:
+        with fresh() as url:
+            return asyncio.run(run(url, args.dialogs, dispatcher, concurrency, rate))
+
+    service: dict[int, tuple[float, float]] = {}
+    served = (0.0, 0.0)
+    for dispatcher in (False, True):
+        for concurrency in dict.fromkeys((1, args.few, args.concurrency)):
+            kind = "dispatcher" if dispatcher else "turn service"
+            label = f"{kind}, {concurrency} participant{'s' if concurrency > 1 else ''}"
+            runs = [once(dispatcher, concurrency) for _ in range(args.repeat)]
+            latencies, wall = min(runs, key=lambda run: run[1])
+            row = report(label, latencies, wall)
+            if not dispatcher:
+                service[concurrency] = row
+        if not dispatcher:
+            # The issue's target as a service sees it: messages arriving at the rate.
+            offered = [once(False, rate=args.rate) for _ in range(args.repeat)]
+            latencies, wall = min(offered, key=lambda run: percentile(run[0], 0.99))
+            served = report(f"turn service, {args.rate:,.0f}/s arriving", latencies, wall)
+            every = ", ".join(f"{percentile(run[0], 0.99) * 1000:.2f}" for run in offered)
+            print(f"{'':<34} (p99 of each run: {every} ms)")
+    return service, served
+
+
 def startup(runs: int = 5) -> list[float]:
     times = []
     with tempfile.TemporaryDirectory() as folder:
@@ -261,6 +374,19 @@ def startup(runs: int = 5) -> list[float]:
     return times[1:]  # the first run creates and migrates the database, writes bytecode
 
 
+def postgres_url(args: argparse.Namespace) -> str | None:
+    """The PostgreSQL server to measure, if any: asked for, named by DATABASE_URL, or
+    answering on the local default port."""
+    if "postgresql" not in args.databases:
+        return None
+    if args.postgres_url:
+        return str(args.postgres_url)
+    from_env = os.environ.get("DATABASE_URL", "")
+    if from_env.startswith(("postgres://", "postgresql")):
+        return from_env
+    return LOCAL_POSTGRES if Postgres(LOCAL_POSTGRES).answers() else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dialogs", type=int, default=200)
@@ -270,57 +396,73 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=1000.0, help="turns/s arriving in the open-loop run"
     )
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        yardstick = bare_commits(folder)
-    print(
-        f"yardstick: bare SQLAlchemy Core insert-and-commit {yardstick:,.0f}/s "
-        "(the issue's scale: about 4,000/s on this machine)"
+    parser.add_argument(
+        "--databases",
+        nargs="+",
+        choices=("sqlite", "postgresql"),
+        default=("sqlite", "postgresql"),
+        help="PostgreSQL is measured when a server answers",
     )
+    parser.add_argument(
+        "--postgres-url",
+        default=None,
+        help="a server where the user may create databases (default: DATABASE_URL when it "
+        "names PostgreSQL, else postgresql://postgres@127.0.0.1:5432 when one answers)",
+    )
+    args = parser.parse_args()
     print(f"fastest of {args.repeat} runs per configuration")
 
-    service: dict[int, tuple[float, float]] = {}
-    with tempfile.TemporaryDirectory() as folder:
+    if "sqlite" in args.databases:
+        with tempfile.TemporaryDirectory() as folder:
+            yardstick = bare_commits(folder)
+        print(
+            f"== SQLite. yardstick: bare SQLAlchemy Core insert-and-commit {yardstick:,.0f}/s "
+            "(the issue's scale: about 4,000/s on this machine)"
+        )
+        with tempfile.TemporaryDirectory() as folder:
 
-        def fastest(label: str, dispatcher: bool, concurrency: int) -> tuple[float, float]:
-            runs = []
-            for _ in range(args.repeat):
-                url = args.database_url or f"sqlite:///{folder}/{uuid.uuid4().hex}.db"
-                runs.append(asyncio.run(run(url, args.dialogs, dispatcher, concurrency)))
-            latencies, wall = min(runs, key=lambda run: run[1])
-            return report(label, latencies, wall)
+            @contextmanager
+            def fresh_file() -> Iterator[str]:
+                yield f"sqlite:///{folder}/{uuid.uuid4().hex}.db"
 
-        for dispatcher in (False, True):
-            for concurrency in dict.fromkeys((1, args.few, args.concurrency)):
-                kind = "dispatcher" if dispatcher else "turn service"
-                label = f"{kind}, {concurrency} participant{'s' if concurrency > 1 else ''}"
-                row = fastest(label, dispatcher, concurrency)
-                if not dispatcher:
-                    service[concurrency] = row
-            if not dispatcher:
-                # The issue's target as a service sees it: messages arriving at the rate.
-                offered = []
-                for _ in range(args.repeat):
-                    url = args.database_url or f"sqlite:///{folder}/{uuid.uuid4().hex}.db"
-                    offered.append(asyncio.run(run(url, args.dialogs, False, rate=args.rate)))
-                latencies, wall = min(offered, key=lambda run: percentile(run[0], 0.99))
-                served = report(f"turn service, {args.rate:,.0f}/s arriving", latencies, wall)
-                every = ", ".join(f"{percentile(run[0], 0.99) * 1000:.2f}" for run in offered)
-                print(f"{'':<34} (p99 of each run: {every} ms)")
-        # Memory in a run of its own: tracemalloc slows Python down several times over.
-        tracemalloc.start()
-        asyncio.run(run(f"sqlite:///{folder}/memory.db", max(args.dialogs // 4, 10), True))
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        print(f"peak traced Python memory of a dispatcher run: {peak / 2**20:.1f} MiB")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak resident memory of the benchmark process: {rss:.0f} MiB")
-    times = startup()
-    print(
-        f"vsa chat start-up to first prompt: p50 {statistics.median(times) * 1000:.0f} ms, "
-        f"max {max(times) * 1000:.0f} ms over {len(times)} runs"
-    )
+            service, served = measure(args, fresh_file)
+            # Memory in a run of its own: tracemalloc slows Python down several times over.
+            tracemalloc.start()
+            asyncio.run(run(f"sqlite:///{folder}/memory.db", max(args.dialogs // 4, 10), True))
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            print(f"peak traced Python memory of a dispatcher run: {peak / 2**20:.1f} MiB")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak resident memory of the benchmark process: {rss:.0f} MiB")
+        times = startup()
+        print(
+            f"vsa chat start-up to first prompt: p50 {statistics.median(times) * 1000:.0f} ms, "
+            f"max {max(times) * 1000:.0f} ms over {len(times)} runs"
+        )
+        print_targets(args, service, served, times)
+
+    url = postgres_url(args)
+    if url is None:
+        if "postgresql" in args.databases:
+            print("== PostgreSQL: none answers on 127.0.0.1:5432 (or --postgres-url): skipped")
+        return
+    with Postgres(url) as server:
+        with server.fresh() as scratch:
+            yardstick = asyncio.run(bare_commits_postgres(scratch))
+        shown = server.url.render_as_string(hide_password=True)
+        print(
+            f"== PostgreSQL at {shown}. yardstick: bare SQLAlchemy Core insert-and-commit "
+            f"(asyncpg) {yardstick:,.0f}/s"
+        )
+        measure(args, server.fresh)
+
+
+def print_targets(
+    args: argparse.Namespace,
+    service: dict[int, tuple[float, float]],
+    served: tuple[float, float],
+    times: list[float],
+) -> None:
     kept_up = served[0] >= 0.99 * args.rate and served[1] < 10
     both = [n for n, (rate, p99) in sorted(service.items()) if rate >= 1000 and p99 < 10]
     closed = "NOT met"
@@ -329,9 +471,10 @@ def main() -> None:
         people = "1 participant at a time" if both[0] == 1 else f"{both[0]} participants at once"
         closed = f"met with {people} ({rate:,.0f} turns/s, p99 {p99:.1f} ms)"
     print(
-        "targets (turn service, every turn durably committed): >= 1,000 turns/s with p99 "
-        f"< 10 ms, messages arriving at {args.rate:,.0f}/s: {'met' if kept_up else 'NOT met'} "
-        f"({served[0]:,.0f} turns/s served, p99 {served[1]:.1f} ms); closed loop: {closed}; "
+        "targets (turn service on SQLite, every turn durably committed): >= 1,000 turns/s "
+        f"with p99 < 10 ms, messages arriving at {args.rate:,.0f}/s: "
+        f"{'met' if kept_up else 'NOT met'} ({served[0]:,.0f} turns/s served, p99 "
+        f"{served[1]:.1f} ms); closed loop: {closed}; "
         f"start-up < 1 s: {'met' if statistics.median(times) < 1 else 'NOT met'}"
     )
 
