@@ -343,6 +343,8 @@ class Dispatcher:
         key = inbound.conversation.key
 
         def turn(session: Session) -> tuple[list[_Claimed], set[str]]:
+            # One turn of a conversation at a time, across processes (PostgreSQL).
+            repo.lock_conversation(session, key)
             if not repo.claim_inbound(session, event_id):
                 return [], set()  # another worker processed it
             elsewhere: set[str] = set()

@@ -410,21 +410,18 @@ class TurnService:
             return None
         return self._last_finished(
             session,
-            here.tenant,
             here.who.id,
             here.inbound.conversation.key,
             dialog.prefill.from_dialog,
         )
 
     def _last_finished(
-        self, session: Session, tenant: str, participant_id: int, key: str, dialog_id: str
+        self, session: Session, participant_id: int, key: str, dialog_id: str
     ) -> DialogRun | None:
-        runs = repo.runs_of(session, tenant=tenant, participant_id=participant_id)
-        here = [
-            r for r in runs if r.conversation_key == key and r.status in ("completed", "cancelled")
-        ]
-        if here and here[-1].dialog_id == dialog_id and here[-1].status == "completed":
-            return here[-1]
+        """The person's latest finished dialog here, when it is a completed ``dialog_id``."""
+        last = repo.last_finished_run(session, participant_id, key)
+        if last is not None and last.dialog_id == dialog_id and last.status == "completed":
+            return last
         return None
 
     def reach(
@@ -693,7 +690,6 @@ class TurnService:
             if dialog.prefill is not None and dialog.prefill.label:
                 source = self._last_finished(
                     session,
-                    self._tenant_of_key(key),
                     participant_id,
                     key,
                     dialog.prefill.from_dialog,
@@ -712,11 +708,6 @@ class TurnService:
             Option(value="help", label=texts.MENU_HELP),
         ]
         return tuple(options)
-
-    @staticmethod
-    def _tenant_of_key(key: str) -> str:
-        platform, workspace = key.split(":", 2)[:2]
-        return f"{platform}:{workspace}"
 
     def _menu(self, session: Session, participant_id: int, key: str) -> Outbound:
         return reply(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
@@ -729,6 +730,36 @@ class DueMessage(NamedTuple):
     not_before: datetime | None
 
 
+# A claimed message not marked sent within this long belongs to a worker that died:
+# stuck_outbox gives it back, and it no longer holds its conversation.
+CLAIM_LEASE = timedelta(minutes=2)
+
+
+def lock_conversation(session: Session, conversation_key: str) -> None:
+    """Hold one conversation until the transaction ends, across processes: its turns
+    run one at a time and its messages are claimed in order. PostgreSQL: a
+    transaction-scoped advisory lock on the key's 64-bit hash. SQLite already runs one
+    transaction at a time, so there is nothing to take."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(conversation_key.encode(), digest_size=8).digest()
+    session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
+
+
+def _sending(session: Session, conversation_key: str, claimed_after: datetime) -> bool:
+    """Whether a live worker is posting one of the conversation's messages now."""
+    found = session.scalar(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.conversation_key == conversation_key,
+            OutboxMessage.status == "sending",
+            OutboxMessage.claimed_at >= claimed_after,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def claim_due(
     session: Session, conversation_key: str, now: datetime, limit: int = 50
 ) -> list[DueMessage]:
@@ -736,6 +767,12 @@ def claim_due(
     the first that waits for a retry (nothing overtakes it). Rows another worker holds
     are left to it (on PostgreSQL the lock makes a concurrent claimer wait, then skip
     them); one a crashed worker held comes back through :func:`stuck_outbox`."""
+    lock_conversation(session, conversation_key)
+    if _sending(session, conversation_key, now - CLAIM_LEASE):
+        # Another worker is posting this conversation's earlier messages: it claims
+        # these too once its last is marked sent (under this same lock), so nothing
+        # posted here can overtake what it is posting.
+        return []
     claimed: list[DueMessage] = []
     for row in _DUE_OUTBOX.rows(session, {"b_key": conversation_key, "b_limit": limit}):
         message = DueMessage(*row)
@@ -1041,4 +1078,20 @@ def set_timezone(session: Session, participant_id: int, timezone: str) -> None:
         .where(Participant.id == participant_id)
         .values(timezone=timezone)
         .execution_options(synchronize_session=False)
+    )
+
+
+def last_finished_run(
+    session: Session, participant_id: int, conversation_key: str
+) -> DialogRun | None:
+    """The person's latest completed or cancelled run in a conversation."""
+    return session.scalar(
+        select(DialogRun)
+        .where(
+            DialogRun.participant_id == participant_id,
+            DialogRun.conversation_key == conversation_key,
+            DialogRun.status.in_(("completed", "cancelled")),
+        )
+        .order_by(DialogRun.id.desc())
+        .limit(1)
     )
