@@ -97,7 +97,9 @@ class Player:
             if n is None:
                 return None
             self.person = Person(platform="console", workspace="bench", user_id=f"u{n}")
-            self.ref = ConversationRef(platform="console", workspace="bench", channel=f"c{n}")
+            self.ref = ConversationRef(
+                platform="console", workspace="bench", channel=f"c{n}", user=f"u{n}"
+            )  # a DM, as every dialog here is
             self.steps = list(reversed(QUALIFIED))
         assert self.person is not None and self.ref is not None
         step = self.steps.pop()
