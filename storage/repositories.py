@@ -735,15 +735,17 @@ class DueMessage(NamedTuple):
 CLAIM_LEASE = timedelta(minutes=2)
 
 
-def lock_conversation(session: Session, conversation_key: str) -> None:
+def lock_conversation(session: Session, conversation_key: str) -> bool:
     """Hold one conversation until the transaction ends, across processes: its turns
     run one at a time and its messages are claimed in order. PostgreSQL: a
-    transaction-scoped advisory lock on the key's 64-bit hash. SQLite already runs one
-    transaction at a time, so there is nothing to take."""
+    transaction-scoped advisory lock on the key's 64-bit hash; True. SQLite (one
+    process serves a conversation, one transaction at a time): nothing to take; False."""
     if session.get_bind().dialect.name != "postgresql":
-        return
+        return False
     digest = hashlib.blake2b(conversation_key.encode(), digest_size=8).digest()
-    session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
+    key = int.from_bytes(digest, "big", signed=True)
+    session.execute(select(func.pg_advisory_xact_lock(key)))
+    return True
 
 
 def _sending(session: Session, conversation_key: str, claimed_after: datetime) -> bool:
@@ -767,8 +769,9 @@ def claim_due(
     the first that waits for a retry (nothing overtakes it). Rows another worker holds
     are left to it (on PostgreSQL the lock makes a concurrent claimer wait, then skip
     them); one a crashed worker held comes back through :func:`stuck_outbox`."""
-    lock_conversation(session, conversation_key)
-    if _sending(session, conversation_key, now - CLAIM_LEASE):
+    if lock_conversation(session, conversation_key) and _sending(
+        session, conversation_key, now - CLAIM_LEASE
+    ):
         # Another worker is posting this conversation's earlier messages: it claims
         # these too once its last is marked sent (under this same lock), so nothing
         # posted here can overtake what it is posting.
