@@ -392,7 +392,9 @@ class Dispatcher:
                 repo.finish_inbound(session, event_id, now=now, status="failed")
             to = inbound.conversation
             written = {enqueue(session, to, apology, now=now): (to, apology)}
-            return self._claim(session, to.key, written)
+            # The apology may pass a message whose send blew up (still held as being
+            # sent): the person hears from us now, not when its claim runs out.
+            return self._claim(session, to.key, written, overtake=True)
 
         return await self.db.run(fail)
 
@@ -456,11 +458,13 @@ class Dispatcher:
         session: Session,
         key: str,
         written: Mapping[int, tuple[ConversationRef, Outbound]] | None = None,
+        *,
+        overtake: bool = False,
     ) -> list[_Claimed]:
         """Claim the conversation's due messages, with what sending them needs; those
         this transaction ``written`` are not read back."""
         claimed = []
-        for row in repo.claim_due(session, key, self.clock.now()):
+        for row in repo.claim_due(session, key, self.clock.now(), overtake=overtake):
             known = written.get(row.id) if written else None
             parts: tuple[str | None, ...] = ()
             if known is not None:

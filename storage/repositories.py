@@ -1,4 +1,11 @@
-"""Repositories: every query the application makes, over a session the caller commits."""
+"""Repositories: every query the application makes, over a session the caller commits.
+
+Every statement runs through SQLAlchemy's public API, in the session's transaction, so
+SQLAlchemy's events see each one (metrics and tracing hook there). The statements every
+turn makes are module constants with named parameters: SQLAlchemy's compiled cache (the
+engine's own, keyed by each statement's memoized cache key) compiles each once per
+database; nothing here keeps compiled statements of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,13 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     JSON,
+    CursorResult,
+    Executable,
     Select,
     Table,
     and_,
@@ -26,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from storage.models import (
     Answer,
@@ -40,7 +51,6 @@ from storage.models import (
     OutboxMessage,
     Participant,
 )
-from storage.prepared import Prepared
 from storage.types import JSONText
 
 
@@ -48,9 +58,13 @@ class ConcurrentUpdateError(RuntimeError):
     """Another process advanced the same dialog run first; the turn is retried."""
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def _insert(session: Session, model: Any) -> Any:
     """An INSERT with ON CONFLICT for the session's database (imported when first used)."""
-    return _insert_for(session.get_bind().dialect.name, model)
+    return _insert_for(_dialect(session), model)
 
 
 def _insert_for(dialect: str, model: Any) -> Any:
@@ -63,33 +77,83 @@ def _insert_for(dialect: str, model: Any) -> Any:
     return sqlite.insert(model)
 
 
-def _record_inbound_statement(dialect: str) -> Any:
-    return (
+def _execute(
+    session: Session, statement: Executable, params: dict[str, Any]
+) -> CursorResult[*tuple[Any, ...]]:
+    """Run one of this module's Core statements in the session's transaction, on its
+    connection: ``Connection.execute``, as ``Session.execute`` would after its ORM
+    handling, which these statements have no use for (a fifth of what each costs)."""
+    return session.connection().execute(statement, params)
+
+
+_PARTICIPANTS = cast(Table, Participant.__table__)
+_RUNS = cast(Table, DialogRun.__table__)
+_ANSWERS = cast(Table, Answer.__table__)
+_INBOUND = cast(Table, InboundEvent.__table__)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_MESSAGE_REFS = cast(Table, MessageRef.__table__)
+
+
+def _values(table: Table, *names: str) -> dict[str, BindParameter[Any]]:
+    """Each named column bound to a parameter of the same name."""
+    return {name: bindparam(name, type_=table.c[name].type) for name in names}
+
+
+class _OnConflict(NamedTuple):
+    """The hot statements spelled differently per database (INSERT ... ON CONFLICT)."""
+
+    upsert_participant: Executable
+    record_inbound: Executable
+    remember_message: Executable
+
+
+@cache
+def _on_conflict(dialect: str) -> _OnConflict:
+    """Built on first use for each database (importing the PostgreSQL dialect costs
+    `vsa chat` start-up time it has no use for). One entry per dialect, immutable, never
+    stale: a constant, not a cache of data; compiled forms live in SQLAlchemy's cache."""
+    participant = _insert_for(dialect, _PARTICIPANTS).values(
+        platform=bindparam("platform"),
+        workspace=bindparam("workspace"),
+        user_id=bindparam("user_id"),
+        **_values(_PARTICIPANTS, "display_name", "timezone"),
+        created_at=bindparam("now", type_=_PARTICIPANTS.c.created_at.type),
+        updated_at=bindparam("now", type_=_PARTICIPANTS.c.updated_at.type),
+    )
+    new = participant.excluded
+    changed = [
+        and_(new[name].is_not(None), new[name].is_distinct_from(_PARTICIPANTS.c[name]))
+        for name in ("display_name", "timezone")
+    ]
+    upsert_participant = participant.on_conflict_do_update(
+        index_elements=["platform", "workspace", "user_id"],
+        set_={
+            # A name or timezone is only ever replaced by a new one, never by "unknown".
+            "display_name": func.coalesce(new.display_name, _PARTICIPANTS.c.display_name),
+            "timezone": func.coalesce(new.timezone, _PARTICIPANTS.c.timezone),
+            "updated_at": case((or_(*changed), new.updated_at), else_=_PARTICIPANTS.c.updated_at),
+        },
+    ).returning(_PARTICIPANTS.c.id, _PARTICIPANTS.c.display_name, _PARTICIPANTS.c.timezone)
+    record_inbound = (
         _insert_for(dialect, _INBOUND)
         .values(
-            platform=bindparam("b_platform"),
-            event_id=bindparam("b_event_id"),
-            payload=bindparam("b_payload_json", type_=JSONText()),  # serialized by the caller
-            received_at=bindparam("b_now"),
+            **_values(_INBOUND, "platform", "event_id", "received_at"),
+            payload=bindparam("payload_json", type_=JSONText()),  # serialized by the caller
             status="pending",
             attempts=0,
         )
         .on_conflict_do_nothing()
         .returning(_INBOUND.c.id)
     )
-
-
-def _remember_message_statement(dialect: str) -> Any:
-    return (
+    remember_message = (
         _insert_for(dialect, _MESSAGE_REFS)
-        .values(
-            conversation_key=bindparam("b_key"),
-            prompt_key=bindparam("b_prompt"),
-            platform_message_id=bindparam("b_message"),
-            created_at=bindparam("b_now"),
-        )
+        .values(_values(_MESSAGE_REFS, *_MESSAGE_REF_COLUMNS))
         .on_conflict_do_nothing()
     )
+    return _OnConflict(upsert_participant, record_inbound, remember_message)
+
+
+_MESSAGE_REF_COLUMNS = ("conversation_key", "prompt_key", "platform_message_id", "created_at")
 
 
 # --- participants ------------------------------------------------------------
@@ -99,36 +163,6 @@ class ParticipantRow(NamedTuple):
     id: int
     display_name: str | None
     timezone: str | None
-
-
-def _upsert_participant_statement(dialect: str) -> Any:
-    table = cast(Table, Participant.__table__)
-    statement = _insert_for(dialect, table).values(
-        platform=bindparam("b_platform"),
-        workspace=bindparam("b_workspace"),
-        user_id=bindparam("b_user"),
-        display_name=bindparam("b_name", type_=table.c.display_name.type),
-        timezone=bindparam("b_timezone", type_=table.c.timezone.type),
-        created_at=bindparam("b_now", type_=table.c.created_at.type),
-        updated_at=bindparam("b_now", type_=table.c.updated_at.type),
-    )
-    new = statement.excluded
-    changed = [
-        and_(new[name].is_not(None), new[name].is_distinct_from(table.c[name]))
-        for name in ("display_name", "timezone")
-    ]
-    return statement.on_conflict_do_update(
-        index_elements=["platform", "workspace", "user_id"],
-        set_={
-            # A name or timezone is only ever replaced by a new one, never by "unknown".
-            "display_name": func.coalesce(new.display_name, table.c.display_name),
-            "timezone": func.coalesce(new.timezone, table.c.timezone),
-            "updated_at": case((or_(*changed), new.updated_at), else_=table.c.updated_at),
-        },
-    ).returning(table.c.id, table.c.display_name, table.c.timezone)
-
-
-_UPSERT_PARTICIPANT = Prepared(_upsert_participant_statement)
 
 
 def upsert_participant(
@@ -145,143 +179,22 @@ def upsert_participant(
     (two first messages at once, even on two replicas, make one row).
 
     A changed display name or timezone is kept up to date."""
-    row = _UPSERT_PARTICIPANT.first(
+    row = _execute(
         session,
+        _on_conflict(_dialect(session)).upsert_participant,
         {
-            "b_platform": platform,
-            "b_workspace": workspace,
-            "b_user": user_id,
-            "b_name": display_name or None,
-            "b_timezone": timezone or None,
-            "b_now": now,
+            "platform": platform,
+            "workspace": workspace,
+            "user_id": user_id,
+            "display_name": display_name or None,
+            "timezone": timezone or None,
+            "now": now,
         },
-    )
-    assert row is not None
+    ).one()
     return ParticipantRow(*row)
 
 
-# The statements of every turn, compiled once per database (see storage.prepared).
-_RUNS = cast(Table, DialogRun.__table__)
-_ANSWERS = cast(Table, Answer.__table__)
-_INBOUND = cast(Table, InboundEvent.__table__)
-_OUTBOX = cast(Table, OutboxMessage.__table__)
-_MESSAGE_REFS = cast(Table, MessageRef.__table__)
-
-
-def _values(table: Table, *names: str) -> dict[str, Any]:
-    """Each named column bound to a parameter of the same name."""
-    return {name: bindparam(name, type_=table.c[name].type) for name in names}
-
-
-_SAVE_RUN = Prepared(
-    update(_RUNS)
-    .where(_RUNS.c.id == bindparam("b_id"), _RUNS.c.version == bindparam("b_version"))
-    .values(
-        state=bindparam("b_state_json", type_=JSONText()),
-        current_step=bindparam("b_step"),
-        status=bindparam("b_status"),
-        version=bindparam("b_new_version"),
-        updated_at=bindparam("b_now"),
-        completed_at=bindparam("b_completed_at"),
-        # No result yet is SQL NULL, not JSON null (as when the run was started).
-        result=bindparam("b_result", type_=JSON(none_as_null=True)),
-    )
-)
-_START_RUN = Prepared(
-    insert(_RUNS)
-    .values(
-        version=1,
-        current_step=null(),
-        result=null(),
-        completed_at=null(),
-        state=bindparam("b_state_json", type_=JSONText()),
-        **_values(
-            _RUNS,
-            "tenant",
-            "dialog_id",
-            "dialog_version",
-            "participant_id",
-            "conversation_key",
-            "conversation",
-            "started_at",
-            "updated_at",
-            "status",
-            "engagement_id",
-        ),
-    )
-    .returning(_RUNS.c.id)
-)
-_SUPERSEDE = Prepared(
-    update(_ANSWERS)
-    .where(
-        _ANSWERS.c.run_id == bindparam("b_run"),
-        _ANSWERS.c.path == bindparam("b_path"),
-        _ANSWERS.c.superseded_at.is_(None),
-    )
-    .values(superseded_at=bindparam("b_now"))
-)
-_ANSWER_COLUMNS = (
-    "run_id",
-    "participant_id",
-    "engagement_id",
-    "dialog_id",
-    "path",
-    "raw_text",
-    "value",
-    "skipped",
-    "answered_at",
-)
-_INSERT_ANSWER = Prepared(insert(_ANSWERS).values(_values(_ANSWERS, *_ANSWER_COLUMNS)))
-_CLAIM_INBOUND = Prepared(
-    update(_INBOUND)
-    .where(_INBOUND.c.id == bindparam("b_id"), _INBOUND.c.status == "pending")
-    .values(status="processing", attempts=_INBOUND.c.attempts + 1)
-)
-_FINISH_INBOUND = Prepared(
-    update(_INBOUND)
-    .where(_INBOUND.c.id == bindparam("b_id"))
-    .values(status=bindparam("b_status"), processed_at=bindparam("b_now"))
-)
-_ADD_OUTBOX = Prepared(
-    insert(_OUTBOX)
-    .values(
-        status="pending",
-        attempts=0,
-        # JSON the caller serialized already (pydantic does it several times faster).
-        conversation=bindparam("b_conversation_json", type_=JSONText()),
-        payload=bindparam("b_payload_json", type_=JSONText()),
-        **_values(_OUTBOX, "platform", "conversation_key", "created_at"),
-    )
-    .returning(_OUTBOX.c.id)
-)
-_OUTBOX_MESSAGE = Prepared(
-    select(_OUTBOX.c.conversation, _OUTBOX.c.payload).where(_OUTBOX.c.id == bindparam("b_id"))
-)
-_DUE_OUTBOX = Prepared(
-    select(_OUTBOX.c.id, _OUTBOX.c.attempts, _OUTBOX.c.not_before)
-    .where(_OUTBOX.c.conversation_key == bindparam("b_key"), _OUTBOX.c.status == "pending")
-    .order_by(_OUTBOX.c.id)
-    .limit(bindparam("b_limit"))
-    .with_for_update()
-)
-_CLAIM_OUTBOX = Prepared(
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("b_id"))
-    .values(status="sending", claimed_at=bindparam("b_now"))
-)
-_MARK_SENT = Prepared(
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("b_id"))
-    .values(status="sent", sent_at=bindparam("b_now"), platform_message_id=bindparam("b_message"))
-)
-_MESSAGE_FOR_PROMPT = Prepared(
-    select(_MESSAGE_REFS.c.platform_message_id).where(
-        _MESSAGE_REFS.c.conversation_key == bindparam("b_key"),
-        _MESSAGE_REFS.c.prompt_key == bindparam("b_prompt"),
-    )
-)
-_RECORD_INBOUND = Prepared(_record_inbound_statement)
-_REMEMBER_MESSAGE = Prepared(_remember_message_statement)
+# --- the statements of every turn ----------------------------------------------
 
 
 class RunRow(NamedTuple):
@@ -305,13 +218,68 @@ class RunRow(NamedTuple):
         return cls(*(getattr(run, name) for name in cls._fields))
 
 
-_ACTIVE_RUN = Prepared(
-    select(*(_RUNS.c[name] for name in RunRow._fields)).where(
-        _RUNS.c.participant_id == bindparam("b_participant"),
-        _RUNS.c.conversation_key == bindparam("b_key"),
-        # A literal, not a parameter: only then can the planner use the partial unique
-        # index on active runs (SQLite's and PostgreSQL's generic plans both need it).
-        _RUNS.c.status == literal_column("'active'"),
+_ACTIVE_RUN = select(*(_RUNS.c[name] for name in RunRow._fields)).where(
+    _RUNS.c.participant_id == bindparam("participant_id"),
+    _RUNS.c.conversation_key == bindparam("conversation_key"),
+    # A literal, not a parameter: only then can the planner use the partial unique
+    # index on active runs (SQLite's and PostgreSQL's generic plans both need it).
+    _RUNS.c.status == literal_column("'active'"),
+)
+_START_RUN = (
+    insert(_RUNS)
+    .values(
+        version=1,
+        current_step=null(),
+        result=null(),
+        completed_at=null(),
+        state=bindparam("state_json", type_=JSONText()),
+        **_values(
+            _RUNS,
+            "tenant",
+            "dialog_id",
+            "dialog_version",
+            "participant_id",
+            "conversation_key",
+            "conversation",
+            "started_at",
+            "updated_at",
+            "status",
+            "engagement_id",
+        ),
+    )
+    .returning(_RUNS.c.id)
+)
+_SAVE_RUN = (
+    update(_RUNS)
+    .where(_RUNS.c.id == bindparam("run_id"), _RUNS.c.version == bindparam("old_version"))
+    .values(
+        state=bindparam("state_json", type_=JSONText()),
+        # No result yet is SQL NULL, not JSON null (as when the run was started).
+        result=bindparam("result", type_=JSON(none_as_null=True)),
+        **_values(_RUNS, "current_step", "status", "version", "updated_at", "completed_at"),
+    )
+)
+_SUPERSEDE = (
+    update(_ANSWERS)
+    .where(
+        _ANSWERS.c.run_id == bindparam("run"),
+        _ANSWERS.c.path == bindparam("answer_path"),
+        _ANSWERS.c.superseded_at.is_(None),
+    )
+    .values(superseded_at=bindparam("now", type_=_ANSWERS.c.superseded_at.type))
+)
+_INSERT_ANSWER = insert(_ANSWERS).values(
+    _values(
+        _ANSWERS,
+        "run_id",
+        "participant_id",
+        "engagement_id",
+        "dialog_id",
+        "path",
+        "raw_text",
+        "value",
+        "skipped",
+        "answered_at",
     )
 )
 
@@ -320,10 +288,14 @@ _ACTIVE_RUN = Prepared(
 
 
 def active_run(session: Session, participant_id: int, conversation_key: str) -> RunRow | None:
-    """The person's active run in a conversation: every turn's one read, so prepared, and
-    only the columns a turn uses (change it through this module)."""
-    row = _ACTIVE_RUN.first(session, {"b_participant": participant_id, "b_key": conversation_key})
-    return RunRow(*row) if row else None
+    """The person's active run in a conversation: every turn's one read, of only the
+    columns a turn uses (change it through this module)."""
+    row = _execute(
+        session,
+        _ACTIVE_RUN,
+        {"participant_id": participant_id, "conversation_key": conversation_key},
+    ).one_or_none()
+    return RunRow._make(row) if row is not None else None
 
 
 def in_dialog(
@@ -376,12 +348,12 @@ def start_run(
         "participant_id": participant_id,
         "conversation_key": conversation_key,
         "conversation": conversation,
-        "b_state_json": state_json,
+        "state_json": state_json,
         "started_at": now,
         "updated_at": now,
     }
     try:
-        run_id = _START_RUN.scalar(session, values)
+        run_id = _execute(session, _START_RUN, values).scalar_one()
     except IntegrityError as error:
         raise ConcurrentUpdateError("a dialog started concurrently") from error
     state = json.loads(state_json)
@@ -403,20 +375,21 @@ def save_run(
 ) -> None:
     """Save the engine state (``state_json``, as JSON text) with a compare-and-set on
     ``version``: a run advanced elsewhere meanwhile raises."""
-    changed = _SAVE_RUN.rowcount(
+    changed = _execute(
         session,
+        _SAVE_RUN,
         {
-            "b_id": run.id,
-            "b_version": run.version,
-            "b_state_json": state_json,
-            "b_step": current_step,
-            "b_status": status,
-            "b_new_version": run.version + 1,
-            "b_now": now,
-            "b_completed_at": now if status != "active" else None,
-            "b_result": result if result is not None else run.result,
+            "run_id": run.id,
+            "old_version": run.version,
+            "state_json": state_json,
+            "current_step": current_step,
+            "status": status,
+            "version": run.version + 1,
+            "updated_at": now,
+            "completed_at": now if status != "active" else None,
+            "result": result if result is not None else run.result,
         },
-    )
+    ).rowcount
     if changed != 1:
         raise ConcurrentUpdateError(f"dialog run {run.id} changed meanwhile")
 
@@ -437,9 +410,10 @@ def record_answer(
     ``replaces=False`` says there is no earlier answer (the common case), which
     saves a statement on every turn."""
     if replaces:
-        _SUPERSEDE.rowcount(session, {"b_run": run.id, "b_path": path, "b_now": now})
-    _INSERT_ANSWER.rowcount(
+        _execute(session, _SUPERSEDE, {"run": run.id, "answer_path": path, "now": now})
+    _execute(
         session,
+        _INSERT_ANSWER,
         {
             "run_id": run.id,
             "participant_id": run.participant_id,
@@ -591,30 +565,84 @@ def conversation_of_user(
 
 # --- inbound events (dedupe) and the outbox ---------------------------------
 
+_UTC = _OUTBOX.c.created_at.type  # the UTC datetime type of every timestamp column
+_CLAIM_INBOUND = (
+    update(_INBOUND)
+    .where(_INBOUND.c.id == bindparam("inbound_id"), _INBOUND.c.status == "pending")
+    .values(status="processing", attempts=_INBOUND.c.attempts + 1)
+)
+_FINISH_INBOUND = (
+    update(_INBOUND)
+    .where(_INBOUND.c.id == bindparam("inbound_id"))
+    .values(_values(_INBOUND, "status", "processed_at"))
+)
+_ADD_OUTBOX = (
+    insert(_OUTBOX)
+    .values(
+        status="pending",
+        attempts=0,
+        # JSON the caller serialized already (pydantic does it several times faster).
+        conversation=bindparam("conversation_json", type_=JSONText()),
+        payload=bindparam("payload_json", type_=JSONText()),
+        **_values(_OUTBOX, "platform", "conversation_key", "created_at"),
+    )
+    .returning(_OUTBOX.c.id)
+)
+_OUTBOX_MESSAGE = select(_OUTBOX.c.conversation, _OUTBOX.c.payload).where(
+    _OUTBOX.c.id == bindparam("message_id")
+)
+
+
+_DUE_OUTBOX = (
+    select(_OUTBOX.c.id, _OUTBOX.c.attempts, _OUTBOX.c.not_before)
+    .where(_OUTBOX.c.conversation_key == bindparam("key"), _OUTBOX.c.status == "pending")
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update()
+)
+_CLAIM_OUTBOX = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("message_id"))
+    .values(status="sending", claimed_at=bindparam("now", type_=_UTC))
+)
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("message_id"))
+    .values(status="sent", **_values(_OUTBOX, "sent_at", "platform_message_id"))
+)
+_MESSAGE_FOR_PROMPT = select(_MESSAGE_REFS.c.platform_message_id).where(
+    _MESSAGE_REFS.c.conversation_key == bindparam("conversation_key"),
+    _MESSAGE_REFS.c.prompt_key == bindparam("prompt_key"),
+)
+
 
 def record_inbound(
     session: Session, *, platform: str, event_id: str, payload_json: str, now: datetime
 ) -> int | None:
     """Insert the event (``payload_json``: the Inbound as JSON text); None when this
     (platform, event_id) was recorded before."""
-    return _RECORD_INBOUND.scalar(  # type: ignore[no-any-return]
+    found = _execute(
         session,
+        _on_conflict(_dialect(session)).record_inbound,
         {
-            "b_platform": platform,
-            "b_event_id": event_id,
-            "b_payload_json": payload_json,
-            "b_now": now,
+            "platform": platform,
+            "event_id": event_id,
+            "payload_json": payload_json,
+            "received_at": now,
         },
-    )
+    ).scalar_one_or_none()
+    return cast(int | None, found)
 
 
 def claim_inbound(session: Session, event_id: int) -> bool:
     """Take a pending event for processing; False when another worker has it."""
-    return _CLAIM_INBOUND.rowcount(session, {"b_id": event_id}) == 1
+    return _execute(session, _CLAIM_INBOUND, {"inbound_id": event_id}).rowcount == 1
 
 
 def finish_inbound(session: Session, event_id: int, *, now: datetime, status: str = "done") -> None:
-    _FINISH_INBOUND.rowcount(session, {"b_id": event_id, "b_status": status, "b_now": now})
+    _execute(
+        session, _FINISH_INBOUND, {"inbound_id": event_id, "status": status, "processed_at": now}
+    )
 
 
 def unfinished_inbound(
@@ -668,25 +696,24 @@ def add_outbox(
     now: datetime,
 ) -> int:
     """Queue a message (the conversation and the message as JSON text); its outbox id."""
-    return int(
-        _ADD_OUTBOX.scalar(
-            session,
-            {
-                "platform": platform,
-                "conversation_key": conversation_key,
-                "b_conversation_json": conversation_json,
-                "b_payload_json": payload_json,
-                "created_at": now,
-            },
-        )
-    )
+    found = _execute(
+        session,
+        _ADD_OUTBOX,
+        {
+            "platform": platform,
+            "conversation_key": conversation_key,
+            "conversation_json": conversation_json,
+            "payload_json": payload_json,
+            "created_at": now,
+        },
+    ).scalar_one()
+    return int(found)
 
 
 def outbox_message(session: Session, message_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """A queued message's conversation and payload."""
-    row = _OUTBOX_MESSAGE.first(session, {"b_id": message_id})
-    assert row is not None
-    return row[0], row[1]
+    conversation, payload = _execute(session, _OUTBOX_MESSAGE, {"message_id": message_id}).one()
+    return conversation, payload
 
 
 def outbox_parts(session: Session, message_id: int) -> list[str | None]:
@@ -763,27 +790,32 @@ def _sending(session: Session, conversation_key: str, claimed_after: datetime) -
 
 
 def claim_due(
-    session: Session, conversation_key: str, now: datetime, limit: int = 50
+    session: Session,
+    conversation_key: str,
+    now: datetime,
+    limit: int = 50,
+    *,
+    overtake: bool = False,
 ) -> list[DueMessage]:
     """Take a conversation's next messages for sending, in order: the pending ones up to
     the first that waits for a retry (nothing overtakes it). Rows another worker holds
     are left to it (on PostgreSQL the lock makes a concurrent claimer wait, then skip
-    them); one a crashed worker held comes back through :func:`stuck_outbox`."""
-    if lock_conversation(session, conversation_key) and _sending(
-        session, conversation_key, now - CLAIM_LEASE
-    ):
+    them); one a crashed worker held comes back through :func:`stuck_outbox`.
+    ``overtake`` claims even while a message of the conversation is being sent."""
+    locked = lock_conversation(session, conversation_key)
+    if locked and not overtake and _sending(session, conversation_key, now - CLAIM_LEASE):
         # Another worker is posting this conversation's earlier messages: it claims
         # these too once its last is marked sent (under this same lock), so nothing
         # posted here can overtake what it is posting.
         return []
     claimed: list[DueMessage] = []
-    for row in _DUE_OUTBOX.rows(session, {"b_key": conversation_key, "b_limit": limit}):
-        message = DueMessage(*row)
+    for row in _execute(session, _DUE_OUTBOX, {"key": conversation_key, "limit": limit}):
+        message = DueMessage._make(row)
         if message.not_before is not None and message.not_before > now:
             break
         claimed.append(message)
     for message in claimed:
-        _CLAIM_OUTBOX.rowcount(session, {"b_id": message.id, "b_now": now})
+        _execute(session, _CLAIM_OUTBOX, {"message_id": message.id, "now": now})
     return claimed
 
 
@@ -812,8 +844,10 @@ def stuck_outbox(session: Session, older_than: datetime) -> None:
 def mark_sent(
     session: Session, message_id: int, platform_message_id: str | None, *, now: datetime
 ) -> None:
-    _MARK_SENT.rowcount(
-        session, {"b_id": message_id, "b_message": platform_message_id, "b_now": now}
+    _execute(
+        session,
+        _MARK_SENT,
+        {"message_id": message_id, "platform_message_id": platform_message_id, "sent_at": now},
     )
 
 
@@ -842,19 +876,24 @@ def remember_message(
     platform_message_id: str,
     now: datetime,
 ) -> None:
-    _REMEMBER_MESSAGE.rowcount(
+    _execute(
         session,
+        _on_conflict(_dialect(session)).remember_message,
         {
-            "b_key": conversation_key,
-            "b_prompt": prompt_key,
-            "b_message": platform_message_id,
-            "b_now": now,
+            "conversation_key": conversation_key,
+            "prompt_key": prompt_key,
+            "platform_message_id": platform_message_id,
+            "created_at": now,
         },
     )
 
 
 def message_for_prompt(session: Session, conversation_key: str, prompt_key: str) -> str | None:
-    found = _MESSAGE_FOR_PROMPT.scalar(session, {"b_key": conversation_key, "b_prompt": prompt_key})
+    found = _execute(
+        session,
+        _MESSAGE_FOR_PROMPT,
+        {"conversation_key": conversation_key, "prompt_key": prompt_key},
+    ).scalar_one_or_none()
     return str(found) if found is not None else None
 
 
