@@ -675,6 +675,12 @@ class Dispatcher:
             await self.process(event_id, Inbound.model_validate(payload))
         await self.deliver()
 
+    async def abandon_claims(self, conversation_key: str) -> None:
+        """Messages of a conversation only this process serves (the terminal chat's own
+        person) that a killed predecessor was showing: they went with its terminal, and
+        the conversation resumes where it was; they no longer hold it for their lease."""
+        await self.db.run(lambda session: repo.abandon_sending(session, conversation_key))
+
     async def sweep(self) -> None:
         """The scheduler's periodic safety net: what recover() does at start-up, for
         work a crashed replica left and messages whose retry time has come."""

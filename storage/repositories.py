@@ -841,6 +841,20 @@ def stuck_outbox(session: Session, older_than: datetime) -> None:
     )
 
 
+def abandon_sending(session: Session, conversation_key: str) -> None:
+    """A conversation's messages held as being sent by a process that is gone, given up
+    (its caller knows they went with it)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.conversation_key == conversation_key,
+            OutboxMessage.status == "sending",
+        )
+        .values(status="failed", claimed_at=None, error="abandoned: its terminal closed")
+        .execution_options(synchronize_session=False)
+    )
+
+
 def mark_sent(
     session: Session, message_id: int, platform_message_id: str | None, *, now: datetime
 ) -> None:

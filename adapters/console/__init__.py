@@ -161,6 +161,9 @@ async def chat(assistant: Assistant, user: str, stdin: TextIO, stdout: TextIO) -
         stdout, Style(stdout.isatty() and assistant.settings.colors_allowed), user
     )
     assistant.dispatcher.register(adapter)
+    # A `vsa chat` killed mid-send left what it was printing claimed: it went with that
+    # terminal (the dialog resumes at its question), and holds the conversation no more.
+    await assistant.dispatcher.abandon_claims(to_inbound("", user, None).conversation.key)
     await assistant.dispatcher.recover()
     loop = asyncio.get_running_loop()
     # Open with the greeting and menu, or the question the user left off at.
