@@ -140,6 +140,19 @@ class Interviews:
             raise CommandRefused(say(nobody, workflow=_word(dialog)))
         return dialog, people
 
+    def _participates(
+        self, session: Session, engagement: Engagement, participant_id: int, here: Here
+    ) -> None:
+        """The person takes part in the engagement (a role they hold already is kept)."""
+        repo.add_member(
+            session,
+            engagement_id=engagement.id,
+            participant_id=participant_id,
+            role="participant",
+            added_by_id=here.who.id,
+            now=self._now(),
+        )
+
     def _invite(
         self, session: Session, here: Here, engagement: Engagement, text: str
     ) -> list[Outbound]:
@@ -160,14 +173,7 @@ class Interviews:
             if open_:
                 already.append(f"{name} ({texts.INVITATION_STATES[open_[0].status]})")
                 continue
-            repo.add_member(
-                session,
-                engagement_id=engagement.id,
-                participant_id=who.id,
-                role="participant",
-                added_by_id=here.who.id,
-                now=self._now(),
-            )
+            self._participates(session, engagement, who.id, here)
             invitation = repo.add_invitation(
                 session,
                 Invitation(
@@ -236,14 +242,7 @@ class Interviews:
         names = []
         for person in dict.fromkeys(people):
             who = self.service.participant_of(session, person)
-            repo.add_member(
-                session,
-                engagement_id=engagement.id,
-                participant_id=who.id,
-                role="participant",
-                added_by_id=here.who.id,
-                now=self._now(),
-            )
+            self._participates(session, engagement, who.id, here)
             names.append(who.display_name or person.name or person.user_id)
             messages.append(
                 Outbound(
