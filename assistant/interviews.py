@@ -527,14 +527,10 @@ class Interviews:
         inviter = repo.participant(session, inviter_id)
         if inviter is None:
             return []
-        person = repo.conversation(session, to.key)
+        # Whoever could not be reached, by the name we know them by (a DM is keyed by
+        # its person, so the reference names them).
         name = to.user or to.channel
-        if person is not None and person.user_id:
-            for row in repo.participants_by_name(
-                session, to.platform, to.workspace, person.user_id
-            ):
-                name = row.display_name or row.user_id
-        elif to.user:
+        if to.user:
             for row in repo.participants_by_name(session, to.platform, to.workspace, to.user):
                 name = row.display_name or row.user_id
         notice = Outbound(
