@@ -820,7 +820,12 @@ class TurnService:
         """Re-render a completed run's summary from its stored answers."""
         dialog = self.catalog.get(run.dialog_id)
         state = DialogState.model_validate(run.state)
-        answers = engine.applicable_answers(dialog, state.answers)
+        if state.dialog_version == dialog.version:
+            answers = engine.applicable_answers(dialog, state.answers)
+        else:
+            # Given under an older version of the dialog: shown as they were given (the
+            # summary reads both shapes), not filtered by today's questions.
+            answers = {p: a.value for p, a in state.answers.items() if not a.skipped}
         result = registry.SUMMARIZERS[dialog.summarize](answers) if dialog.summarize else {}
         if dialog.on_complete:  # its context (what the action made) is not replayed
             return []

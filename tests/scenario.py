@@ -52,9 +52,10 @@ QUALIFIED: list[Step] = [
     Click("yes"),  # decision access
     Type("Dana Scully, VP Engineering"),  # decision makers
     Click("yes"),  # initiative
-    Click("new_critical_app"),  # initiative kind
+    Type("1, 2"),  # initiative kinds: modernize apps, new critical app
     Type("2031-06-30"),  # initiative date
-    Type("skip"),  # applications (optional)
+    Type("the claims portal"),  # applications (asked: modernizing apps names them)
+    Click("customer"),  # a customer, not a prospect
     Click("yes"),  # uses platform
     Type("1, 3"),  # features: source control, continuous delivery
     Click("yes"),  # wants to learn
@@ -70,9 +71,10 @@ QUALIFIED_ANSWERS: dict[str, Any] = {
     "decision_access": True,
     "decision_makers": "Dana Scully, VP Engineering",
     "initiative": True,
-    "initiative_kind": "new_critical_app",
+    "initiative_kinds": ["modernize_apps", "new_critical_app"],
     "initiative_date": "2031-06-30",
-    "initiative_apps": None,
+    "initiative_apps": "the claims portal",
+    "relationship": "customer",
     "uses_platform": True,
     "platform_features": ["source_control", "cd"],
     "wants_to_learn": True,
@@ -90,6 +92,7 @@ NOT_QUALIFIED: list[Step] = [
     Type("yes"),
     Type("no"),  # no decision access
     Type("no"),  # no initiative
+    Type("customer"),
     Type("no"),  # does not use the platform
     Type("skip"),
 ]
@@ -101,6 +104,7 @@ NOT_QUALIFIED_ANSWERS: dict[str, Any] = {
     "delivery_focus": True,
     "decision_access": False,
     "initiative": False,
+    "relationship": "customer",
     "uses_platform": False,
     "notes": None,
 }

@@ -33,7 +33,7 @@ QUESTION = re.compile(
 # What a terminal user types for a click: the option's label (numbers work too).
 LABELS = {
     "yes": "yes",
-    "new_critical_app": "Deliver a new critical app to market",
+    "customer": "A customer",
 }
 
 

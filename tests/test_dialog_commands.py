@@ -21,7 +21,7 @@ async def started(assistant: Assistant, user: str = "sa") -> Chat:
 async def test_the_first_question_comes_with_the_commands_hint(assistant: Assistant) -> None:
     chat = await started(assistant)
     assert "You can say help, back, skip, status, edit, pause or cancel at any time." in chat.text
-    assert chat.question is not None and chat.question.position == "Question 1 of up to 15"
+    assert chat.question is not None and chat.question.position == "Question 1 of up to 16"
 
 
 async def test_an_answer_that_does_not_parse_is_asked_again_with_an_example(
@@ -49,7 +49,7 @@ async def test_help_explains_the_question_and_lists_the_commands(assistant: Assi
     chat = await started(assistant)
     await chat.say("Acme")
     await chat.say("help")
-    assert "The first conversation that established the customer's goals" in chat.text
+    assert "It is expected before an assessment is proposed — the first conversation" in chat.text
     assert "Expected: yes or no" in chat.text
     assert "edit <question>" in chat.text
     assert chat.question is not None and "opportunity discovery" in chat.question.text
@@ -87,7 +87,7 @@ async def test_status_says_where_we_are_and_what_is_left(assistant: Assistant) -
     await chat.say("Acme")
     await chat.say("yes")
     await chat.say("status")
-    assert "Qualify an opportunity — question 3 of up to 15, 2 answered." in chat.text
+    assert "Qualify an opportunity — question 3 of up to 16, 2 answered." in chat.text
     assert "1. Customer: Acme" in chat.text and "2. Opportunity discovery done: Yes" in chat.text
     assert "Still to come: Addressable users, Focused on delivery performance" in chat.text
 
@@ -156,7 +156,9 @@ async def test_conditions_skip_questions_that_do_not_apply(assistant: Assistant)
     # No decision access: "who are they" is not asked.
     assert chat.question is not None and "specific initiative" in chat.question.text
     await chat.say("no")
-    # No initiative: its kind, date and applications are not asked.
+    # No initiative: its kinds, date and applications are not asked.
+    assert chat.question is not None and "a prospect, or already a customer" in chat.question.text
+    await chat.say("a customer")
     assert chat.question is not None and "already use some" in chat.question.text
 
 
