@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from assistant.guideline import guideline_for
 from storage import repositories as repo
 from storage.models import Engagement
 from storage.repositories import RunRow
@@ -73,7 +74,14 @@ def create_engagement(ctx: CompletionContext) -> dict[str, Any]:
         added_by_id=None,
         now=engagement.created_at,
     )
-    return {"engagement": {"slug": engagement.slug, "name": name, "renamed": slug != base}}
+    result: dict[str, Any] = {
+        "engagement": {"slug": engagement.slug, "name": name, "renamed": slug != base}
+    }
+    if engagement.iterations and engagement.iteration_weeks:
+        result["guideline"] = guideline_for(
+            engagement.iterations, engagement.iteration_weeks
+        ).as_dict()
+    return result
 
 
 def _latest_qualification(ctx: CompletionContext, customer: str) -> int | None:

@@ -61,6 +61,8 @@ class Engagement(Base):
     slug: Mapped[str255]
     name: Mapped[str255]
     customer: Mapped[str255]
+    # "assessment" (a value stream assessment) or "delivery" (iterations and ceremonies)
+    kind: Mapped[str40] = mapped_column(default="delivery", server_default="delivery")
     status: Mapped[str40] = mapped_column(default="active")
     start_date: Mapped[date | None] = mapped_column(Date())
     iterations: Mapped[int | None] = mapped_column(Integer())
