@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from assistant.app import Assistant
 from tests.chat import Chat
-from tests.scenario import Click, Type
 from tests.scenario import (
     NOT_QUALIFIED,
     NOT_QUALIFIED_ANSWERS,
@@ -12,6 +11,8 @@ from tests.scenario import (
     QUALIFIED,
     QUALIFIED_ANSWERS,
     QUALIFIED_HEADLINE,
+    Click,
+    Type,
     latest_result,
     stored_answers,
 )
@@ -204,7 +205,9 @@ def test_a_version_1_qualification_still_reads() -> None:
     }
     result = assess(old)
     assert result["verdict"] == "qualified"
-    assert result["indicators"] == ["A dated initiative to modernize DevOps capabilities, by 31 Jan 2030"]
+    assert result["indicators"] == [
+        "A dated initiative to modernize DevOps capabilities, by 31 Jan 2030"
+    ]
     assert result["indicator_remarks"]  # use without interest: said, not counted
     assert assess({"initiative": True, "initiative_kind": 7})["indicators"] == [
         "A dated initiative to deliver"
