@@ -110,7 +110,7 @@ def assess(answers: dict[str, Any]) -> dict[str, Any]:
         "authority": answers.get("decision_access") is True,
     }
     failed = [key for key, ok in met.items() if not ok]
-    prerequisites = [
+    prerequisites: list[dict[str, Any]] = [
         {"key": key, "label": label, "done": answers.get(key) is True}
         for key, label in PREREQUISITES.items()
     ]
