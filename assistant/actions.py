@@ -37,13 +37,20 @@ def slugify(name: str) -> str:
     return slug[:80] or "engagement"
 
 
+def unique_slug(session: Session, tenant: str, name: str) -> str:
+    """The engagement's reference: its name as a slug, numbered when taken."""
+    base = slugify(name)
+    slug, suffix = base, 2
+    while repo.engagement_by_slug(session, tenant, slug) is not None:
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    return slug
+
+
 def create_engagement(ctx: CompletionContext) -> dict[str, Any]:
     answers = ctx.answers
     name = str(answers["name"])
     base = slugify(name)
-    slug, suffix = base, 2
-    while repo.engagement_by_slug(ctx.session, ctx.tenant, slug) is not None:
-        slug, suffix = f"{base}-{suffix}", suffix + 1
+    slug = unique_slug(ctx.session, ctx.tenant, name)
     qualification_id = ctx.context.get("qualification_run_id")
     if qualification_id is None:
         qualification_id = _latest_qualification(ctx, str(answers["customer"]))

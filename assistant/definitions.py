@@ -93,6 +93,9 @@ class _Step(_Model):
     help: str | None = None
     example: str | None = None
     optional: bool = False
+    # Answered by the dialog's prefill (a fact carried over, such as a verdict): neither
+    # editable nor a place "back" stops at. Asked like any step when nothing gives it.
+    locked: bool = False
     when: list[Condition] = []
     validate_with: list[str] = Field(default=[], alias="validate")
 
@@ -229,7 +232,18 @@ class Prefill(_Model):
 
     from_dialog: str = Field(pattern=_ID)
     answers: dict[str, str]  # this dialog's step id -> the other dialog's step id
+    # this dialog's step id -> a key of the other run's result (what its summary computed)
+    results: dict[str, str] = {}
+    # this dialog's step id -> its answer when there is no run to prefill from
+    absent: dict[str, Any] = {}
     label: str | None = Field(default=None, max_length=75)  # menu label, "{customer}" filled
+
+
+class Link(_Model):
+    """A link the deployment configures (a setting), shown when a dialog opens if set."""
+
+    lead: str = Field(min_length=1, max_length=300)  # the sentence before it
+    label: str = Field(min_length=1, max_length=75)  # the link's text
 
 
 class Invitation(_Model):
@@ -255,6 +269,8 @@ class Dialog(_Model):
     menu: MenuEntry | None = None
     prefill: Prefill | None = None
     invitation: Invitation | None = None
+    # Links by name ("pitch_deck": the PITCH_DECK_URL setting), shown in the opening.
+    links: dict[str, Link] = {}
     # Asked before a person's first invited dialog, when the platform has not told us
     # their timezone (nudges must never reach them on their weekend).
     asks_timezone: bool = False
@@ -296,7 +312,8 @@ class Dialog(_Model):
     def _prefill_steps(self) -> Dialog:
         if self.prefill is not None:
             known = {step.id for step in self.steps}
-            for step_id in self.prefill.answers:
+            prefilled = [*self.prefill.answers, *self.prefill.results, *self.prefill.absent]
+            for step_id in prefilled:
                 if step_id not in known:
                     raise ValueError(f"prefill: no step {step_id!r} to prefill")
         if self.menu is not None and not self.start_words:

@@ -540,15 +540,24 @@ def start(
     prefill: dict[str, StoredAnswer] | None = None,
     context: dict[str, Any] | None = None,
 ) -> Turn:
-    return _next(dialog, new_state(dialog, run_key, prefill, context), lead=_opening(dialog))
+    return _next(
+        dialog, new_state(dialog, run_key, prefill, context), lead=_opening(dialog, context)
+    )
 
 
-def _opening(dialog: Dialog) -> list[Paragraph]:
+def _opening(dialog: Dialog, context: dict[str, Any] | None = None) -> list[Paragraph]:
     lead = [
         rich(texts.STARTING, title_lower=_lower_first(dialog.title), description=dialog.description)
     ]
     if dialog.intro:
         lead.append(rich(dialog.intro))
+    urls = (context or {}).get("links") or {}
+    for name, link in dialog.links.items():
+        url = urls.get(name) if isinstance(urls, dict) else None
+        if isinstance(url, str) and url.startswith("https://"):
+            lead.append(
+                Paragraph(spans=(Span(text=f"{link.lead} "), Span(text=link.label, link=url)))
+            )
     lead.append(rich(texts.COMMANDS_HINT))
     return lead
 
@@ -558,7 +567,7 @@ def resume(dialog: Dialog, state: DialogState) -> Turn:
     asked nothing yet (an invitation) starts with its opening."""
     state = state.model_copy(update={"status": "active"}) if state.status == "paused" else state
     if state.asked == 0:
-        return _next(dialog, state, lead=_opening(dialog))
+        return _next(dialog, state, lead=_opening(dialog, state.context))
     return _next(dialog, state, lead=[rich(texts.RESUMING, title=dialog.title)])
 
 
@@ -684,9 +693,10 @@ def _command(
         case "back":
             visible = slots(dialog, state.answers)
             index = next(i for i, s in enumerate(visible) if s.path == slot.path)
-            if index == 0:
+            earlier = [s for s in visible[:index] if not _locked(s, state)]
+            if not earlier:
                 return _next(dialog, state, lead=[rich(texts.FIRST_QUESTION)])
-            return _next(dialog, state.model_copy(update={"revisit": visible[index - 1].path}))
+            return _next(dialog, state.model_copy(update={"revisit": earlier[-1].path}))
         case "keep":
             if state.revisit is None or state.revisit not in state.answers:
                 # Not revisiting anything: "keep" is an ordinary answer here.
@@ -826,8 +836,13 @@ def _status(dialog: Dialog, state: DialogState, slot: Slot) -> list[Any]:
     return blocks
 
 
+def _locked(slot: Slot, state: DialogState) -> bool:
+    """A prefilled fact the person does not change (see ``_Step.locked``)."""
+    return slot.step is not None and slot.step.locked and slot.path in state.answers
+
+
 def _edit(dialog: Dialog, state: DialogState, slot: Slot, query: str | None) -> Turn:
-    answered = _answered_slots(dialog, state)
+    answered = [s for s in _answered_slots(dialog, state) if not _locked(s, state)]
     if not answered:
         return _next(dialog, state, lead=[rich(texts.NOTHING_TO_EDIT)])
     listing = Fields(

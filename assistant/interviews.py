@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from assistant import engine, texts
+from assistant import assessments, engine, texts
 from assistant.commands import Command, CommandRefused
 from assistant.definitions import Dialog, GroupStep
 from assistant.engine import DialogState, StoredAnswer
@@ -36,7 +36,7 @@ from storage.models import DialogRun, Engagement, Invitation, Participant
 from storage.repositories import RunRow
 
 if TYPE_CHECKING:
-    from assistant.service import Here, TurnService
+    from assistant.service import Here, TurnService, Who
 
 MAX_NUDGES = 2
 OPEN = ("invited", "started")
@@ -141,7 +141,7 @@ class Interviews:
         return dialog, people
 
     def _participates(
-        self, session: Session, engagement: Engagement, participant_id: int, here: Here
+        self, session: Session, engagement: Engagement, participant_id: int, added_by_id: int
     ) -> None:
         """The person takes part in the engagement (a role they hold already is kept)."""
         repo.add_member(
@@ -149,7 +149,7 @@ class Interviews:
             engagement_id=engagement.id,
             participant_id=participant_id,
             role="participant",
-            added_by_id=here.who.id,
+            added_by_id=added_by_id,
             now=self._now(),
         )
 
@@ -157,9 +157,33 @@ class Interviews:
         self, session: Session, here: Here, engagement: Engagement, text: str
     ) -> list[Outbound]:
         dialog, people = self._workflow_and_people(session, here, text, texts.WHOM_TO_INVITE)
+        invited, already, messages = self.invite(
+            session,
+            inviter=here.who,
+            inviter_name=here.who.display_name or here.person.user_id,
+            via=here.inbound.conversation,
+            engagement=engagement,
+            dialog=dialog,
+            people=people,
+        )
+        return self.invited_lines(engagement, dialog, invited, already) + messages
+
+    def invite(
+        self,
+        session: Session,
+        *,
+        inviter: Who,
+        inviter_name: str,
+        via: ConversationRef,
+        engagement: Engagement,
+        dialog: Dialog,
+        people: list[Person],
+    ) -> tuple[list[str], list[str], list[Outbound]]:
+        """Invite people to an interview for an engagement: each gets the invitation in
+        their DM, with a Start button. Returns the names invited, the names invited
+        before (with their state), and the invitations to deliver."""
         invited, already = [], []
         messages: list[Outbound] = []
-        inviter = here.who.display_name or here.person.user_id
         for person in dict.fromkeys(people):
             who = self.service.participant_of(session, person)
             open_ = [
@@ -173,14 +197,14 @@ class Interviews:
             if open_:
                 already.append(f"{name} ({texts.INVITATION_STATES[open_[0].status]})")
                 continue
-            self._participates(session, engagement, who.id, here)
+            self._participates(session, engagement, who.id, inviter.id)
             invitation = repo.add_invitation(
                 session,
                 Invitation(
                     engagement_id=engagement.id,
                     dialog_id=dialog.id,
                     participant_id=who.id,
-                    invited_by_id=here.who.id,
+                    invited_by_id=inviter.id,
                     status="invited",
                     nudges=0,
                     next_nudge_at=self._now() + self.nudge_after,
@@ -188,13 +212,13 @@ class Interviews:
                     updated_at=self._now(),
                 ),
             )
-            to = self.service.reach(session, person, here.inbound.conversation)
+            to = self.service.reach(session, person, via)
             assert dialog.invitation is not None
             card = Outbound(
                 blocks=(
                     rich(
                         texts.INVITATION,
-                        inviter=inviter,
+                        inviter=inviter_name,
                         engagement=engagement.name,
                         customer=engagement.customer,
                         title=dialog.title,
@@ -212,12 +236,19 @@ class Interviews:
                 person=person,
                 to=to,
                 engagement_id=engagement.id,
-                context={"invitation_id": invitation.id, "invited_by": here.who.id},
+                context={"invitation_id": invitation.id, "invited_by": inviter.id},
                 invitation=card,
             )
             invitation.run_id = run.id
             messages += first
             invited.append(name)
+        return invited, already, messages
+
+    @staticmethod
+    def invited_lines(
+        engagement: Engagement, dialog: Dialog, invited: list[str], already: list[str]
+    ) -> list[Outbound]:
+        """What the inviter is told: who was invited, who had been already."""
         lines = []
         if invited:
             lines.append(
@@ -230,7 +261,7 @@ class Interviews:
             )
         if already:
             lines.append(say(texts.ALREADY_INVITED, names=_names(already), title=dialog.title))
-        return lines + messages
+        return lines
 
     def _preread(
         self, session: Session, here: Here, engagement: Engagement, text: str
@@ -242,7 +273,7 @@ class Interviews:
         names = []
         for person in dict.fromkeys(people):
             who = self.service.participant_of(session, person)
-            self._participates(session, engagement, who.id, here)
+            self._participates(session, engagement, who.id, here.who.id)
             names.append(who.display_name or person.name or person.user_id)
             messages.append(
                 Outbound(
@@ -405,6 +436,14 @@ class Interviews:
         if role == "participant":
             rows = [r for r in rows if r[1].id == here.who.id]
         blocks: list[Any] = [Heading(text=texts.PROGRESS_TITLE.format(engagement=engagement.name))]
+        if engagement.plan is not None and role != "participant":
+            blocks += assessments.plan_blocks(
+                engagement,
+                rows,
+                self.service.today(here.person),
+                self.service._qualification_headline(session, engagement),
+            )
+            blocks.append(rich(texts.PLAN_INTERVIEWS))
         if not rows:
             blocks.append(rich(texts.NO_INVITATIONS))
             return [Outbound(blocks=tuple(blocks))]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from assistant import actions, qualification
+from assistant import actions, assessments, qualification
 
 SUMMARIZERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "qualification": qualification.assess,
@@ -17,5 +17,6 @@ SUMMARIZERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 COMPLETION_ACTIONS: dict[str, actions.CompletionAction] = {
     "create_engagement": actions.create_engagement,
+    "create_assessment": assessments.create_assessment,
     "remember_timezone": actions.remember_timezone,
 }

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from assistant import engine, registry, texts
+from assistant import assessments, engine, registry, texts
 from assistant.actions import CompletionContext
 from assistant.clock import Clock
 from assistant.commands import ROLE_RANK, Command, CommandRefused, Match, Registry
@@ -104,11 +104,20 @@ def reply(*blocks: Any, to: ConversationRef | None = None) -> Outbound:
 
 
 class TurnService:
-    def __init__(self, catalog: Catalog, clock: Clock, *, nudge_after_hours: float = 24) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        clock: Clock,
+        *,
+        nudge_after_hours: float = 24,
+        links: dict[str, str] | None = None,
+    ) -> None:
         from assistant.interviews import Interviews
 
         self.catalog = catalog
         self.clock = clock
+        # Links the deployment configures, by name ("pitch_deck"), for dialogs that show them.
+        self.links = dict(links or {})
         self.summaries = Summaries(catalog.templates_dir)
         self.commands = Registry.build(catalog)
         self.interviews = Interviews(self, nudge_after_hours=nudge_after_hours)
@@ -278,6 +287,8 @@ class TurnService:
             dialog.summary_template, {"answers": shaped, **result, **extra}
         )
         messages = [Outbound(blocks=tuple(blocks))]
+        if extra.get("invite"):  # people the completion asked to invite to an interview
+            messages += assessments.invite_planned(self, session, run, extra["invite"])
         messages += self.interviews.on_ended(session, run, dialog, "completed")
         return result, messages
 
@@ -374,6 +385,9 @@ class TurnService:
         ref = here.inbound.conversation
         where = ref if (ref.is_personal or ref.thread) else self.reach(session, here.person, ref)
         prefill, context = self._prefill(session, here, dialog)
+        links = {name: self.links[name] for name in dialog.links if name in self.links}
+        if links:
+            context = {**context, "links": links}
         _, messages = self.start_for(
             session,
             dialog=dialog,
@@ -393,14 +407,21 @@ class TurnService:
     ) -> tuple[dict[str, StoredAnswer], dict[str, Any]]:
         """What the dialog file says to carry over from the person's last run here."""
         source = self._prefill_source(session, here, dialog)
-        if source is None or dialog.prefill is None:
+        if dialog.prefill is None:
             return {}, {}
+        if source is None:
+            absent = dialog.prefill.absent.items()
+            return {k: StoredAnswer(raw=str(v), value=v) for k, v in absent}, {}
         answers = source.state.get("answers", {})
         prefill = {}
         for step_id, from_step in dialog.prefill.answers.items():
             found = answers.get(from_step)
             if isinstance(found, dict) and found.get("value") is not None:
                 prefill[step_id] = StoredAnswer(raw=str(found.get("raw")), value=found["value"])
+        result = source.result or {}
+        for step_id, key in dialog.prefill.results.items():
+            if result.get(key) is not None:
+                prefill[step_id] = StoredAnswer(raw=str(result[key]), value=result[key])
         return prefill, {f"{dialog.prefill.from_dialog}_run_id": source.id}
 
     def _prefill_source(self, session: Session, here: Here, dialog: Dialog) -> DialogRun | None:
@@ -756,12 +777,14 @@ class TurnService:
         return reply(*blocks)
 
     def _qualification_headline(self, session: Session, engagement: Engagement) -> str:
+        """The qualification's verdict, with the reason when it was overridden."""
         if engagement.qualification_run_id is None:
-            return texts.NO_QUALIFICATION
+            return assessments.qualification_line(engagement, texts.NO_QUALIFICATION)
         run = repo.get_run(session, engagement.qualification_run_id)
         if run is None or run.tenant != engagement.tenant or not run.result:
-            return texts.NO_QUALIFICATION
-        return str(run.result.get("headline", texts.NO_QUALIFICATION))
+            return assessments.qualification_line(engagement, texts.NO_QUALIFICATION)
+        headline = str(run.result.get("headline", texts.NO_QUALIFICATION))
+        return assessments.qualification_line(engagement, headline)
 
     def _list(self, session: Session, tenant: str) -> Outbound:
         found = repo.engagements(session, tenant)
@@ -810,6 +833,12 @@ class TurnService:
                 )
             ),
         ]
+        if match.plan is not None:  # an assessment: its plan instead of iterations
+            fields = blocks[1].items
+            blocks[1] = Fields(items=tuple(f for f in fields if f.label != "Iterations"))
+            blocks += assessments.plan_blocks(
+                match, repo.invitations(session, match.id), self.clock.now().date()
+            )
         if match.qualification_run_id is not None:
             run = repo.get_run(session, match.qualification_run_id)
             if run is not None and run.tenant == tenant and run.status == "completed":

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # Interviews: a participant who hasn't finished is nudged after this many hours (twice
     # at most, never on their weekend).
     NUDGE_AFTER_HOURS: float = Field(default=24, gt=0)
+    # The pitch deck an SA presents when educating a customer (education and commitment);
+    # shown in that dialog when set. An https URL.
+    PITCH_DECK_URL: str | None = Field(default=None, pattern=r"^https://\S+$")
 
     # `vsa chat` colours its text on a terminal, unless NO_COLOR is set to anything
     # (https://no-color.org) or the terminal says it can't (TERM=dumb).
@@ -59,6 +62,11 @@ class Settings(BaseSettings):
     @property
     def teams_enabled(self) -> bool:
         return bool(self.MICROSOFT_APP_ID) or self.TEAMS_ENABLED
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The configured links dialogs may show, by the name dialog files use."""
+        return {"pitch_deck": self.PITCH_DECK_URL} if self.PITCH_DECK_URL else {}
 
     @property
     def colors_allowed(self) -> bool:

@@ -255,3 +255,44 @@ EDIT_OWN_ANSWERS = (
     "To change an answer in an interview you haven't finished, *resume* it and say *edit*; "
     "once finished, ask whoever invited you."
 )
+
+# Education and commitment, and the assessment's plan (assistant/assessments.py)
+VERDICTS = {
+    "qualified": "Qualified",
+    "qualified_pending": "Qualified, once discovery is done",
+    "not_qualified": "Not qualified yet",
+    "none": "No qualification",
+}
+OVERRIDDEN = "{headline} — started anyway (override): {reason}"
+WORKFLOW_NAMES = {
+    "idea_to_production": "Idea to Production",
+    "incident_response": "Response to Production Incident",
+    "toolchain": "Toolchain Upgrading and Maintenance",
+}
+PRESENTED = {
+    "path_to_production": "the path to production documented end to end",
+    "baseline": "a baseline of metrics (and ROI) to measure progress from",
+    "bottlenecks": "the manual touchpoints, handoffs and bottlenecks found",
+    "roadmap": "an improvement roadmap",
+    "roi": "the return on investment of the platform",
+    "collaboration": "collaboration across silos",
+    "process": "the process",
+    "commitment": "the commitment required of the customer",
+}
+PLAN_TITLE = "*The plan*"
+PLAN_QUALIFICATION = "Qualification"
+PLAN_SESSION = "Facilitated session"
+PLAN_READOUT = "Readout"
+PLAN_DURATION = "Estimated duration"
+PLAN_WORKFLOWS = "Workflows"
+PLAN_TODAY = "today"
+PLAN_IN_DAYS = "in {days} day{s}"
+PLAN_DAYS_AGO = "{days} day{s} ago"
+PLAN_WAITING = "*Scheduled, not finished yet*"
+PLAN_ALL_DONE = "Everyone scheduled has finished their interview."
+PLAN_NOT_IN_WORKSPACE = "not in the workspace yet"
+PLAN_NOT_INVITED = "not invited yet"
+PLAN_NOT_FINISHED = "{state}"
+PLAN_INTERVIEW_BY = ", interview by {date}"
+PLAN_OVERDUE = ", overdue"
+PLAN_INTERVIEWS = "*Interviews*"

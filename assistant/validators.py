@@ -5,6 +5,7 @@ Pure: the engine calls them, and they read nothing but the value and today's dat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -37,7 +38,17 @@ def _timezone(value: Any, today: date) -> str | None:
     return None
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: Any, today: date) -> str | None:
+    if isinstance(value, str) and not _EMAIL.match(value.strip()):
+        return "That doesn't look like an email address."
+    return None
+
+
 VALIDATORS: dict[str, Validator] = {
+    "email": _email,
     "future_date": _future_date,
     "not_future": _not_future,
     "timezone": _timezone,

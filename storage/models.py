@@ -70,6 +70,10 @@ class Engagement(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     # A soft link (no foreign key): engagements and runs would otherwise reference each other.
     qualification_run_id: Mapped[int | None] = mapped_column(Integer())
+    # Why it was started from an opportunity that was not qualified (an override), if so.
+    qualification_override: Mapped[str | None] = mapped_column(Text())
+    # An assessment's plan as education and commitment agreed it (assistant/assessments.py).
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON())
     conversation: Mapped[dict[str, Any] | None] = mapped_column(JSON())
     created_at: Mapped[created]
 
