@@ -198,10 +198,10 @@ async def test_an_unqualified_opportunity_needs_a_reason_which_is_shown_with_it(
     assert "can't be skipped" in sa.text
     await sa.say("The CIO <!here> asked for it before the budget round")
     assert sa.question is not None and "present to the customer" in sa.question.text
-    for answer in ("all", "skip", "Pat (CIO)", "1", "session", "2026-12-30", "me", "1", "skip"):
+    for answer in ("all", "skip", "Pat (CIO)", "1", "session", "2030-12-30", "me", "1", "skip"):
         await sa.say(answer)
     await sa.say("no")  # no other participant
-    for answer in ("1 week", "1, 3", "2027-01-15"):
+    for answer in ("1 week", "1, 3", "2031-01-15"):
         await sa.say(answer)
     reason = "The CIO <!here> asked for it before the budget round"
     assert f"Override: {reason}" in sa.text
