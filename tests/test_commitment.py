@@ -227,3 +227,13 @@ async def test_without_a_qualification_before_it_the_reason_is_asked_too(
     assert sa.question is not None and "Why go ahead anyway?" in sa.question.text
     await sa.say("status")
     assert "Qualification: No qualification" in sa.text
+
+
+def test_the_terminal_shows_a_links_address() -> None:
+    from adapters.console import render
+    from assistant.events import Outbound, Paragraph, Span
+
+    message = Outbound(
+        blocks=(Paragraph(spans=(Span(text="Deck: "), Span(text="open it", link=DECK))),)
+    )
+    assert f"Deck: open it ({DECK})" in render(message)

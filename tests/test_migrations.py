@@ -112,3 +112,57 @@ async def test_0004_keys_a_dm_by_its_person_and_names_each_answers_dialog(
     assert found["refs"] == [("slack:T1:@U1", "D1")]
     assert found["outbox"] == ["slack:T1:@U1"]
     assert found["messages"] == ["slack:T1:@U1"]
+
+
+async def test_0007_gives_engagements_a_plan_and_an_override_and_takes_them_back(
+    database_url: str,
+) -> None:
+    from alembic import command
+
+    from storage.models import Engagement
+
+    db = Database.from_url(database_url)
+    now = datetime.now(UTC)
+    try:
+        await db.upgrade()
+        await db.run_connection(partial(_migrate, step=command.downgrade, revision="0006"))
+
+        def old_rows(connection: Any) -> None:
+            connection.execute(
+                sql(
+                    "INSERT INTO participants (platform, workspace, user_id, created_at, "
+                    "updated_at) VALUES ('console', 'local', 'sa', :now, :now)"
+                ),
+                {"now": now},
+            )
+            connection.execute(
+                sql(
+                    "INSERT INTO engagements (tenant, slug, name, customer, status, kind, "
+                    "created_by_id, created_at) VALUES ('console:local', 'acme', 'Acme', "
+                    "'Acme', 'active', 'delivery', 1, :now)"
+                ),
+                {"now": now},
+            )
+
+        await db.run_connection(old_rows)
+        await db.run_connection(partial(_migrate, step=command.upgrade, revision="0007"))
+
+        def read(session: Any) -> tuple[Any, Any]:
+            engagement = session.scalar(select(Engagement))
+            engagement.plan = {"readout_date": "2031-01-15"}
+            engagement.qualification_override = "asked by the CIO"
+            session.flush()
+            return engagement.plan, engagement.qualification_override
+
+        assert await db.run(read) == ({"readout_date": "2031-01-15"}, "asked by the CIO")
+        await db.run_connection(partial(_migrate, step=command.downgrade, revision="0006"))
+
+        def columns(connection: Any) -> set[str]:
+            from sqlalchemy import inspect
+
+            return {c["name"] for c in inspect(connection).get_columns("engagements")}
+
+        left = await db.run_connection(columns)
+        assert "plan" not in left and "qualification_override" not in left and "kind" in left
+    finally:
+        await db.close()

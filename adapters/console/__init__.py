@@ -54,6 +54,8 @@ def _spans(spans: tuple[Span, ...], style: Style) -> str:
         # not reach the terminal as escape sequences.
         text = "".join(ch for ch in span.text if ch.isprintable() or ch in "\n\t")
         out.append(style.bold(text) if span.style == "bold" else text)
+        if span.link:  # a terminal shows the address itself
+            out.append(f" ({span.link})")
     return "".join(out)
 
 
