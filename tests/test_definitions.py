@@ -96,7 +96,7 @@ def test_unknown_template_and_duplicate_start_words_are_caught(dialogs: Path) ->
 def test_vsa_dialogs_check_exits_non_zero_and_names_the_problem(dialogs: Path) -> None:
     ok = subprocess.run([*VSA, "dialogs", "check"], capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
-    assert "ok  qualification v1" in ok.stdout
+    assert "ok  qualification v2" in ok.stdout and "ok  commitment v1" in ok.stdout
 
     write(dialogs, "broken.yaml", BASE + "  - {id: a, kind: number, prompt: Ask A, min: lots}\n")
     bad = subprocess.run(
