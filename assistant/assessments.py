@@ -63,7 +63,10 @@ def create_assessment(ctx: CompletionContext) -> dict[str, Any]:
         "covered": answers.get("covered") or [],
         "questions": answers.get("questions"),
         "stakeholders": answers.get("stakeholders"),
-        "workflows": answers.get("workflows") or [],
+        # The value streams mapped: those chosen, and any a participant was scheduled for.
+        "workflows": list(
+            dict.fromkeys([*(answers.get("workflows") or []), *(p["workflow"] for p in people)])
+        ),
         "discovery": answers.get("discovery"),
         "session_date": session_date,
         "participants": people,
@@ -230,6 +233,7 @@ def plan_blocks(
 
     states = {(i.participant_id, i.dialog_id): i.status for i, _p, _r in invitations}
     waiting: list[tuple[Span, ...]] = []
+    at_session: list[str] = []
     for person in plan.get("participants") or []:
         status = states.get((person.get("participant_id"), person.get("workflow")))
         if status == "completed":
@@ -238,6 +242,9 @@ def plan_blocks(
             state = texts.PLAN_NOT_IN_WORKSPACE
             if person.get("email"):
                 state += f" ({person['email']})"
+        elif status is None and plan.get("discovery") == "session":
+            at_session.append(str(person.get("name") or "?"))  # no interview for them
+            continue
         elif status is None:
             state = texts.PLAN_NOT_INVITED
         else:
@@ -257,9 +264,11 @@ def plan_blocks(
                 Span(text=f" — {detail}: {state}"),
             )
         )
+    if at_session:
+        blocks.append(rich(texts.PLAN_AT_SESSION, names=", ".join(at_session)))
     if waiting:
         blocks += [rich(texts.PLAN_WAITING), BulletList(items=tuple(waiting))]
-    elif plan.get("participants"):
+    elif plan.get("participants") and not at_session:
         blocks.append(rich(texts.PLAN_ALL_DONE))
     return blocks
 

@@ -215,6 +215,8 @@ async def test_an_unqualified_opportunity_needs_a_reason_which_is_shown_with_it(
     assert f"qualification: Not qualified yet — started anyway (override): {reason}" in sa.text
     await sa.say("status")
     assert f"Qualification: Not qualified yet — started anyway (override): {reason}" in sa.text
+    # A session without interviews: who takes part is listed, nobody is owed an invitation.
+    assert "At the facilitated session: sa" in sa.text and "not invited" not in sa.text
 
 
 async def test_without_a_qualification_before_it_the_reason_is_asked_too(

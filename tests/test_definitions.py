@@ -115,3 +115,18 @@ def test_adding_a_questionnaire_is_adding_a_file(dialogs: Path) -> None:
         + "  - {id: went_well, kind: long_text, prompt: What went well}\n",
     )
     assert load_catalog(dialogs).by_start_words("retro") is not None
+
+
+def test_a_prefill_from_results_or_absent_names_steps_of_the_dialog(dialogs: Path) -> None:
+    for field in ("results: {nope: verdict}", "absent: {nope: none}"):
+        write(
+            dialogs,
+            "broken.yaml",
+            BASE.replace(
+                "steps:\n",
+                f"prefill:\n  from_dialog: qualification\n  answers: {{}}\n  {field}\nsteps:\n",
+            )
+            + "  - {id: a, kind: text, prompt: Ask A}\n",
+        )
+        problems = check_all(dialogs)
+        assert any("prefill: no step 'nope' to prefill" in p for p in problems), problems
