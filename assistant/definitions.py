@@ -236,6 +236,10 @@ class Prefill(_Model):
     results: dict[str, str] = {}
     # this dialog's step id -> its answer when there is no run to prefill from
     absent: dict[str, Any] = {}
+    # Prefill from the latest completed run of ``from_dialog`` here even when other
+    # dialogs finished after it (a verdict that gates this dialog must not be forgotten
+    # because the person did something else in between).
+    reach_back: bool = False
     label: str | None = Field(default=None, max_length=75)  # menu label, "{customer}" filled
 
 

@@ -429,6 +429,10 @@ class TurnService:
         dialog ``dialog`` is prefilled from."""
         if dialog.prefill is None:
             return None
+        if dialog.prefill.reach_back:
+            return repo.last_completed_run_of(
+                session, here.who.id, here.inbound.conversation.key, dialog.prefill.from_dialog
+            )
         return self._last_finished(
             session,
             here.who.id,

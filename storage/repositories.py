@@ -1151,3 +1151,20 @@ def last_finished_run(
         .order_by(DialogRun.id.desc())
         .limit(1)
     )
+
+
+def last_completed_run_of(
+    session: Session, participant_id: int, conversation_key: str, dialog_id: str
+) -> DialogRun | None:
+    """The person's latest completed run of one dialog in a conversation."""
+    return session.scalar(
+        select(DialogRun)
+        .where(
+            DialogRun.participant_id == participant_id,
+            DialogRun.conversation_key == conversation_key,
+            DialogRun.dialog_id == dialog_id,
+            DialogRun.status == "completed",
+        )
+        .order_by(DialogRun.id.desc())
+        .limit(1)
+    )

@@ -239,3 +239,19 @@ def test_the_terminal_shows_a_links_address() -> None:
         blocks=(Paragraph(spans=(Span(text="Deck: "), Span(text="open it", link=DECK))),)
     )
     assert f"Deck: open it ({DECK})" in render(message)
+
+
+async def test_the_qualification_is_found_after_other_dialogs_were_done(
+    assistant: Assistant,
+) -> None:
+    sa = Chat(assistant, "sa")
+    await sa.play(QUALIFIED)
+    await sa.say("new engagement")  # something else in between
+    for answer in ("Acme delivery", "2031-01-13", "2", "3"):
+        await sa.say(answer)
+    await sa.say("commit")
+    # Still the qualified Acme: no reason asked, the customer carried over.
+    assert sa.question is not None and "present to the customer" in sa.question.text
+    await sa.say("status")
+    assert "Customer: Acme <!channel> & <@U999> Corp" in sa.text
+    assert "Qualification: Qualified" in sa.text
