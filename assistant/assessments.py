@@ -109,6 +109,7 @@ def create_assessment(ctx: CompletionContext) -> dict[str, Any]:
         "engagement": {"slug": engagement.slug, "name": name},
         "qualification_label": texts.VERDICTS.get(str(answers.get("qualification")), ""),
         "planned": people,
+        "workflows": [texts.WORKFLOW_NAMES.get(w, w) for w in engagement.plan["workflows"]],
         "workflow_names": texts.WORKFLOW_NAMES,
         "benefits_missed": [
             label for key, label in texts.PRESENTED.items() if key not in engagement.plan["covered"]

@@ -126,6 +126,7 @@ async def test_educate_and_commit_plans_the_assessment_and_invites_the_people_sc
     summary = sa.text
     assert f"Value stream assessment planned: {NAME}" in summary
     assert "Qualification: Qualified" in summary and "Override" not in summary
+    assert "Workflows: Idea to Production, Response to Production Incident" in summary
     assert "Facilitated session: 08 Dec 2026" in summary and "Readout: 22 Dec 2026" in summary
     assert "dana — Idea to Production, interview by 10 Dec 2026" in summary
     assert (
