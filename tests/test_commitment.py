@@ -19,7 +19,7 @@ from assistant.clock import FixedClock
 from storage.models import Engagement, EngagementMember, Participant
 from tests.chat import Chat
 from tests.conftest import make_settings
-from tests.scenario import NOT_QUALIFIED, QUALIFIED
+from tests.scenario import NOT_QUALIFIED, QUALIFIED, Type
 from tests.test_interview_flow import answer_everything, text_to
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -256,3 +256,14 @@ async def test_the_qualification_is_found_after_other_dialogs_were_done(
     await sa.say("status")
     assert "Customer: Acme <!channel> & <@U999> Corp" in sa.text
     assert "Qualification: Qualified" in sa.text
+
+
+async def test_qualified_but_discovery_missing_needs_a_reason_too(assistant: Assistant) -> None:
+    sa = Chat(assistant, "sa")
+    steps = list(QUALIFIED)
+    steps[3] = Type("no")  # technical discovery not done
+    await sa.play(steps)
+    await sa.say("commit")
+    assert sa.question is not None and "Why go ahead anyway?" in sa.question.text
+    await sa.say("status")
+    assert "Qualification: Qualified, once discovery is done" in sa.text
