@@ -90,7 +90,7 @@ async def members(assistant: Assistant, engagement_id: int) -> dict[str, str]:
 async def test_educate_and_commit_plans_the_assessment_and_invites_the_people_scheduled(
     clocked: tuple[Assistant, FixedClock],
 ) -> None:
-    assistant, _clock = clocked
+    assistant, clock = clocked
     dana, lee = Chat(assistant, "dana"), Chat(assistant, "lee")
     await dana.say("hi")  # both are in the workspace (they have talked to the assistant)
     await lee.say("hi")
@@ -186,6 +186,13 @@ async def test_educate_and_commit_plans_the_assessment_and_invites_the_people_sc
     await channel.say("status")
     assert "dana —" not in channel.text.split("Interviews", 1)[0]
     assert "lee — Response to Production Incident" in channel.text
+
+    # Past lee's interview date: overdue, and the session is behind us.
+    clock.advance(days=12)
+    await channel.say("status")
+    assert "Facilitated session: Tue 08 Dec 2026 (5 days ago)" in channel.text
+    assert "Readout: Tue 22 Dec 2026 (in 9 days)" in channel.text
+    assert "(2 days ago): not started yet, overdue" in channel.text
 
 
 async def test_an_unqualified_opportunity_needs_a_reason_which_is_shown_with_it(
