@@ -405,6 +405,10 @@ class Interviews:
         if role == "participant":
             rows = [r for r in rows if r[1].id == here.who.id]
         blocks: list[Any] = [Heading(text=texts.PROGRESS_TITLE.format(engagement=engagement.name))]
+        # A delivery engagement: its plan, where the calendar says it is, its checklist.
+        blocks += self.service.delivery.detail_blocks(
+            session, engagement, self.service.today(here.person)
+        )
         if not rows:
             blocks.append(rich(texts.NO_INVITATIONS))
             return [Outbound(blocks=tuple(blocks))]
