@@ -278,7 +278,9 @@ class Delivery:
     def command(
         self, session: Session, here: Here, command: Command, argument: str
     ) -> list[Outbound]:
-        rest, named = split_for(argument)
+        # "for <engagement>" may be all there is ("checklist for Acme rollout").
+        rest, named = split_for(f"x {argument}")
+        rest = rest[1:].strip()
         engagement = self.service.engagement_for(session, here, named, command)
         role = self.service.check_role(session, here, engagement, command)
         match command.name:
@@ -445,13 +447,14 @@ class Delivery:
         lead: list[Outbound] = []
         if pov is not None:
             # The status is asked again; the rest is kept, to edit by name.
-            for key in ("start_date", "end_date"):
-                day = getattr(pov, key)
-                if day is not None:
-                    prefill[key] = StoredAnswer(raw=day.isoformat(), value=day.isoformat())
-            for key in ("success_criteria", "notes"):
-                if getattr(pov, key):
-                    prefill[key] = StoredAnswer(raw=getattr(pov, key), value=getattr(pov, key))
+            for key in ("start_date", "end_date", "success_criteria", "notes"):
+                value = getattr(pov, key)
+                if isinstance(value, date):
+                    value = value.isoformat()
+                if value:
+                    prefill[key] = StoredAnswer(raw=value, value=value)
+                elif key != "success_criteria":  # an optional answer skipped before
+                    prefill[key] = StoredAnswer(raw="", value=None, skipped=True)
             lead.append(say(texts.POV_EDIT_INTRO))
         where = self.service.private_place(session, here)
         _, messages = self.service.start_for(

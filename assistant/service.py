@@ -352,7 +352,7 @@ class TurnService:
                 path=path,
                 raw_text=stored.raw,
                 value=stored.value,
-                skipped=False,
+                skipped=stored.skipped,
                 now=self.clock.now(),
                 replaces=False,
             )
