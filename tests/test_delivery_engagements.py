@@ -11,7 +11,9 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -505,3 +507,44 @@ def test_the_pov_export_has_one_row_per_opportunity_and_compares_win_rates(
     assert "Win rate with a POV 50%" in result.stderr
     result = CliRunner().invoke(cli, ["export", "--pov"], env=env)
     assert result.exit_code == 0 and result.stdout == table
+
+
+async def test_0008_keeps_engagements_of_before_and_goes_back_down(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text as sql
+
+    from storage.db import Database
+    from tests.test_migrations import _migrate
+
+    db = Database.from_url(database_url)
+    now = datetime.now(UTC)
+    try:
+        await db.upgrade()
+        await db.run_connection(partial(_migrate, step=command.downgrade, revision="0006"))
+
+        def old_rows(connection: Any) -> None:
+            connection.execute(
+                sql(
+                    "INSERT INTO participants (platform, workspace, user_id, created_at, "
+                    "updated_at) VALUES ('console', 'local', 'sa', :now, :now)"
+                ),
+                {"now": now},
+            )
+            connection.execute(
+                sql(
+                    "INSERT INTO engagements (tenant, slug, name, customer, status, "
+                    "created_by_id, created_at) VALUES ('console:local', 'old', 'Old', "
+                    "'Old Co', 'active', 1, :now)"
+                ),
+                {"now": now},
+            )
+
+        await db.run_connection(old_rows)
+        await db.run_connection(partial(_migrate, step=command.upgrade, revision="head"))
+        found = await db.run(lambda s: s.scalar(select(Engagement)))
+        assert found is not None and found.kind == "delivery"
+        assert (found.use_case, found.team, found.outcome) == (None, None, None)
+        await db.run_connection(partial(_migrate, step=command.downgrade, revision="0006"))
+        await db.run_connection(partial(_migrate, step=command.upgrade, revision="head"))
+    finally:
+        await db.close()
