@@ -87,6 +87,7 @@ def create_engagement(ctx: CompletionContext) -> dict[str, Any]:
     return {
         "engagement": {"slug": engagement.slug, "name": name, "renamed": slug != base},
         "plan": delivery.plan_of(engagement),
+        "brief": False,
     }
 
 

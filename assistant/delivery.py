@@ -396,6 +396,7 @@ class Delivery:
                 "engagement": engagement,
                 "start": engagement.start_date,
                 "plan": plan_of(engagement),
+                "brief": False,
                 "iteration0": method.iteration0,
                 "principles": method.principles,
             },
@@ -586,13 +587,16 @@ class Delivery:
 
     # -- where it stands (show, status) ------------------------------------------------
 
-    def detail_blocks(self, session: Session, engagement: Engagement, today: date) -> list[Any]:
+    def detail_blocks(
+        self, session: Session, engagement: Engagement, today: date, *, brief: bool = False
+    ) -> list[Any]:
         """A delivery engagement's plan, where the calendar says it is, its checklist's
-        progress and its proof of value: what ``show`` and ``status`` add."""
+        progress and its proof of value: what ``show`` and (``brief``) ``status`` add."""
         if engagement.kind != "delivery":
             return []
-        blocks: list[Any] = list(
-            self.service.summaries.render("delivery_plan.md.j2", {"plan": plan_of(engagement)})
+        blocks: list[Any] = [Heading(text=engagement.name)] if brief else []
+        blocks += self.service.summaries.render(
+            "delivery_plan.md.j2", {"plan": plan_of(engagement), "brief": brief}
         )
         where = _iteration_now(engagement, today)
         if where:

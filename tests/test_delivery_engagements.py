@@ -201,6 +201,8 @@ async def test_a_delivery_engagement_from_a_qualification_records_its_plan_and_t
     assert "Use case: DevSecOps transformation" in status
     assert "Now: Iteration 0 starts 11 Jan 2027." in status
     assert "Checklist: 0 of 15 done; next: 1. Handover to delivery." in status
+    assert "Ceremonies: the full schedule" in status
+    assert "Daily standup: yes" not in status  # the guideline's rows are for show
 
     # The PM, an owner, may run it: the kickoff is theirs to post.
     priya = Chat(assistant, "Priya")
