@@ -157,14 +157,46 @@ def record_pov(ctx: CompletionContext) -> dict[str, Any]:
     now = ctx.now
     by = ctx.run.participant_id
     pov = repo.pov_of(session, engagement.id)
-    old_status = pov.status if pov is not None else None
-    status = str(answers["state"])
     plan = {
         "start_date": _day(answers.get("start_date")),
         "end_date": _day(answers.get("end_date")),
         "success_criteria": answers.get("success_criteria"),
         "notes": answers.get("notes"),
     }
+    if pov is not None:
+        changed = [k for k, v in plan.items() if getattr(pov, k) != v]
+        if changed:
+            _history(session, engagement, "plan", None, ", ".join(changed), by, now)
+    status = str(answers["state"])
+    pov, moved, notice = set_status(session, engagement, pov, status, by, now)
+    for key, value in plan.items():
+        setattr(pov, key, value)
+    if notice is not None:
+        ctx.announce.append(notice)
+    return {
+        "engagement": {"name": engagement.name},
+        "pov": {
+            "status": POV_STATUSES.get(status, status),
+            "outcome": OUTCOMES.get(engagement.outcome or "open", "open"),
+            "announced": moved and notice is not None,
+            "unannounced": moved and notice is None,
+            **plan,
+        },
+    }
+
+
+def set_status(
+    session: Session,
+    engagement: Engagement,
+    pov: ProofOfValue | None,
+    status: str,
+    by: int,
+    now: datetime,
+) -> tuple[ProofOfValue, bool, Outbound | None]:
+    """The proof of value at ``status`` (recorded with it when there was none): whether
+    that changed it, and then the change kept in its history and its announcement for
+    the engagement's channel (None: no channel is bound)."""
+    old = pov.status if pov is not None else None
     if pov is None:
         pov = repo.add_pov(
             session,
@@ -174,34 +206,14 @@ def record_pov(ctx: CompletionContext) -> dict[str, Any]:
                 created_by_id=by,
                 created_at=now,
                 updated_at=now,
-                **plan,
             ),
         )
-    else:
-        changed = [k for k, v in plan.items() if getattr(pov, k) != v]
-        for key in changed:
-            setattr(pov, key, plan[key])
-        if changed:
-            _history(session, engagement, "plan", None, ", ".join(changed), by, now)
-        pov.status = status
-        pov.updated_at = now
-    announced: bool | None = None
-    if status != old_status:
-        _history(session, engagement, "status", old_status, status, by, now)
-        notice = _status_notice(session, engagement, old_status, status, by)
-        announced = notice is not None
-        if notice is not None:
-            ctx.announce.append(notice)
-    return {
-        "engagement": {"name": engagement.name},
-        "pov": {
-            "status": POV_STATUSES.get(status, status),
-            "outcome": OUTCOMES.get(engagement.outcome or "open", "open"),
-            "announced": announced is True,
-            "unannounced": announced is False,
-            **plan,
-        },
-    }
+    if old == status:
+        return pov, False, None
+    pov.status = status
+    pov.updated_at = now
+    _history(session, engagement, "status", old, status, by, now)
+    return pov, True, _status_notice(session, engagement, old, status, by)
 
 
 def _day(value: Any) -> date | None:
@@ -480,27 +492,11 @@ class Delivery:
         status = _pick(said, POV_STATUSES)
         if status is None:
             return [say(texts.POV_STATUS_WHICH, statuses=", ".join(POV_STATUSES.values()))]
-        now = self._now()
-        old = pov.status if pov is not None else None
-        if old == status:
+        if pov is not None and pov.status == status:
             return [
                 say(texts.POV_SAME_STATUS, engagement=engagement.name, status=POV_STATUSES[status])
             ]
-        if pov is None:
-            pov = repo.add_pov(
-                session,
-                ProofOfValue(
-                    engagement_id=engagement.id,
-                    status=status,
-                    created_by_id=here.who.id,
-                    created_at=now,
-                    updated_at=now,
-                ),
-            )
-        pov.status = status
-        pov.updated_at = now
-        _history(session, engagement, "status", old, status, here.who.id, now)
-        notice = _status_notice(session, engagement, old, status, here.who.id)
+        _, _, notice = set_status(session, engagement, pov, status, here.who.id, self._now())
         return self._told(
             here,
             notice,

@@ -35,8 +35,9 @@ from storage.models import (
     PovChange,
     ProofOfValue,
 )
-from tests.chat import Chat, Recorder
+from tests.chat import Chat
 from tests.scenario import DELIVERY_PLAN, QUALIFIED
+from tests.test_interview_flow import text_to
 
 TUESDAY = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
@@ -47,13 +48,6 @@ async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClo
     assistant = await Assistant.start(settings, clock=clock)
     yield assistant, clock
     await assistant.close()
-
-
-def text_to(chat: Chat) -> str:
-    """Everything sent to a chat's conversation so far (a channel gets announcements)."""
-    recorder = chat.recorder
-    assert isinstance(recorder, Recorder)
-    return "\n".join(m.plain_text() for to, m in recorder.sent if to.key == chat.ref.key)
 
 
 async def set_up(
