@@ -295,6 +295,8 @@ class Delivery:
         rest = rest[1:].strip()
         engagement = self.service.engagement_for(session, here, named, command)
         role = self.service.check_role(session, here, engagement, command)
+        if command.name in ("checklist", "kickoff") and engagement.kind != "delivery":
+            return [say(texts.NOT_A_DELIVERY, engagement=engagement.name, command=command.name)]
         match command.name:
             case "checklist":
                 return self._checklist(session, here, engagement, rest, role)

@@ -259,6 +259,10 @@ EDIT_OWN_ANSWERS = (
 # -- delivery engagements: the checklist, the kickoff, proofs of value ----------------
 
 CHECKLIST_TITLE = "Checklist: {engagement}"
+NOT_A_DELIVERY = (
+    "{engagement} is a value stream assessment, not a delivery engagement: it has no "
+    "Iteration 0, so no *{command}*."
+)
 CHECKLIST_ITERATION0 = "*Iteration 0*"
 CHECKLIST_STEPS = "*The eleven steps*"
 CHECKLIST_DONE_BY = " — done by {name}, {when}"

@@ -236,6 +236,33 @@ async def test_an_engagement_set_up_before_the_plan_was_asked_still_shows(
     assert "Checklist: 0 of 15 done" in sa.text
 
 
+async def test_an_assessment_has_no_iteration_0_checklist_nor_kickoff(assistant: Assistant) -> None:
+    sa = Chat(assistant, "sa")
+    await sa.say("hi")
+
+    def assessment(session: object) -> None:
+        person = session.scalar(select(Participant))  # type: ignore[attr-defined]
+        session.add(  # type: ignore[attr-defined]
+            Engagement(
+                tenant="console:local",
+                slug="acme-vsa",
+                name="Acme VSA",
+                customer="Acme",
+                kind="assessment",
+                created_by_id=person.id,
+            )
+        )
+
+    await assistant.db.run(assessment)
+    for command in ("checklist", "kickoff"):
+        await sa.say(f"{command} for acme vsa")
+        assert "Acme VSA is a value stream assessment, not a delivery engagement" in sa.text
+    await sa.say("show acme vsa")
+    assert "Checklist" not in sa.text and "Ceremonies" not in sa.text
+    await sa.say("pov outcome won for acme vsa")  # an opportunity all the same
+    assert "The outcome of Acme VSA is now won." in sa.text
+
+
 # -- the checklist ---------------------------------------------------------------------
 
 
