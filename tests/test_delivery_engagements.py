@@ -204,28 +204,32 @@ async def test_a_delivery_engagement_from_a_qualification_records_its_plan_and_t
     assert "Kickoff: Acme rollout" in priya.text
 
 
-async def test_an_engagement_set_up_before_the_plan_was_asked_still_shows(
-    assistant: Assistant,
-) -> None:
+async def stored_by_hand(assistant: Assistant, **fields: Any) -> Chat:
+    """An engagement stored as another release (or the commitment dialog) would, owned
+    by the SA whose chat is returned."""
     sa = Chat(assistant, "sa")
     await sa.say("hi")
 
-    def old(session: object) -> None:
-        person = session.scalar(select(Participant))  # type: ignore[attr-defined]
-        session.add(  # type: ignore[attr-defined]
-            Engagement(
-                tenant="console:local",
-                slug="legacy",
-                name="Legacy",
-                customer="Old Co",
-                start_date=date(2026, 1, 5),
-                iterations=3,
-                iteration_weeks=2,
-                created_by_id=person.id,
-            )
-        )
+    def store(session: Any) -> None:
+        person = session.scalar(select(Participant))
+        session.add(Engagement(tenant="console:local", created_by_id=person.id, **fields))
 
-    await assistant.db.run(old)
+    await assistant.db.run(store)
+    return sa
+
+
+async def test_an_engagement_set_up_before_the_plan_was_asked_still_shows(
+    assistant: Assistant,
+) -> None:
+    sa = await stored_by_hand(
+        assistant,
+        slug="legacy",
+        name="Legacy",
+        customer="Old Co",
+        start_date=date(2026, 1, 5),
+        iterations=3,
+        iteration_weeks=2,
+    )
     await sa.say("show legacy")
     shown = sa.text
     assert "Customer: Old Co" in shown
@@ -237,23 +241,9 @@ async def test_an_engagement_set_up_before_the_plan_was_asked_still_shows(
 
 
 async def test_an_assessment_has_no_iteration_0_checklist_nor_kickoff(assistant: Assistant) -> None:
-    sa = Chat(assistant, "sa")
-    await sa.say("hi")
-
-    def assessment(session: object) -> None:
-        person = session.scalar(select(Participant))  # type: ignore[attr-defined]
-        session.add(  # type: ignore[attr-defined]
-            Engagement(
-                tenant="console:local",
-                slug="acme-vsa",
-                name="Acme VSA",
-                customer="Acme",
-                kind="assessment",
-                created_by_id=person.id,
-            )
-        )
-
-    await assistant.db.run(assessment)
+    sa = await stored_by_hand(
+        assistant, slug="acme-vsa", name="Acme VSA", customer="Acme", kind="assessment"
+    )
     for command in ("checklist", "kickoff"):
         await sa.say(f"{command} for acme vsa")
         assert "Acme VSA is a value stream assessment, not a delivery engagement" in sa.text
