@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from assistant.guideline import guideline_for
+from assistant.events import Outbound
 from storage import repositories as repo
 from storage.models import Engagement
 from storage.repositories import RunRow
@@ -27,6 +27,10 @@ class CompletionContext:
     tenant: str
     answers: dict[str, Any]  # grouped answers, as the summary template sees them
     context: dict[str, Any]  # what the run was started with (e.g. a qualification run id)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))  # the turn's clock
+    # Messages the action sends elsewhere (a status change announced in the engagement's
+    # channel), each addressed; the turn delivers them with its own, through the outbox.
+    announce: list[Outbound] = field(default_factory=list)
 
 
 CompletionAction = Callable[[CompletionContext], dict[str, Any]]
@@ -47,6 +51,8 @@ def unique_slug(session: Session, tenant: str, name: str) -> str:
 
 
 def create_engagement(ctx: CompletionContext) -> dict[str, Any]:
+    from assistant import delivery  # it builds on these actions' context
+
     answers = ctx.answers
     name = str(answers["name"])
     base = slugify(name)
@@ -70,6 +76,9 @@ def create_engagement(ctx: CompletionContext) -> dict[str, Any]:
             created_by_id=ctx.run.participant_id,
             qualification_run_id=qualification_id,
             conversation=ctx.run.conversation,
+            use_case=answers.get("use_case"),
+            sow_reference=answers.get("sow_reference"),
+            team=delivery.team_of(answers),
         ),
     )
     repo.link_run_engagement(ctx.session, ctx.run.id, engagement.id)
@@ -81,14 +90,12 @@ def create_engagement(ctx: CompletionContext) -> dict[str, Any]:
         added_by_id=None,
         now=engagement.created_at,
     )
-    result: dict[str, Any] = {
-        "engagement": {"slug": engagement.slug, "name": name, "renamed": slug != base}
+    delivery.add_team(ctx.session, engagement, ctx.run.participant_id, engagement.created_at)
+    return {
+        "engagement": {"slug": engagement.slug, "name": name, "renamed": slug != base},
+        "plan": delivery.plan_of(engagement),
+        "brief": False,
     }
-    if engagement.iterations and engagement.iteration_weeks:
-        result["guideline"] = guideline_for(
-            engagement.iterations, engagement.iteration_weeks
-        ).as_dict()
-    return result
 
 
 def _latest_qualification(ctx: CompletionContext, customer: str) -> int | None:

@@ -137,20 +137,48 @@ class ExportFormat(StrEnum):
 
 @app.command()
 def export(
-    engagement: Annotated[str, typer.Argument(help="The engagement's name or reference.")],
+    engagement: Annotated[
+        str | None, typer.Argument(help="The engagement's name or reference.")
+    ] = None,
     format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.md,
     workspace: Annotated[
         str | None, typer.Option(help="platform:workspace, when names repeat across workspaces")
     ] = None,
+    pov: Annotated[
+        bool,
+        typer.Option(
+            "--pov",
+            help="Every opportunity's proof of value and outcome as CSV (all workspaces, "
+            "or --workspace); the win rates with and without one go to standard error.",
+        ),
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
 ) -> None:
-    """Write an engagement's readout (Markdown or HTML) to standard output."""
-    from assistant.export import ExportError, export_engagement
+    """Write an engagement's readout (Markdown or HTML), or with --pov the proofs of
+    value as CSV, to standard output."""
+    from assistant.export import ExportError, export_engagement, export_povs
     from assistant.settings import Settings
 
+    if pov:
+        table, rates = asyncio.run(export_povs(Settings(), workspace))
+        if output is not None:
+            output.write_text(table, encoding="utf-8")
+        else:
+            typer.echo(table, nl=False)
+        typer.echo(rates, err=True)
+        return
+    if engagement is None:
+        raise _fail("Name the engagement to export, or pass --pov.")
     try:
-        typer.echo(asyncio.run(export_engagement(Settings(), engagement, format.value, workspace)))
+        text = asyncio.run(export_engagement(Settings(), engagement, format.value, workspace))
     except ExportError as error:
         raise _fail(str(error)) from None
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text)
 
 
 def main() -> None:

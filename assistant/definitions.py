@@ -275,6 +275,9 @@ class Dialog(_Model):
     invitation: Invitation | None = None
     # Links by name ("pitch_deck": the PITCH_DECK_URL setting), shown in the opening.
     links: dict[str, Link] = {}
+    # The top-level command that starts it for an engagement (``pov``), when a command
+    # and not the person's own words or an invitation starts it.
+    started_by: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,47}$")
     # Asked before a person's first invited dialog, when the platform has not told us
     # their timezone (nudges must never reach them on their weekend).
     asks_timezone: bool = False
@@ -387,6 +390,10 @@ class Catalog:
     def interviews(self) -> list[Dialog]:
         return [d for d in self.dialogs.values() if d.invitation is not None]
 
+    def started_by(self, command: str) -> Dialog | None:
+        """The dialog the command ``command`` starts, if a file says one."""
+        return next((d for d in self.dialogs.values() if d.started_by == command), None)
+
     def timezone_question(self) -> Dialog | None:
         return next((d for d in self.dialogs.values() if d.asks_timezone), None)
 
@@ -492,5 +499,14 @@ def check_all(directory: Path | None = None) -> list[str]:
         load_catalog(directory)
     except DefinitionError as error:
         if str(error) not in problems:
+            problems.append(str(error))
+    # The delivery methodology's data (its checklist and principles) ships beside the
+    # dialogs; a folder of other dialogs may go without it.
+    from assistant import methodology
+
+    if directory == dialogs_dir() or (directory / methodology.FILE).exists():
+        try:
+            methodology.load(directory)
+        except DefinitionError as error:
             problems.append(str(error))
     return problems

@@ -435,8 +435,12 @@ class Interviews:
         rows = repo.invitations(session, engagement.id)
         if role == "participant":
             rows = [r for r in rows if r[1].id == here.who.id]
-        blocks: list[Any] = [Heading(text=texts.PROGRESS_TITLE.format(engagement=engagement.name))]
-        if engagement.plan is not None and role != "participant":
+        # A delivery engagement: its plan, where the calendar says it is, its checklist.
+        blocks: list[Any] = self.service.delivery.detail_blocks(
+            session, engagement, self.service.today(here.person), brief=True
+        )
+        blocks.append(Heading(text=texts.PROGRESS_TITLE.format(engagement=engagement.name)))
+        if engagement.plan is not None and role != "participant":  # an assessment's plan
             blocks += assessments.plan_blocks(
                 engagement,
                 rows,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from assistant import actions, assessments, qualification
+from assistant import actions, assessments, delivery, qualification
 
 SUMMARIZERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "qualification": qualification.assess,
@@ -19,4 +19,5 @@ COMPLETION_ACTIONS: dict[str, actions.CompletionAction] = {
     "create_engagement": actions.create_engagement,
     "create_assessment": assessments.create_assessment,
     "remember_timezone": actions.remember_timezone,
+    "record_pov": delivery.record_pov,
 }

@@ -112,6 +112,7 @@ class TurnService:
         nudge_after_hours: float = 24,
         links: dict[str, str] | None = None,
     ) -> None:
+        from assistant.delivery import Delivery
         from assistant.interviews import Interviews
 
         self.catalog = catalog
@@ -121,6 +122,7 @@ class TurnService:
         self.summaries = Summaries(catalog.templates_dir)
         self.commands = Registry.build(catalog)
         self.interviews = Interviews(self, nudge_after_hours=nudge_after_hours)
+        self.delivery = Delivery(self)
         # Participants already stored, by identity: most turns need no lookup.
         self._people: OrderedDict[tuple[str, str, str], Who] = OrderedDict()
 
@@ -279,14 +281,15 @@ class TurnService:
         result = registry.SUMMARIZERS[dialog.summarize](answers) if dialog.summarize else {}
         shaped = engine.grouped(dialog, answers)
         extra: dict[str, Any] = {}
+        context = CompletionContext(
+            session, run, run.tenant, shaped, state_context(run), now=self.clock.now()
+        )
         if dialog.on_complete:
-            extra = registry.COMPLETION_ACTIONS[dialog.on_complete](
-                CompletionContext(session, run, run.tenant, shaped, state_context(run))
-            )
+            extra = registry.COMPLETION_ACTIONS[dialog.on_complete](context)
         blocks = self.summaries.render(
             dialog.summary_template, {"answers": shaped, **result, **extra}
         )
-        messages = [Outbound(blocks=tuple(blocks))]
+        messages = [Outbound(blocks=tuple(blocks)), *context.announce]
         if extra.get("invite"):  # people the completion asked to invite to an interview
             messages += assessments.invite_planned(self, session, run, extra["invite"])
         messages += self.interviews.on_ended(session, run, dialog, "completed")
@@ -360,7 +363,7 @@ class TurnService:
                 path=path,
                 raw_text=stored.raw,
                 value=stored.value,
-                skipped=False,
+                skipped=stored.skipped,
                 now=self.clock.now(),
                 replaces=False,
             )
@@ -383,7 +386,7 @@ class TurnService:
     def _start_own(self, session: Session, here: Here, dialog: Dialog) -> list[Outbound]:
         """A dialog the person started: here in a DM or a thread, else in their DM."""
         ref = here.inbound.conversation
-        where = ref if (ref.is_personal or ref.thread) else self.reach(session, here.person, ref)
+        where = self.private_place(session, here)
         prefill, context = self._prefill(session, here, dialog)
         links = {name: self.links[name] for name in dialog.links if name in self.links}
         if links:
@@ -401,6 +404,12 @@ class TurnService:
             note = reply(rich(texts.CONTINUED_IN_DM, title=dialog.title))
             messages.insert(0, note.model_copy(update={"only_for": here.person.user_id}))
         return messages
+
+    def private_place(self, session: Session, here: Here) -> ConversationRef:
+        """Where a dialog a person starts is asked: here in a DM or a thread, else in
+        their DM (a channel is no place for one person's questions)."""
+        ref = here.inbound.conversation
+        return ref if (ref.is_personal or ref.thread) else self.reach(session, here.person, ref)
 
     def _prefill(
         self, session: Session, here: Here, dialog: Dialog
@@ -586,6 +595,8 @@ class TurnService:
                 return self._resume_paused(session, here, found.argument)
             case "progress":
                 return self.interviews.progress(session, here, found.argument)
+            case "checklist" | "kickoff" | "pov":
+                return self.delivery.command(session, here, command, found.argument)
         return self.interviews.command(session, here, command, found.argument)
 
     def _check_where(self, here: Here, command: Command) -> None:
@@ -843,6 +854,7 @@ class TurnService:
             blocks += assessments.plan_blocks(
                 match, repo.invitations(session, match.id), self.clock.now().date()
             )
+        blocks += self.delivery.detail_blocks(session, match, self.clock.now().date())
         if match.qualification_run_id is not None:
             run = repo.get_run(session, match.qualification_run_id)
             if run is not None and run.tenant == tenant and run.status == "completed":

@@ -297,3 +297,70 @@ PLAN_INTERVIEW_BY = ", interview by {date}"
 PLAN_OVERDUE = ", overdue"
 PLAN_INTERVIEWS = "*Interviews*"
 PLAN_AT_SESSION = "At the facilitated session: {names}"
+
+# -- delivery engagements: the checklist, the kickoff, proofs of value ----------------
+
+CHECKLIST_TITLE = "Checklist: {engagement}"
+NOT_A_DELIVERY = (
+    "{engagement} is a value stream assessment, not a delivery engagement: it has no "
+    "Iteration 0, so no *{command}*."
+)
+CHECKLIST_ITERATION0 = "*Iteration 0*"
+CHECKLIST_STEPS = "*The eleven steps*"
+CHECKLIST_DONE_BY = " — done by {name}, {when}"
+CHECKLIST_COUNT = "{done} of {total} done."
+CHECKLIST_HINT = (
+    "Mark one done: *checklist done 3* (or its name, like *checklist done kickoff*); "
+    "*checklist undo 3* takes it back."
+)
+CHECKLIST_WHICH = "Which item? Say *checklist done* and its number or name (1 to {total})."
+CHECKLIST_NOT_FOUND = "No checklist item matches “{said}”. Say *checklist* to see them, numbered."
+CHECKLIST_AMBIGUOUS = "More than one item matches “{said}”: {names}. Say its number."
+CHECKLIST_MARKED = "Marked done: *{number}. {name}* — by {who}, {when}."
+CHECKLIST_ALREADY = "*{number}. {name}* was done already — by {who}, {when}."
+CHECKLIST_UNDONE = "*{number}. {name}* is open again."
+CHECKLIST_NOT_DONE = "*{number}. {name}* is not marked done."
+CHECKLIST_MEMBERS_ONLY = (
+    "Only the delivery team of {engagement} (members and owners) can mark the checklist."
+)
+CHECKLIST_STATUS = "*Checklist*: {done} of {total} done{next}."
+CHECKLIST_NEXT = "; next: {number}. {name}"
+ITERATION_NOW = "*Now*: {where}."
+ITERATION_NOT_STARTED = "Iteration 0 starts {date}"
+ITERATION_ZERO = "Iteration 0 (since {date})"
+ITERATION_N = "iteration {number} of {total} (since {date})"
+ITERATION_OVER = "the planned iterations ended {date}"
+
+KICKOFF_POSTED = "Posted the kickoff message for {engagement} in its channel."
+KICKOFF_HERE = (
+    "No channel is bound to {engagement}, so here is the kickoff message: type "
+    "*bind {engagement}* in the channel you share with the customer, then *kickoff* there."
+)
+
+POV_NONE = "{engagement} has no proof of value yet. Say *pov start* to record one."
+POV_HINT = (
+    "*pov status <status>* (Not Started, Planning, In Progress, Completed, Cancelled), "
+    "*pov outcome won|lost|open*, *pov edit* to change its dates and criteria."
+)
+POV_HISTORY = "*History*"
+POV_CHANGE = "{when} — {who}: {what} {old}→ {new}"
+POV_STATUS_WHICH = "Which status? One of: {statuses}."
+POV_OUTCOME_WHICH = "Which outcome? *won*, *lost* or *open*."
+POV_SAME_STATUS = "The proof of value of {engagement} is {status} already."
+POV_SAME_OUTCOME = "The outcome of {engagement} is {outcome} already."
+POV_STATUS_ANNOUNCE = "Proof of value for *{engagement}*: {old}→ *{status}* ({who})."
+POV_OUTCOME_ANNOUNCE = "Opportunity *{engagement}*: outcome {old}→ *{outcome}* ({who})."
+POV_STATUS_SET = "The proof of value of {engagement} is now {status}."
+POV_OUTCOME_SET = "The outcome of {engagement} is now {outcome}."
+POV_NOT_ANNOUNCED = (
+    "No channel is bound to {engagement}, so it was not announced: type "
+    "*bind {engagement}* in the channel you share with the team."
+)
+POV_UNKNOWN = (
+    "I know *pov*, *pov start*, *pov edit*, *pov status <status>* and *pov outcome won|lost|open*."
+)
+POV_EDIT_INTRO = (
+    "Your earlier answers are kept: say *edit* and a question's name to change one "
+    "(e.g. *edit end date*)."
+)
+POV_LINE = "*Proof of value*: {status}{dates}; outcome: {outcome}."

@@ -76,6 +76,16 @@ class Engagement(Base):
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSON())
     conversation: Mapped[dict[str, Any] | None] = mapped_column(JSON())
     created_at: Mapped[created]
+    # A delivery engagement's plan (DESIGN.md §1.3); NULL for engagements set up before
+    # it was asked. use_case: "tool_adoption" or "devsecops_transformation".
+    use_case: Mapped[str | None] = mapped_column(String(40))
+    sow_reference: Mapped[str | None] = mapped_column(String(255))
+    # Its roles, as the dialog's person answers ({"name", "user_id", "platform"}):
+    # {"project_manager": p, "pse": p | None, "ta": p | None,
+    #  "workstreams": [{"name": str, "dri": p}]}
+    team: Mapped[dict[str, Any] | None] = mapped_column(JSON())
+    # The opportunity's outcome: "won", "lost" or "open" (NULL: not recorded, so open).
+    outcome: Mapped[str | None] = mapped_column(String(40))
 
 
 class EngagementMember(Base):
@@ -269,3 +279,52 @@ class MessageRef(Base):
     prompt_key: Mapped[str255]
     platform_message_id: Mapped[str255]
     created_at: Mapped[created]
+
+
+class ChecklistMark(Base):
+    """One item of an engagement's checklist marked done: by whom and when. Undoing
+    keeps the row (``undone_at``), so the checklist has its history."""
+
+    __tablename__ = "checklist_marks"
+
+    id: Mapped[int_pk]
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"), index=True)
+    item: Mapped[str64]  # an item's key in dialogs/methodology/delivery.yaml
+    done_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProofOfValue(Base):
+    """An engagement's proof of value (the opportunity's technical evaluation)."""
+
+    __tablename__ = "povs"
+    __table_args__ = (UniqueConstraint("engagement_id"),)
+
+    id: Mapped[int_pk]
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"))
+    # not_started | planning | in_progress | completed | cancelled
+    status: Mapped[str40]
+    start_date: Mapped[date | None] = mapped_column(Date())
+    end_date: Mapped[date | None] = mapped_column(Date())
+    success_criteria: Mapped[str | None] = mapped_column(Text())
+    notes: Mapped[str | None] = mapped_column(Text())
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PovChange(Base):
+    """The history of a proof of value and of its opportunity's outcome: what changed,
+    from what to what, by whom, when."""
+
+    __tablename__ = "pov_changes"
+
+    id: Mapped[int_pk]
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"), index=True)
+    what: Mapped[str40]  # "status", "outcome" or "plan" (dates, criteria, notes)
+    old: Mapped[str | None] = mapped_column(String(255))
+    new: Mapped[str | None] = mapped_column(String(255))
+    by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

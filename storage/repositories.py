@@ -41,6 +41,7 @@ from sqlalchemy.sql.elements import BindParameter
 from storage.models import (
     Answer,
     ChannelBinding,
+    ChecklistMark,
     ConversationReference,
     DialogRun,
     Engagement,
@@ -50,6 +51,8 @@ from storage.models import (
     MessageRef,
     OutboxMessage,
     Participant,
+    PovChange,
+    ProofOfValue,
 )
 from storage.types import JSONText
 
@@ -1168,3 +1171,73 @@ def last_completed_run_of(
         .order_by(DialogRun.id.desc())
         .limit(1)
     )
+
+
+# --- delivery engagements: channel, checklist, proofs of value -----------------------
+
+
+def channel_of(session: Session, engagement_id: int) -> ChannelBinding | None:
+    """The channel bound to an engagement most recently, if any."""
+    return session.scalar(
+        select(ChannelBinding)
+        .where(ChannelBinding.engagement_id == engagement_id)
+        .order_by(ChannelBinding.created_at.desc(), ChannelBinding.id.desc())
+        .limit(1)
+    )
+
+
+def checklist_marks(
+    session: Session, engagement_id: int
+) -> Sequence[tuple[ChecklistMark, Participant]]:
+    """The items of an engagement's checklist marked done (not undone), with who did."""
+    rows = session.execute(
+        select(ChecklistMark, Participant)
+        .join(Participant, Participant.id == ChecklistMark.done_by_id)
+        .where(ChecklistMark.engagement_id == engagement_id, ChecklistMark.undone_at.is_(None))
+        .order_by(ChecklistMark.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def add_checklist_mark(session: Session, mark: ChecklistMark) -> ChecklistMark:
+    session.add(mark)
+    session.flush()
+    return mark
+
+
+def pov_of(session: Session, engagement_id: int) -> ProofOfValue | None:
+    return session.scalar(select(ProofOfValue).where(ProofOfValue.engagement_id == engagement_id))
+
+
+def add_pov(session: Session, pov: ProofOfValue) -> ProofOfValue:
+    session.add(pov)
+    session.flush()
+    return pov
+
+
+def add_pov_change(session: Session, change: PovChange) -> None:
+    session.add(change)
+
+
+def pov_changes(session: Session, engagement_id: int) -> Sequence[tuple[PovChange, Participant]]:
+    """The history of an engagement's proof of value and outcome, oldest first."""
+    rows = session.execute(
+        select(PovChange, Participant)
+        .join(Participant, Participant.id == PovChange.by_id)
+        .where(PovChange.engagement_id == engagement_id)
+        .order_by(PovChange.at, PovChange.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def opportunities(
+    session: Session, tenant: str | None = None
+) -> Sequence[tuple[Engagement, ProofOfValue | None]]:
+    """Every engagement (an opportunity) with its proof of value, if it had one."""
+    statement = select(Engagement, ProofOfValue).outerjoin(
+        ProofOfValue, ProofOfValue.engagement_id == Engagement.id
+    )
+    if tenant is not None:
+        statement = statement.where(Engagement.tenant == tenant)
+    rows = session.execute(statement.order_by(Engagement.tenant, Engagement.id))
+    return [(row[0], row[1]) for row in rows]

@@ -143,3 +143,17 @@ async def latest_result(db: Any, dialog_id: str = "qualification") -> dict[str, 
         return dict(run.result or {})
 
     return dict(await db.run(read))
+
+
+# The delivery engagement dialog's questions after the schedule, typed (every channel
+# can type): use case, SOW / PO, PM ("me"), no PSE or TA, one workstream with its DRI.
+DELIVERY_PLAN: tuple[str, ...] = (
+    "tool adoption",
+    "SOW-3184",
+    "me",
+    "skip",
+    "skip",
+    "SCM migration",
+    "me",
+    "no",
+)

@@ -19,7 +19,7 @@ from assistant.clock import FixedClock
 from storage.models import Engagement, EngagementMember, Participant
 from tests.chat import Chat
 from tests.conftest import make_settings
-from tests.scenario import NOT_QUALIFIED, QUALIFIED, Type
+from tests.scenario import DELIVERY_PLAN, NOT_QUALIFIED, QUALIFIED, Type
 from tests.test_interview_flow import answer_everything, text_to
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -255,7 +255,7 @@ async def test_the_qualification_is_found_after_other_dialogs_were_done(
     sa = Chat(assistant, "sa")
     await sa.play(QUALIFIED)
     await sa.say("new engagement")  # something else in between
-    for answer in ("Acme delivery", "2031-01-13", "2", "3"):
+    for answer in ("Acme delivery", "2031-01-13", "2", "3", *DELIVERY_PLAN):
         await sa.say(answer)
     await sa.say("commit")
     # Still the qualified Acme: no reason asked, the customer carried over.

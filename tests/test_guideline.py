@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.app import Assistant
 from assistant.guideline import CEREMONIES, TABLE, guideline_for
 from tests.chat import Chat
+from tests.scenario import DELIVERY_PLAN
 
 
 def test_four_iterations_of_two_weeks_exceed_two_months_counting_iteration_0() -> None:
@@ -51,7 +52,7 @@ def test_every_row_of_the_table_is_in_both_columns() -> None:
 async def test_the_engagement_summary_states_the_column_and_why(assistant: Assistant) -> None:
     chat = Chat(assistant)
     await chat.say("new engagement")
-    for answer in ("Globex", "Globex pilot", "2031-02-03", "2", "4"):
+    for answer in ("Globex", "Globex pilot", "2031-02-03", "2", "4", *DELIVERY_PLAN):
         await chat.say(answer)
     assert "the full schedule" in chat.text
     assert "more than two months, counting Iteration 0" in chat.text

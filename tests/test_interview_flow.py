@@ -17,6 +17,7 @@ from assistant.events import Outbound
 from assistant.settings import Settings
 from storage.models import Answer, Invitation
 from tests.chat import Chat, Recorder
+from tests.scenario import DELIVERY_PLAN
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -35,6 +36,8 @@ async def set_up_engagement(sa: Chat) -> None:
         await sa.say(answer)
     await sa.click("2")
     await sa.say("6")
+    for answer in DELIVERY_PLAN:
+        await sa.say(answer)
     assert "Engagement set up" in sa.text
 
 

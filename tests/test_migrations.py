@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy import text as sql
 
 from storage.db import Database, _alembic_config
@@ -148,11 +148,14 @@ async def test_0007_gives_engagements_a_plan_and_an_override_and_takes_them_back
         await db.run_connection(partial(_migrate, step=command.upgrade, revision="0007"))
 
         def read(session: Any) -> tuple[Any, Any]:
-            engagement = session.scalar(select(Engagement))
-            engagement.plan = {"readout_date": "2031-01-15"}
-            engagement.qualification_override = "asked by the CIO"
-            session.flush()
-            return engagement.plan, engagement.qualification_override
+            # Only the columns 0007 adds: the model has columns of later revisions too.
+            session.execute(
+                update(Engagement).values(
+                    plan={"readout_date": "2031-01-15"}, qualification_override="asked by the CIO"
+                )
+            )
+            row = session.execute(select(Engagement.plan, Engagement.qualification_override)).one()
+            return row.plan, row.qualification_override
 
         assert await db.run(read) == ({"readout_date": "2031-01-15"}, "asked by the CIO")
         await db.run_connection(partial(_migrate, step=command.downgrade, revision="0006"))

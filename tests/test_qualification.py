@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.app import Assistant
 from tests.chat import Chat
 from tests.scenario import (
+    DELIVERY_PLAN,
     NOT_QUALIFIED,
     NOT_QUALIFIED_ANSWERS,
     NOT_QUALIFIED_HEADLINE,
@@ -95,6 +96,8 @@ async def test_start_an_engagement_from_the_verdict_then_list_it(assistant: Assi
     await chat.say("2031-01-13")
     await chat.click("2")
     await chat.say("3")
+    for answer in DELIVERY_PLAN:
+        await chat.say(answer)
     assert "Engagement set up: Acme VSA" in chat.text
     assert "weekly status at the minimum" in chat.text  # fewer than 5 iterations
 
@@ -111,7 +114,7 @@ async def test_start_an_engagement_from_the_verdict_then_list_it(assistant: Assi
 async def test_engagements_of_another_workspace_are_invisible(assistant: Assistant) -> None:
     a = Chat(assistant, "sa", workspace="T_A")
     await a.say("new engagement")
-    for answer in ("Globex", "Globex pilot", "2031-02-03", "2", "6"):
+    for answer in ("Globex", "Globex pilot", "2031-02-03", "2", "6", *DELIVERY_PLAN):
         await a.say(answer)
     await a.say("engagements")
     assert "Globex pilot" in a.text
@@ -225,7 +228,7 @@ async def test_a_stored_version_1_qualification_is_shown_with_its_old_answers(
     chat = Chat(assistant)
     await chat.play(QUALIFIED)
     await chat.click("engagement")
-    for answer in ("Acme VSA", "2031-01-13", "2", "3"):
+    for answer in ("Acme VSA", "2031-01-13", "2", "3", *DELIVERY_PLAN):
         await chat.say(answer)
 
     def make_it_version_1(session: Session) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from adapters.slack.testing import Call, find_control
 from storage.models import Answer
+from tests.scenario import DELIVERY_PLAN
 from tests.slack.conftest import Served, SlackUser
 
 CHANNEL = "C0100"  # the engagement's channel
@@ -38,6 +39,8 @@ async def set_up_and_bind(served: Served) -> SlackUser:
         await sa.say(answer)
     await sa.click("2")
     await sa.say("6")
+    for answer in DELIVERY_PLAN:
+        await sa.say(answer)
     assert "Engagement set up" in sa.text()
     await sa.command("bind Acme VSA", from_channel=CHANNEL)
     assert "This channel is now Acme VSA's" in channel_text(served)

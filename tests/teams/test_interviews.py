@@ -6,6 +6,7 @@ and a person Teams refuses is reported."""
 from __future__ import annotations
 
 from adapters.teams.testing import Call, Reply
+from tests.scenario import DELIVERY_PLAN
 from tests.teams.conftest import CHANNEL, Served, TeamsUser, card_text
 
 LEE = ("29:1Lee-Adama-teams-user-id", "Lee Adama")
@@ -23,6 +24,8 @@ async def set_up_and_bind(served: Served) -> tuple[TeamsUser, TeamsUser]:
         await sa.say(answer)
     await sa.click("2")
     await sa.say("6")
+    for answer in DELIVERY_PLAN:
+        await sa.say(answer)
     assert "Engagement set up" in sa.text()
     in_channel = TeamsUser(served, conversation_id=THREAD, channel=True)
     await in_channel.say("bind Acme VSA")

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Engagement, Participant
+from tests.scenario import DELIVERY_PLAN
 from tests.teams.conftest import DANA, OTHER_TENANT, TENANT, Served, TeamsUser
 
-ENGAGEMENT = ("Globex", "Globex pilot", "2031-02-03", "2", "6")
+ENGAGEMENT = ("Globex", "Globex pilot", "2031-02-03", "2", "6", *DELIVERY_PLAN)
 
 
 async def test_a_tenant_never_sees_another_tenants_engagements(served: Served) -> None:
