@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from assistant import engine, registry, texts
+from assistant import confidential, engine, registry, texts
 from assistant.actions import CompletionContext
 from assistant.clock import Clock
 from assistant.commands import ROLE_RANK, Command, CommandRefused, Match, Registry
@@ -106,12 +106,14 @@ def reply(*blocks: Any, to: ConversationRef | None = None) -> Outbound:
 class TurnService:
     def __init__(self, catalog: Catalog, clock: Clock, *, nudge_after_hours: float = 24) -> None:
         from assistant.interviews import Interviews
+        from assistant.raid import RaidLog
 
         self.catalog = catalog
         self.clock = clock
         self.summaries = Summaries(catalog.templates_dir)
         self.commands = Registry.build(catalog)
         self.interviews = Interviews(self, nudge_after_hours=nudge_after_hours)
+        self.raid = RaidLog(self)
         # Participants already stored, by identity: most turns need no lookup.
         self._people: OrderedDict[tuple[str, str, str], Who] = OrderedDict()
 
@@ -272,7 +274,9 @@ class TurnService:
         extra: dict[str, Any] = {}
         if dialog.on_complete:
             extra = registry.COMPLETION_ACTIONS[dialog.on_complete](
-                CompletionContext(session, run, run.tenant, shaped, state_context(run))
+                CompletionContext(
+                    session, run, run.tenant, shaped, state_context(run), self.clock.now()
+                )
             )
         blocks = self.summaries.render(
             dialog.summary_template, {"answers": shaped, **result, **extra}
@@ -561,6 +565,8 @@ class TurnService:
                 return self._resume_paused(session, here, found.argument)
             case "progress":
                 return self.interviews.progress(session, here, found.argument)
+            case "raid" | "raid_add" | "raid_show" | "raid_update" | "raid_close":
+                return self.raid.command(session, here, command, found.argument)
         return self.interviews.command(session, here, command, found.argument)
 
     def _check_where(self, here: Here, command: Command) -> None:
@@ -876,8 +882,13 @@ class TurnService:
         return self.interviews.undeliverable(session, to, message, reason)
 
     def due(self, session: Session) -> list[Outbound]:
-        """Messages the clock says are due (nudges), each addressed."""
-        return self.interviews.due_nudges(session)
+        """Messages the clock says are due (nudges, overdue RAID items), each addressed."""
+        return self.interviews.due_nudges(session) + self.raid.due_reminders(session)
+
+    def withheld(self, session: Session, to: ConversationRef, message: Outbound) -> list[Outbound]:
+        """An internal message not posted because ``to`` is shared with another
+        organisation: what to post there instead, and whom to send it privately."""
+        return confidential.withheld(self, session, to, message)
 
 
 def state_context(run: RunRow) -> dict[str, Any]:
