@@ -508,7 +508,11 @@ class Dispatcher:
                     message_id = await self._send_one(item)
                 except DeliveryError as error:
                     await self._failed(key, item, error, later=claimed[position + 1 :])
-                    return  # keep the order: nothing after a failed message goes first
+                    if not isinstance(error, Withheld):
+                        return  # keep the order: nothing after a failed message goes first
+                    # Withheld: the rest goes on, the notice that replaces it included.
+                    next_claim = await self.db.run(partial(self._claim, key=key))
+                    break
                 last = position == len(claimed) - 1
                 next_claim = await self.db.run(
                     partial(self._sent, key=key, item=item, message_id=message_id, claim=last)

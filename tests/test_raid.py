@@ -16,7 +16,6 @@ from assistant.app import Assistant
 from assistant.clock import FixedClock
 from assistant.events import Outbound
 from assistant.settings import Settings
-from storage import repositories as repo
 from storage.models import RaidChange, RaidItem
 from tests.chat import Chat, Recorder
 
@@ -86,16 +85,155 @@ async def test_raid_lifecycle_with_history_overdue_flag_and_daily_reminder(
 
     await sa.say("raid")
     listing = sa.text
-    print(listing)
     assert "Risks" in listing and "#1 Test environments late" in listing
     assert "overdue" not in listing
     clock.advance(days=3)  # Friday: the risk was due on Thursday
     await sa.say("raid")
-    print(sa.text)
-    assert "overdue" in sa.text
+    assert (
+        "#1 Test environments late — impact high, likelihood medium · owner dana · "
+        "due 03 Dec 2026 · ⚠ overdue"
+    ) in sa.text
 
+    # The owner is reminded privately, once that day however often the clock ticks.
     dana = Chat(assistant, "dana")
     await assistant.dispatcher.run_due()
-    reminders = sent_to(dana)
-    print([m.plain_text() for m in reminders])
-    assert len(reminders) == 1
+    await assistant.dispatcher.run_due()
+    [reminder] = sent_to(dana)
+    shown = reminder.plain_text()
+    assert "past their due date" in shown and "#1 Test environments late — due 03 Dec 2026" in shown
+    assert "Vendor licence" not in shown and "PSE" not in shown
+    clock.advance(hours=5)
+    await assistant.dispatcher.run_due()
+    clock.advance(days=1)  # Saturday: not on a weekend
+    await assistant.dispatcher.run_due()
+    assert len(sent_to(dana)) == 1
+    clock.advance(days=2)  # Monday 09:00: again
+    await assistant.dispatcher.run_due()
+    assert len(sent_to(dana)) == 2
+    # The internal issue's owner is not on our side: whoever logged it is reminded.
+    assert not [m for m in sent_to(sa) if "past their due date" in m.plain_text()]
+
+    # A change: pick the fields, give the new values, say why.
+    await sa.say("raid update 1")
+    assert "What would you like to change?" in sa.text
+    await sa.say("impact, due date")
+    await sa.click("low")
+    await sa.say("2026-12-18")
+    await sa.say("the vendor confirmed a date")
+    assert (
+        "Changed #1 (Test environments late): impact: high → low; due date: 2026-12-03 → 2026-12-18"
+    ) in sa.text
+    await sa.say("raid")
+    assert "overdue" not in sa.text and "impact low" in sa.text
+
+    await sa.say("raid close 2 licence signed for the year")
+    assert "Closed #2 (Vendor licence)" in sa.text
+    await sa.say("raid close 2")
+    assert "#2 (Vendor licence) was closed already" in sa.text
+    await sa.say("raid")
+    assert "Vendor licence" not in sa.text and "Dependencies" not in sa.text
+
+    await sa.say("raid show 1")
+    shown = sa.text
+    assert "#1 Risk: Test environments late" in shown
+    assert "Status: open" in shown and "Impact: low" in shown and "Due: 18 Dec 2026" in shown
+    history = shown.split("History", 1)[1]
+    lines = [line for line in history.splitlines() if line.startswith("•")]
+    assert lines == [
+        "• 01 Dec 2026 09:00 — sa: logged it",
+        "• 07 Dec 2026 14:00 — sa: impact: high → low (the vendor confirmed a date)",
+        "• 07 Dec 2026 14:00 — sa: due date: 2026-12-03 → 2026-12-18 (the vendor confirmed a date)",
+    ]
+    await sa.say("raid show 2")
+    assert "sa: closed it (licence signed for the year)" in sa.text
+
+    def stored(session: object) -> tuple[list[tuple[int, str, str]], int]:
+        items = session.scalars(select(RaidItem).order_by(RaidItem.number)).all()  # type: ignore[attr-defined]
+        changes = session.scalars(select(RaidChange)).all()  # type: ignore[attr-defined]
+        return [(i.number, i.kind, i.status) for i in items], len(changes)
+
+    items, changes = await assistant.db.run(stored)
+    assert items == [(1, "risk", "open"), (2, "dependency", "closed"), (3, "issue", "open")]
+    assert changes == 3 + 2 + 1
+
+
+async def test_participants_never_see_internal_items(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await set_up_engagement(sa)
+    await log_item(sa, "risk", "Scope creep")
+    await log_item(sa, "issue", "Our margin is thin", likelihood=None, internal="yes")
+
+    # A customer takes part: invited to an interview, which makes them a participant.
+    await sa.say("interview idea-to-production cu")
+    assert "Invited cu" in sa.text
+    customer = Chat(assistant, "cu")
+    await customer.say("raid")
+    assert "Scope creep" in customer.text
+    assert "margin" not in customer.text and "Internal" not in customer.text
+    await customer.say("raid show 2")
+    assert "There's no item #2 in Acme VSA's RAID log" in customer.text
+    await customer.say("raid add risk")
+    assert "Only members of Acme VSA can use raid add — you are a participant" in customer.text
+    await customer.say("raid close 1")
+    assert "Only members" in customer.text
+
+
+async def test_an_internal_listing_is_withheld_where_another_organisation_reads(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await set_up_engagement(sa)
+    await log_item(sa, "risk", "Scope creep")
+    await log_item(sa, "issue", "Our margin is thin", likelihood=None, internal="yes")
+    channel = Chat(assistant, "sa", channel="acme-shared", direct=False)
+    await channel.say("bind Acme VSA")
+    recorder = channel.recorder
+    assert isinstance(recorder, Recorder)
+
+    # Not shared: both parts are posted in the channel.
+    await channel.say("raid")
+    assert "Scope creep" in channel.text and "Our margin is thin" in channel.text
+
+    # Shared with the customer's organisation now: the shared part is posted, the
+    # internal part is not; a neutral sentence says why, and it goes to sa privately.
+    recorder.shared.add(channel.ref.key)
+    before = len(sent_to(sa))
+    await channel.say("raid")
+    await assistant.dispatcher.drain()  # the private copy goes out beside the turn
+    shown = channel.text
+    assert "Scope creep" in shown and "margin" not in shown
+    assert (
+        "I didn't post something internal here because this conversation is shared with "
+        "another organisation; I sent it privately to sa." in shown
+    )
+    [private] = sent_to(sa)[before:]
+    assert "Our margin is thin" in private.plain_text()
+    assert private.plain_text().startswith("Sent to you privately: it is internal")
+
+    # Showing or closing an internal item there: the same.
+    await channel.say("raid show 2")
+    assert "margin" not in channel.text and "I didn't post something internal" in channel.text
+    await channel.say("raid close 2")
+    assert "margin" not in channel.text and "I didn't post something internal" in channel.text
+    await assistant.dispatcher.drain()
+    assert "Closed #2 (Our margin is thin)" in sent_to(sa)[-1].plain_text()
+
+
+async def test_hostile_text_is_kept_as_typed(clocked: tuple[Assistant, FixedClock]) -> None:
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await set_up_engagement(sa)
+    await log_item(sa, "risk", HOSTILE)
+    await sa.say("raid")
+    assert f"#1 {HOSTILE} — impact high" in sa.text
+    await sa.say("raid show 1")
+    assert f"#1 Risk: {HOSTILE}" in sa.text
+
+    def title(session: object) -> str:
+        return str(session.scalar(select(RaidItem.title)))  # type: ignore[attr-defined]
+
+    assert await assistant.db.run(title) == HOSTILE
