@@ -388,7 +388,8 @@ class TeamsAdapter:
 
         raw = await self._call(conversation_id, members, to)
         try:
-            found = json.loads(raw.response.text())
+            # The connector's HTTP stack is requests: the raw response is a requests.Response.
+            found = json.loads(raw.response.text)
         except (AttributeError, TypeError, ValueError):
             found = None
         if not isinstance(found, list):  # fail closed: the message waits, and is tried again
