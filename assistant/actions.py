@@ -29,6 +29,8 @@ class CompletionContext:
     now: datetime  # the turn's clock
 
 
+# What it returns is added to the summary's template context; ``"internal": True``
+# makes the summary an internal message (see Outbound.internal).
 CompletionAction = Callable[[CompletionContext], dict[str, Any]]
 
 

@@ -69,6 +69,8 @@ def withheld(
         names.append(person.display_name or person.user_id)
     if copies:
         notice = rich(texts.WITHHELD_NOTICE, names=_names(names))
+    elif to.is_personal:
+        notice = rich(texts.WITHHELD_PERSONAL)
     else:
         notice = rich(texts.WITHHELD_NOBODY)
     return [Outbound(blocks=(notice,), to=to), *copies]

@@ -661,8 +661,17 @@ class Dispatcher:
         adapter = self.adapters.get(to.platform)
         if adapter is None:
             raise DeliveryError(f"no {to.platform} adapter is configured", retry_after=60)
-        if message.internal and await self._shared_externally(adapter, to):
-            raise Withheld("internal, and the conversation is shared with another organisation")
+        if message.internal:
+            try:
+                shared = await self._shared_externally(adapter, to)
+            except DeliveryError as error:
+                if not error.permanent:
+                    raise  # the platform could not say now: the message waits
+                # It never will (a scope the installation lacks, say): fail closed.
+                log.warning("can't tell who reads a conversation (%s): internal withheld", error)
+                shared = True
+            if shared:
+                raise Withheld("internal, and the conversation is shared with another organisation")
         if message.answered is not None and item.earlier is not None:
             try:
                 await adapter.update(to, item.earlier, answered_message(message.answered))

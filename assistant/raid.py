@@ -436,7 +436,8 @@ def item_added(ctx: CompletionContext) -> dict[str, Any]:
             "engagement": engagement.name,
             "internal": item.internal,
             "owner": owner_name,
-        }
+        },
+        "internal": item.internal,
     }
 
 
@@ -480,7 +481,10 @@ def item_updated(ctx: CompletionContext) -> dict[str, Any]:
         changed.append(describe_change(field, old_shown, new_shown))
     if changed:
         item.updated_at = now
-    return {"raid": {"number": item.number, "title": item.title, "changed": "; ".join(changed)}}
+    return {
+        "raid": {"number": item.number, "title": item.title, "changed": "; ".join(changed)},
+        "internal": item.internal,
+    }
 
 
 def _shown(item: RaidItem, field: str) -> str | None:

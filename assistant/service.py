@@ -281,7 +281,8 @@ class TurnService:
         blocks = self.summaries.render(
             dialog.summary_template, {"answers": shaped, **result, **extra}
         )
-        messages = [Outbound(blocks=tuple(blocks))]
+        # A completion action says when its summary shows something internal.
+        messages = [Outbound(blocks=tuple(blocks), internal=extra.get("internal") is True)]
         messages += self.interviews.on_ended(session, run, dialog, "completed")
         return result, messages
 

@@ -323,6 +323,10 @@ WITHHELD_NOBODY = (
     "I didn't post something internal here because this conversation is shared with "
     "another organisation; ask me for it in a direct message."
 )
+WITHHELD_PERSONAL = (
+    "I held back something internal meant for you: I can't be sure that no other "
+    "organisation reads this conversation. Ask me for it again in a channel of ours."
+)
 WITHHELD_PRIVATE = (
     "Sent to you privately: it is internal, and the conversation it was for is shared with "
     "another organisation."
