@@ -116,6 +116,9 @@ async def test_a_channel_shared_after_the_command_is_refused_when_posting(
     sa = await set_up_and_bind(served)
     await log_items(sa)
 
+    await sa.command("raid", from_channel=CHANNEL)
+    assert "Our margin is thin" in channel_posts(served)[-1]  # ours alone: posted
+
     # The command is typed while the channel is ours alone; Slack asks us to wait
     # before its first post, and meanwhile the channel is shared (Slack Connect).
     served.fake.script("chat.postMessage", Reply.rate_limited(30))

@@ -4,9 +4,23 @@ list, read when posting); the internal part goes privately to whoever asked."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from tests.teams.conftest import CHANNEL, DANA, OTHER_TENANT, TENANT, Served, TeamsUser, card_text
+from adapters.teams.testing import FakeConnector, throttled
+from assistant.clock import FixedClock
+from assistant.settings import Settings
+from tests.teams.conftest import (
+    CHANNEL,
+    DANA,
+    OTHER_TENANT,
+    TENANT,
+    Served,
+    TeamsUser,
+    card_text,
+    serving,
+)
 from tests.teams.test_interviews import set_up_and_bind
 
 HOSTILE = "<!channel> **urgent** <b>x</b> [click](https://evil.example)"
@@ -76,3 +90,32 @@ async def test_an_internal_listing_is_withheld_where_another_organisation_reads(
     assert WITHHELD in shown and "margin" not in shown
     assert "#2 Issue: Our margin is thin" in sa.new_text()
     assert all("margin" not in card_text(c) for c in in_channel.cards()[-3:])
+
+
+async def test_a_guest_added_after_the_command_is_seen_when_posting(
+    settings: Settings, connector: FakeConnector
+) -> None:
+    clock = FixedClock(datetime.now(UTC))
+    async with serving(settings, connector, clock) as served:
+        sa, in_channel = await set_up_and_bind(served)
+        await log_items(sa)
+        ours = {"id": DANA, "name": "Dana Scully", "tenantId": TENANT, "userRole": "user"}
+        served.connector.members[CHANNEL] = [ours]
+        await in_channel.say("raid")
+        assert "Our margin is thin" in in_channel.new_text()  # ours alone: posted
+
+        # Typed while only our tenant is in the channel; Teams throttles the first post
+        # for a while, and meanwhile a guest joins.
+        served.connector.script(*throttled("30"))
+        await in_channel.say("raid")
+        assert in_channel.new_text() == ""
+        guest = {"id": GUEST, "name": "Guest", "tenantId": TENANT, "userRole": "guest"}
+        served.connector.members[CHANNEL] = [ours, guest]
+        sa.seen = len(sa.cards())
+
+        clock.advance(seconds=31)
+        await served.assistant.dispatcher.deliver()
+        await served.settle()
+        shown = in_channel.new_text()
+        assert "Risks" in shown and WITHHELD in shown and "margin" not in shown
+        assert "Our margin is thin" in sa.new_text()
