@@ -6,6 +6,7 @@ reads; hostile text stays text."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -237,3 +238,21 @@ async def test_hostile_text_is_kept_as_typed(clocked: tuple[Assistant, FixedCloc
         return str(session.scalar(select(RaidItem.title)))  # type: ignore[attr-defined]
 
     assert await assistant.db.run(title) == HOSTILE
+
+
+async def test_two_processes_remind_an_owner_once(settings: Settings) -> None:
+    clock = FixedClock(TUESDAY)
+    first = await Assistant.start(settings, clock=clock)
+    second = await Assistant.start(settings, clock=clock)
+    try:
+        sa = Chat(first, "sa")
+        await set_up_engagement(sa)
+        await log_item(sa, "risk", "Test environments late", due="2026-12-03")
+        dana_here, dana_there = Chat(first, "dana"), Chat(second, "dana")
+        clock.advance(days=3)
+        await asyncio.gather(*(a.dispatcher.run_due() for a in (first, second, first, second)))
+        reminded = sent_to(dana_here) + sent_to(dana_there)
+        assert len(reminded) == 1 and "Test environments late" in reminded[0].plain_text()
+    finally:
+        await second.close()
+        await first.close()
