@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -139,7 +140,10 @@ class RaidLog:
         prefill: dict[str, StoredAnswer],
     ) -> list[Outbound]:
         """A RAID dialog always runs in the person's DM (what they type about an
-        internal item never lands in a channel, not even in a thread of one)."""
+        internal item never lands in a channel, not even in a thread of one). Its run
+        knows its engagement from its context only: the items table is the record, and
+        its answers stay out of the engagement's answers (``answers`` lists those, in
+        any channel, and they would carry an internal item's words)."""
         dialog = self.service.catalog.get(dialog_id)
         ref = here.inbound.conversation
         where = ref if ref.is_personal else self.service.reach(session, here.person, ref)
@@ -149,7 +153,6 @@ class RaidLog:
             who=here.who,
             person=here.person,
             to=where,
-            engagement_id=engagement.id,
             context={"engagement_id": engagement.id, **context},
             prefill=prefill,
         )
@@ -231,7 +234,7 @@ class RaidLog:
         return item.owner_name or texts.RAID_NO_OWNER
 
     @staticmethod
-    def _owner_names(session: Session, items: list[RaidItem] | Any) -> dict[int, str]:
+    def _owner_names(session: Session, items: Sequence[RaidItem]) -> dict[int, str]:
         names: dict[int, str] = {}
         for item in items:
             if item.owner_id is not None and item.owner_id not in names:

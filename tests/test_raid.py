@@ -17,7 +17,7 @@ from assistant.app import Assistant
 from assistant.clock import FixedClock
 from assistant.events import Outbound
 from assistant.settings import Settings
-from storage.models import RaidChange, RaidItem
+from storage.models import Answer, RaidChange, RaidItem
 from tests.chat import Chat, Recorder
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -192,6 +192,18 @@ async def test_an_internal_listing_is_withheld_where_another_organisation_reads(
     await log_item(sa, "issue", "Our margin is thin", likelihood=None, internal="yes")
     channel = Chat(assistant, "sa", channel="acme-shared", direct=False)
     await channel.say("bind Acme VSA")
+
+    # The items table is the record: the dialogs' answers are not the engagement's
+    # answers (which "answers" lists, in any channel, unmarked).
+    def linked(session: object) -> list[int | None]:
+        return list(
+            session.scalars(  # type: ignore[attr-defined]
+                select(Answer.engagement_id).where(Answer.dialog_id == "raid_item")
+            ).all()
+        )
+
+    linked_to = await assistant.db.run(linked)
+    assert linked_to and set(linked_to) == {None}
     recorder = channel.recorder
     assert isinstance(recorder, Recorder)
 
