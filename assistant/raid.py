@@ -336,6 +336,8 @@ class RaidLog:
             today = local.date()
             if item.due_date is None or item.due_date >= today:
                 continue
+            if item.last_reminded_on is not None and item.last_reminded_on >= today:
+                continue  # reminded today already (no write to find that out)
             if local.weekday() >= 5 or local.hour < REMIND_HOUR:
                 continue
             if not repo.claim_raid_reminder(session, item.id, today):

@@ -1245,7 +1245,9 @@ def overdue_raid_items(session: Session, before: date, limit: int = 500) -> Sequ
             RaidItem.due_date < before,
             or_(RaidItem.last_reminded_on.is_(None), RaidItem.last_reminded_on < before),
         )
-        .order_by(RaidItem.due_date, RaidItem.id)
+        # The least recently reminded first: those reminded today (by their owner's
+        # date) stay candidates in other timezones, and must not crowd out the rest.
+        .order_by(RaidItem.last_reminded_on.asc().nulls_first(), RaidItem.due_date, RaidItem.id)
         .limit(limit)
     ).all()
 
