@@ -33,6 +33,8 @@ class CompletionContext:
     announce: list[Outbound] = field(default_factory=list)
 
 
+# What it returns is added to the summary's template context; ``"internal": True``
+# makes the summary an internal message (see Outbound.internal).
 CompletionAction = Callable[[CompletionContext], dict[str, Any]]
 
 

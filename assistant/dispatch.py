@@ -93,7 +93,12 @@ class Adapter(Protocol):
 
     An adapter that can reach only some conversations from this process (the terminal
     chat shows one person's messages) also has ``reaches(conversation_key) -> bool``;
-    messages for the others stay in the outbox for the process that can."""
+    messages for the others stay in the outbox for the process that can.
+
+    An adapter says whether a conversation is shared with another organisation now
+    with ``async shared_externally(to) -> bool`` (a Slack Connect channel, a Teams
+    conversation with guests or another tenant's members); an internal message is
+    posted only where it says no. An adapter without it gets no internal message."""
 
     platform: Platform
 
@@ -127,6 +132,14 @@ class DeliveryError(Exception):
         self.rate_limited = rate_limited
 
 
+class Withheld(DeliveryError):
+    """An internal message not posted: the conversation is shared with another
+    organisation (given up at once; the turn service's ``withheld`` says what instead)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, permanent=True)
+
+
 class TurnHandler(Protocol):
     def turn(self, session: Session, inbound: Inbound) -> list[Outbound]:
         """One turn inside the caller's transaction (no I/O other than the session)."""
@@ -139,6 +152,11 @@ class TurnHandler(Protocol):
 
     def due(self, session: Session) -> list[Outbound]:
         """Messages the clock says are due now (nudges), each with ``to``."""
+
+    def withheld(self, session: Session, to: ConversationRef, message: Outbound) -> list[Outbound]:
+        """An internal message withheld from a conversation shared with another
+        organisation: what to send instead (each with ``to``), in the caller's
+        transaction."""
 
 
 def store_conversation(session: Session, ref: ConversationRef, *, now: datetime) -> None:
@@ -490,7 +508,11 @@ class Dispatcher:
                     message_id = await self._send_one(item)
                 except DeliveryError as error:
                     await self._failed(key, item, error, later=claimed[position + 1 :])
-                    return  # keep the order: nothing after a failed message goes first
+                    if not isinstance(error, Withheld):
+                        return  # keep the order: nothing after a failed message goes first
+                    # Withheld: the rest goes on, the notice that replaces it included.
+                    next_claim = await self.db.run(partial(self._claim, key=key))
+                    break
                 last = position == len(claimed) - 1
                 next_claim = await self.db.run(
                     partial(self._sent, key=key, item=item, message_id=message_id, claim=last)
@@ -520,7 +542,11 @@ class Dispatcher:
             # Refused for good (a guest, another organisation): whoever waits on the
             # message is told, in the same transaction as the message is given up.
             told = []
-            for notice in self.handler.undeliverable(session, item.to, item.message, str(error)):
+            if isinstance(error, Withheld):
+                instead = self.handler.withheld(session, item.to, item.message)
+            else:
+                instead = self.handler.undeliverable(session, item.to, item.message, str(error))
+            for notice in instead:
                 to = notice.to or item.to
                 enqueue(session, to, notice, now=self.clock.now())
                 told.append(to.key)
@@ -529,7 +555,7 @@ class Dispatcher:
         told = await self.db.run(record)
         # A platform asking us to wait is routine under a burst; worth a line, not a warning.
         log.log(
-            logging.INFO if error.rate_limited else logging.WARNING,
+            logging.INFO if error.rate_limited or isinstance(error, Withheld) else logging.WARNING,
             "delivery to %s failed (%s); %s",
             item.to.platform,
             error,
@@ -635,6 +661,17 @@ class Dispatcher:
         adapter = self.adapters.get(to.platform)
         if adapter is None:
             raise DeliveryError(f"no {to.platform} adapter is configured", retry_after=60)
+        if message.internal:
+            try:
+                shared = await self._shared_externally(adapter, to)
+            except DeliveryError as error:
+                if not error.permanent:
+                    raise  # the platform could not say now: the message waits
+                # It never will (a scope the installation lacks, say): fail closed.
+                log.warning("can't tell who reads a conversation (%s): internal withheld", error)
+                shared = True
+            if shared:
+                raise Withheld("internal, and the conversation is shared with another organisation")
         if message.answered is not None and item.earlier is not None:
             try:
                 await adapter.update(to, item.earlier, answered_message(message.answered))
@@ -644,6 +681,16 @@ class Dispatcher:
         if not message.blocks:
             return None
         return await adapter.send(to, message, Progress(item.parts, partial(self._parts, item.id)))
+
+    @staticmethod
+    async def _shared_externally(adapter: Adapter, to: ConversationRef) -> bool:
+        """Whether another organisation reads ``to`` now, as the platform says at this
+        moment (not when the message was written: a channel can become shared since).
+        An adapter that can't tell is taken to say yes."""
+        check = getattr(adapter, "shared_externally", None)
+        if check is None:
+            return True
+        return bool(await check(to))
 
     async def _parts(self, message_id: int, posted: list[str | None]) -> None:
         await self.db.run(partial(repo.set_outbox_parts, message_id=message_id, parts=posted))

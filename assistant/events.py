@@ -238,6 +238,13 @@ class Outbound(_Frozen):
     # What the message is about, for the turn service when the platform refuses it for
     # good ("invitation:12"): it tells whoever is waiting on it.
     tag: str | None = None
+    # Must never be posted to a conversation shared with another organisation (a Slack
+    # Connect channel, a Teams conversation with guests or another tenant's members):
+    # checked when it is posted, and withheld there (the turn service's ``withheld``
+    # says what to send instead). A ``tag`` of ``for:<participant id>`` names whom to
+    # send it privately instead; otherwise the engagement bound to the conversation's
+    # owners and members get it.
+    internal: bool = False
 
     @property
     def question(self) -> Question | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from assistant import actions, assessments, delivery, qualification
+from assistant import actions, assessments, delivery, qualification, raid
 
 SUMMARIZERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "qualification": qualification.assess,
@@ -20,4 +20,6 @@ COMPLETION_ACTIONS: dict[str, actions.CompletionAction] = {
     "create_assessment": assessments.create_assessment,
     "remember_timezone": actions.remember_timezone,
     "record_pov": delivery.record_pov,
+    "raid_item_added": raid.item_added,
+    "raid_item_updated": raid.item_updated,
 }

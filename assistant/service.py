@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from assistant import assessments, engine, registry, texts
+from assistant import assessments, confidential, engine, registry, texts
 from assistant.actions import CompletionContext
 from assistant.clock import Clock
 from assistant.commands import ROLE_RANK, Command, CommandRefused, Match, Registry
@@ -114,6 +114,7 @@ class TurnService:
     ) -> None:
         from assistant.delivery import Delivery
         from assistant.interviews import Interviews
+        from assistant.raid import RaidLog
 
         self.catalog = catalog
         self.clock = clock
@@ -123,6 +124,7 @@ class TurnService:
         self.commands = Registry.build(catalog)
         self.interviews = Interviews(self, nudge_after_hours=nudge_after_hours)
         self.delivery = Delivery(self)
+        self.raid = RaidLog(self)
         # Participants already stored, by identity: most turns need no lookup.
         self._people: OrderedDict[tuple[str, str, str], Who] = OrderedDict()
 
@@ -289,7 +291,11 @@ class TurnService:
         blocks = self.summaries.render(
             dialog.summary_template, {"answers": shaped, **result, **extra}
         )
-        messages = [Outbound(blocks=tuple(blocks)), *context.announce]
+        # A completion action says when its summary shows something internal.
+        messages = [
+            Outbound(blocks=tuple(blocks), internal=extra.get("internal") is True),
+            *context.announce,
+        ]
         if extra.get("invite"):  # people the completion asked to invite to an interview
             messages += assessments.invite_planned(self, session, run, extra["invite"])
         messages += self.interviews.on_ended(session, run, dialog, "completed")
@@ -597,6 +603,8 @@ class TurnService:
                 return self.interviews.progress(session, here, found.argument)
             case "checklist" | "kickoff" | "pov":
                 return self.delivery.command(session, here, command, found.argument)
+            case "raid" | "raid_add" | "raid_show" | "raid_update" | "raid_close":
+                return self.raid.command(session, here, command, found.argument)
         return self.interviews.command(session, here, command, found.argument)
 
     def _check_where(self, here: Here, command: Command) -> None:
@@ -926,8 +934,13 @@ class TurnService:
         return self.interviews.undeliverable(session, to, message, reason)
 
     def due(self, session: Session) -> list[Outbound]:
-        """Messages the clock says are due (nudges), each addressed."""
-        return self.interviews.due_nudges(session)
+        """Messages the clock says are due (nudges, overdue RAID items), each addressed."""
+        return self.interviews.due_nudges(session) + self.raid.due_reminders(session)
+
+    def withheld(self, session: Session, to: ConversationRef, message: Outbound) -> list[Outbound]:
+        """An internal message not posted because ``to`` is shared with another
+        organisation: what to post there instead, and whom to send it privately."""
+        return confidential.withheld(self, session, to, message)
 
 
 def state_context(run: RunRow) -> dict[str, Any]:

@@ -364,3 +364,79 @@ POV_EDIT_INTRO = (
     "(e.g. *edit end date*)."
 )
 POV_LINE = "*Proof of value*: {status}{dates}; outcome: {outcome}."
+
+# -- the RAID log -----------------------------------------------------------------------
+
+RAID_KINDS = {
+    "risk": ("risk", "Risks"),
+    "assumption": ("assumption", "Assumptions"),
+    "issue": ("issue", "Issues"),
+    "dependency": ("dependency", "Dependencies"),
+}
+RAID_LEVELS = {"high": "high", "medium": "medium", "low": "low"}
+RAID_WHICH_KIND = (
+    "What should I log? Say *raid add risk*, *raid add assumption*, *raid add issue* or "
+    "*raid add dependency*."
+)
+RAID_WHICH_ITEM = "Which item? Say *{command} <number>*, e.g. *{command} 3* (*raid* lists them)."
+RAID_NO_ITEM = "There's no item #{number} in *{engagement}*'s RAID log. Say *raid* to list them."
+RAID_TITLE = "RAID log — {engagement}"
+RAID_INTERNAL_TITLE = "Internal — our side only ({engagement})"
+RAID_NOTHING_OPEN = (
+    "Nothing open in the RAID log. Log something with *raid add risk* (or *assumption*, "
+    "*issue*, *dependency*)."
+)
+RAID_ONLY_INTERNAL_OPEN = "No open items besides the internal ones."
+RAID_FOOTER = (
+    "Say *raid show <number>* for an item and its history, *raid update <number>* or "
+    "*raid close <number> [note]* to change one."
+)
+RAID_LINE = " — impact {impact}{likelihood} · owner {owner}{due}"
+RAID_LINE_LIKELIHOOD = ", likelihood {likelihood}"
+RAID_LINE_DUE = " · due {due}"
+RAID_OVERDUE = " · ⚠ overdue"
+RAID_NO_OWNER = "nobody"
+RAID_ITEM_TITLE = "#{number} {kind}: {title}"
+RAID_HISTORY = "History"
+RAID_CLOSED = "Closed #{number} ({title}). Say *raid show {number}* for its history."
+RAID_ALREADY_CLOSED = "#{number} ({title}) was closed already."
+RAID_CREATED = "logged it"
+RAID_CLOSED_CHANGE = "closed it"
+RAID_CHANGE = "{field}: {old} → {new}"
+RAID_CHANGE_NOTE = " ({note})"
+RAID_OVERDUE_REMINDER = (
+    "A reminder: these RAID items you own for *{engagement}* are past their due date. "
+    "Say *raid update <number>* to give a new date, or *raid close <number>* once done."
+)
+RAID_REMINDER_LINE = " — due {due}"
+RAID_REMINDER_FOR_CREATOR = " (you logged it; its owner, {owner}, can't be reminded by me)"
+RAID_FIELDS = {
+    "title": "title",
+    "description": "description",
+    "owner": "owner",
+    "impact": "impact",
+    "likelihood": "likelihood",
+    "mitigation": "mitigation",
+    "due_date": "due date",
+    "internal": "internal",
+    "status": "status",
+}
+
+# -- internal stays internal ------------------------------------------------------------
+
+WITHHELD_NOTICE = (
+    "I didn't post something internal here because this conversation is shared with "
+    "another organisation; I sent it privately to {names}."
+)
+WITHHELD_NOBODY = (
+    "I didn't post something internal here because this conversation is shared with "
+    "another organisation; ask me for it in a direct message."
+)
+WITHHELD_PERSONAL = (
+    "I held back something internal meant for you: I can't be sure that no other "
+    "organisation reads this conversation. Ask me for it again in a channel of ours."
+)
+WITHHELD_PRIVATE = (
+    "Sent to you privately: it is internal, and the conversation it was for is shared with "
+    "another organisation."
+)

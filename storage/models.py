@@ -328,3 +328,55 @@ class PovChange(Base):
     new: Mapped[str | None] = mapped_column(String(255))
     by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RaidItem(Base):
+    """A risk, assumption, issue or dependency of an engagement (its RAID log).
+
+    ``number`` counts within the engagement (what people type: ``raid close 3``).
+    ``internal`` items are for our side only: never shown to the engagement's
+    participants nor posted where another organisation reads. ``owner_id`` is the
+    person when known, ``owner_name`` as it was typed. ``last_reminded_on`` (the
+    owner's date) makes the overdue reminder once a day, across processes."""
+
+    __tablename__ = "raid_items"
+    __table_args__ = (
+        UniqueConstraint("engagement_id", "number"),
+        Index("ix_raid_items_status_due", "status", "due_date"),
+    )
+
+    id: Mapped[int_pk]
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"))
+    number: Mapped[int] = mapped_column(Integer())
+    kind: Mapped[str40]  # risk | assumption | issue | dependency
+    title: Mapped[str255]
+    description: Mapped[str | None] = mapped_column(Text())
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    owner_name: Mapped[str | None] = mapped_column(String(255))
+    impact: Mapped[str40]  # low | medium | high
+    likelihood: Mapped[str | None] = mapped_column(String(40))  # risks only
+    mitigation: Mapped[str | None] = mapped_column(Text())
+    due_date: Mapped[date | None] = mapped_column(Date())
+    internal: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str40] = mapped_column(default="open")  # open | closed
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_reminded_on: Mapped[date | None] = mapped_column(Date())
+
+
+class RaidChange(Base):
+    """One change to a RAID item: who changed which field, from what to what, when
+    (``field`` is ``created`` for the item's creation, ``status`` for closing it)."""
+
+    __tablename__ = "raid_changes"
+
+    id: Mapped[int_pk]
+    item_id: Mapped[int] = mapped_column(ForeignKey("raid_items.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    field: Mapped[str40]
+    old_value: Mapped[str | None] = mapped_column(Text())
+    new_value: Mapped[str | None] = mapped_column(Text())
+    note: Mapped[str | None] = mapped_column(Text())
+    changed_at: Mapped[created]

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple, cast
 
@@ -53,6 +53,8 @@ from storage.models import (
     Participant,
     PovChange,
     ProofOfValue,
+    RaidChange,
+    RaidItem,
 )
 from storage.types import JSONText
 
@@ -1199,6 +1201,85 @@ def checklist_marks(
     return [(row[0], row[1]) for row in rows]
 
 
+# --- the RAID log ----------------------------------------------------------------------
+
+RAID_NUMBER_ATTEMPTS = 5
+
+
+def add_raid_item(session: Session, item: RaidItem) -> RaidItem:
+    """Store a new item as the next number of its engagement. Two people adding at once
+    on PostgreSQL may take the same number: the later one takes the next (a savepoint,
+    so nothing else of the turn is undone)."""
+    for _attempt in range(RAID_NUMBER_ATTEMPTS):
+        highest = session.scalar(
+            select(func.max(RaidItem.number)).where(RaidItem.engagement_id == item.engagement_id)
+        )
+        item.number = (highest or 0) + 1
+        try:
+            with session.begin_nested():
+                session.add(item)
+                session.flush()
+            return item
+        except IntegrityError:
+            continue
+    raise ConcurrentUpdateError("could not number a RAID item")
+
+
+def raid_item(session: Session, engagement_id: int, number: int) -> RaidItem | None:
+    """An engagement's item by its number."""
+    return session.scalar(
+        select(RaidItem).where(RaidItem.engagement_id == engagement_id, RaidItem.number == number)
+    )
+
+
+def open_raid_items(
+    session: Session, engagement_id: int, *, internal: bool = True
+) -> Sequence[RaidItem]:
+    """An engagement's open RAID items, by number; without the internal ones unless
+    ``internal`` (what the findings and the iteration review read)."""
+    query = select(RaidItem).where(
+        RaidItem.engagement_id == engagement_id, RaidItem.status == "open"
+    )
+    if not internal:
+        query = query.where(RaidItem.internal.is_(False))
+    return session.scalars(query.order_by(RaidItem.number)).all()
+
+
+def add_raid_change(
+    session: Session,
+    *,
+    item_id: int,
+    participant_id: int,
+    field: str,
+    old_value: str | None,
+    new_value: str | None,
+    now: datetime,
+    note: str | None = None,
+) -> None:
+    session.add(
+        RaidChange(
+            item_id=item_id,
+            participant_id=participant_id,
+            field=field,
+            old_value=old_value,
+            new_value=new_value,
+            note=note,
+            changed_at=now,
+        )
+    )
+
+
+def raid_history(session: Session, item_id: int) -> Sequence[tuple[RaidChange, Participant]]:
+    """An item's changes, oldest first, each with who made it."""
+    rows = session.execute(
+        select(RaidChange, Participant)
+        .join(Participant, Participant.id == RaidChange.participant_id)
+        .where(RaidChange.item_id == item_id)
+        .order_by(RaidChange.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
 def add_checklist_mark(session: Session, mark: ChecklistMark) -> ChecklistMark:
     session.add(mark)
     session.flush()
@@ -1241,3 +1322,51 @@ def opportunities(
         statement = statement.where(Engagement.tenant == tenant)
     rows = session.execute(statement.order_by(Engagement.tenant, Engagement.id))
     return [(row[0], row[1]) for row in rows]
+
+
+def overdue_raid_items(session: Session, before: date, limit: int = 500) -> Sequence[RaidItem]:
+    """Open items due before ``before`` and not reminded of on or after it (the owner's
+    own today decides, see :func:`claim_raid_reminder`)."""
+    return session.scalars(
+        select(RaidItem)
+        .where(
+            RaidItem.status == "open",
+            RaidItem.due_date.is_not(None),
+            RaidItem.due_date < before,
+            or_(RaidItem.last_reminded_on.is_(None), RaidItem.last_reminded_on < before),
+        )
+        # The least recently reminded first: those reminded today (by their owner's
+        # date) stay candidates in other timezones, and must not crowd out the rest.
+        .order_by(RaidItem.last_reminded_on.asc().nulls_first(), RaidItem.due_date, RaidItem.id)
+        .limit(limit)
+    ).all()
+
+
+def claim_raid_reminder(session: Session, item_id: int, today: date) -> bool:
+    """Take today's overdue reminder of an item; False when it was taken already (by
+    another process: on PostgreSQL the second UPDATE waits for the first to commit,
+    then finds the row reminded)."""
+    result = session.execute(
+        update(RaidItem)
+        .where(
+            RaidItem.id == item_id,
+            RaidItem.status == "open",
+            or_(RaidItem.last_reminded_on.is_(None), RaidItem.last_reminded_on < today),
+        )
+        .values(last_reminded_on=today)
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+def engagement_team(session: Session, engagement_id: int) -> Sequence[Participant]:
+    """The engagement's owners and members (our side: who may see what is internal)."""
+    return session.scalars(
+        select(Participant)
+        .join(EngagementMember, EngagementMember.participant_id == Participant.id)
+        .where(
+            EngagementMember.engagement_id == engagement_id,
+            EngagementMember.role.in_(("owner", "member")),
+        )
+        .order_by(Participant.id)
+    ).all()

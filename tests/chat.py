@@ -18,6 +18,11 @@ class Recorder:
 
     platform: str = "console"
     sent: list[tuple[ConversationRef, Outbound]] = field(default_factory=list)
+    # Conversations (keys) another organisation reads: internal messages are withheld there.
+    shared: set[str] = field(default_factory=set)
+
+    async def shared_externally(self, to: ConversationRef) -> bool:
+        return to.key in self.shared
 
     async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
         self.sent.append((to, message))

@@ -124,6 +124,10 @@ class ConsoleAdapter:
         outbox until they open `vsa chat --user NAME`."""
         return self.user is None or conversation_key == f"console:{WORKSPACE}:@{self.user}"
 
+    async def shared_externally(self, to: ConversationRef) -> bool:
+        """The terminal is one person's own conversation: no other organisation reads it."""
+        return False
+
     async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
         # One print per message: there are no parts to keep track of.
         text = render(message, self.style)

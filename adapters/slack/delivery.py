@@ -314,6 +314,23 @@ class SlackAdapter:
             raise DeliveryError("conversations.open: no channel", retry_after=60)
         return str(channel)
 
+    async def shared_externally(self, to: ConversationRef) -> bool:
+        """Whether another organisation reads the conversation now: a Slack Connect
+        channel (``is_ext_shared``), or one with an invitation to share it pending.
+        Asked at every post of an internal message, never cached: a channel can be
+        shared at any moment, and internal messages are few (conversations.info is
+        Tier 3, about 50 a minute)."""
+        client = await self.client_for(to)
+        to = await self._open(client, to)
+        try:
+            response = await client.conversations_info(channel=to.channel)
+        except SlackApiError as error:
+            raise delivery_error("conversations.info", error) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DeliveryError(f"conversations.info: {type(error).__name__}") from None
+        channel = response.get("channel") or {}
+        return bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
+
     async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
         """Post ``message`` (several posts when it is long: the parts ``progress`` says
         are out already are not posted again); the ts of the post with its question,

@@ -16,13 +16,16 @@ from adapters.slack.delivery import SDK_LOG
 BOT_SCOPES = (
     "app_mentions:read",
     "channels:history",
+    "channels:read",  # conversations.info: is a channel shared with another organisation
     "chat:write",
     "commands",
     "files:write",
     "groups:history",
+    "groups:read",
     "im:history",
     "im:read",
     "im:write",
+    "mpim:read",
     "users:read",
 )
 # How long an install link stays valid (slack-sdk's default is 10 minutes).

@@ -126,6 +126,10 @@ class FakeSlack:
         # many calls each answered with 429.
         self.limits: dict[str, RateLimit] = {}
         self.limited: Counter[str] = Counter()
+        # Slack Connect: channels shared with another organisation, and channels with
+        # an invitation to share them pending (what conversations.info says of them).
+        self.ext_shared: set[str] = set()
+        self.pending_ext_shared: set[str] = set()
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -383,7 +387,15 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": f"D{str(body.get('users'))[1:]}"}}
         if method == "conversations.info":
             channel = str(body.get("channel"))
-            return {"ok": True, "channel": {"id": channel, "is_im": channel.startswith("D")}}
+            return {
+                "ok": True,
+                "channel": {
+                    "id": channel,
+                    "is_im": channel.startswith("D"),
+                    "is_ext_shared": channel in self.ext_shared,
+                    "is_pending_ext_shared": channel in self.pending_ext_shared,
+                },
+            }
         if method in ("views.publish", "views.open", "views.update"):
             return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(body.get("view") or {})}}
         if method == "files.getUploadURLExternal":

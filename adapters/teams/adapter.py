@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import string
 import uuid
@@ -197,6 +198,17 @@ def _without_retries(client: Any) -> None:
     client.config.connection.timeout = CONNECT_TIMEOUT
 
 
+def is_external(member: Any, tenant: str) -> bool:
+    """A conversation member from another organisation: a guest (or an anonymous
+    meeting participant), or an account of another tenant than the conversation's."""
+    if not isinstance(member, dict):
+        return False
+    if str(member.get("userRole") or "").lower() in ("guest", "anonymous"):
+        return True
+    member_tenant = member.get("tenantId")
+    return bool(member_tenant) and str(member_tenant).lower() != tenant.lower()
+
+
 def error_reference() -> str:
     """A short id that ties what a person is told to the log line an admin looks for."""
     return uuid.uuid4().hex[:10]
@@ -357,6 +369,32 @@ class TeamsAdapter:
         posted = progress.posted[: len(parts)]
         ids = [posted[i] for i, part in enumerate(parts[: len(posted)]) if part.question]
         return (ids or posted or [None])[-1]
+
+    async def shared_externally(self, to: ConversationRef) -> bool:
+        """Whether another organisation reads the conversation now: one of its members
+        is a guest, or belongs to another tenant than the conversation's (a shared
+        channel, a chat with someone outside). Asked at every post of an internal
+        message (GET /v3/conversations/{id}/members), never cached: people join at
+        any moment, and internal messages are few."""
+        to = await self._open(to)
+        client = await self._client(to)
+        conversation_id = to.channel  # a channel's members, not a thread's
+
+        def members() -> Awaitable[Any]:
+            listed: Awaitable[Any] = client.conversations.get_conversation_members(
+                conversation_id, raw=True
+            )
+            return listed
+
+        raw = await self._call(conversation_id, members, to)
+        try:
+            # The connector's HTTP stack is requests: the raw response is a requests.Response.
+            found = json.loads(raw.response.text)
+        except (AttributeError, TypeError, ValueError):
+            found = None
+        if not isinstance(found, list):  # fail closed: the message waits, and is tried again
+            raise DeliveryError("the Bot Connector's member list is unreadable", retry_after=60)
+        return any(is_external(member, to.workspace) for member in found)
 
     async def update(self, to: ConversationRef, message_id: str, message: Outbound) -> None:
         """Replace an activity we posted (a question, once answered) in place."""

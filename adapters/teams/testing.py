@@ -36,9 +36,12 @@ class Call:
 
     @property
     def kind(self) -> str:
-        """``send``, ``reply``, ``update`` or ``create`` (a conversation)."""
+        """``send``, ``reply``, ``update``, ``create`` (a conversation) or ``members``
+        (who is in a conversation)."""
         if self.conversation_id is None:
             return "create"
+        if self.method == "GET":
+            return "members"
         if self.method == "PUT":
             return "update"
         return "reply" if self.activity_id else "send"
@@ -92,10 +95,14 @@ class FakeConnector:
         self._waiters: list[_Waiter] = []
         self._runner: web.AppRunner | None = None
         self.url = ""
+        # What GET /v3/conversations/{id}/members answers, by conversation id: Teams
+        # accounts with ``tenantId`` and ``userRole`` (``user``, ``guest``); none by default.
+        self.members: dict[str, list[dict[str, Any]]] = {}
 
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create_conversation)
         app.router.add_post("/v3/conversations/{conversation_id}/activities", self._activity)
+        app.router.add_get("/v3/conversations/{conversation_id}/members", self._members)
         app.router.add_post(
             "/v3/conversations/{conversation_id}/activities/{activity_id}", self._activity
         )
@@ -215,6 +222,22 @@ class FakeConnector:
                 conversation_id,
                 activity_id,
                 body,
+                reply.status,
+                dict(request.headers),
+            )
+        )
+        return web.json_response(reply.body, status=reply.status, headers=reply.headers)
+
+    async def _members(self, request: web.Request) -> web.Response:
+        conversation_id = request.match_info["conversation_id"]
+        reply = self._scripted_reply("members") or Reply(200, self.members.get(conversation_id, []))
+        self._record(
+            Call(
+                request.method,
+                request.path,
+                conversation_id,
+                None,
+                None,
                 reply.status,
                 dict(request.headers),
             )
