@@ -238,6 +238,8 @@ class Outbound(_Frozen):
     # What the message is about, for the turn service when the platform refuses it for
     # good ("invitation:12"): it tells whoever is waiting on it.
     tag: str | None = None
+    # Must never be posted to a conversation shared with another organisation.
+    internal: bool = False
 
     @property
     def question(self) -> Question | None:

@@ -13,7 +13,7 @@ import contextlib
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -58,6 +58,7 @@ PEOPLE_CACHE_SIZE = 10_000
 MENU = "menu"
 HOME_RESUME = "home:resume"
 START = "start"  # "start:<run id>": the Start button of an invitation or a paused run
+RETRO = "retro"  # "retro:<id>:...": a retrospective's vote and review buttons
 SESSION_OPEN = "session:open"  # a client opened the conversation (the terminal chat starts)
 
 
@@ -106,12 +107,14 @@ def reply(*blocks: Any, to: ConversationRef | None = None) -> Outbound:
 class TurnService:
     def __init__(self, catalog: Catalog, clock: Clock, *, nudge_after_hours: float = 24) -> None:
         from assistant.interviews import Interviews
+        from assistant.retros import Retros
 
         self.catalog = catalog
         self.clock = clock
         self.summaries = Summaries(catalog.templates_dir)
         self.commands = Registry.build(catalog)
         self.interviews = Interviews(self, nudge_after_hours=nudge_after_hours)
+        self.retros = Retros(self)
         # Participants already stored, by identity: most turns need no lookup.
         self._people: OrderedDict[tuple[str, str, str], Who] = OrderedDict()
 
@@ -137,6 +140,8 @@ class TurnService:
                 return self._resume_from_home(session, here)
             if key.startswith(f"{START}:"):
                 return self._start_clicked(session, here, key.removeprefix(f"{START}:"))
+            if key.startswith(f"{RETRO}:"):
+                return self.retros.on_action(session, here)
             if key.startswith(f"{MENU}:"):
                 if run is not None:
                     return self._resume(session, run)
@@ -240,10 +245,17 @@ class TurnService:
         slot = None
         if turn.state.status == "active":
             slot = turn.asking or engine.current_slot(dialog, turn.state)
+        state = turn.state
+        if result is not None and state_context(run).get("forget_answers"):
+            # Its completion action keeps the answers where nothing names their author
+            # (an anonymous retrospective): the run forgets them, and what carried them.
+            state = state.model_copy(update={"answers": {}})
+            self.forget(session, run.id, None)
+            messages = [m.model_copy(update={"answered": None}) for m in messages]
         repo.save_run(
             session,
             run,
-            state_json=turn.state.model_dump_json(),
+            state_json=state.model_dump_json(),
             current_step=slot.path if slot else None,
             status=turn.state.status,
             result=result,
@@ -272,14 +284,47 @@ class TurnService:
         extra: dict[str, Any] = {}
         if dialog.on_complete:
             extra = registry.COMPLETION_ACTIONS[dialog.on_complete](
-                CompletionContext(session, run, run.tenant, shaped, state_context(run))
+                CompletionContext(
+                    session, run, run.tenant, shaped, state_context(run), self.clock.now()
+                )
             )
         blocks = self.summaries.render(
             dialog.summary_template, {"answers": shaped, **result, **extra}
         )
         messages = [Outbound(blocks=tuple(blocks))]
         messages += self.interviews.on_ended(session, run, dialog, "completed")
+        messages += self.retros.on_ended(session, run)
         return result, messages
+
+    def forget(
+        self,
+        session: Session,
+        run_id: int,
+        person: Participant | None,
+        since: datetime | None = None,
+    ) -> None:
+        """Forget what a person said in a run: its answer rows, the text of the events
+        that carried it and the messages sent back to them since the run began (the
+        run's own state is the caller's to clear)."""
+        run = repo.get_run(session, run_id)
+        if run is None:
+            return
+        person = person or repo.participant(session, run.participant_id)
+        if person is None:
+            return
+        since = since or run.started_at
+        repo.forget_run_answers(session, run.id)
+        for event in repo.inbound_since(session, person.platform, since):
+            payload = dict(event.payload or {})
+            sender = payload.get("sender") or {}
+            try:
+                where = ConversationRef.model_validate(payload.get("conversation")).key
+            except ValueError:
+                continue
+            if sender.get("user_id") == person.user_id and where == run.conversation_key:
+                payload.update(text="", mentions=[], action=None)
+                repo.replace_inbound_payload(session, event.id, payload)
+        repo.blank_outbox(session, run.conversation_key, since)
 
     def _waiting(
         self, session: Session, participant_id: int, key: str, besides: int | None = None
@@ -561,6 +606,8 @@ class TurnService:
                 return self._resume_paused(session, here, found.argument)
             case "progress":
                 return self.interviews.progress(session, here, found.argument)
+            case "retro":
+                return self.retros.command(session, here, command, found.argument)
         return self.interviews.command(session, here, command, found.argument)
 
     def _check_where(self, here: Here, command: Command) -> None:
