@@ -363,7 +363,11 @@ class Retros:
                 person=person,
                 to=self.service.reach(session, person, channel),
                 engagement_id=engagement.id,
-                context={"retro_id": retro.id, "forget_answers": retro.anonymous},
+                context={
+                    "retro_id": retro.id,
+                    "invited_by": facilitator.id if facilitator else retro.started_by_id,
+                    "forget_answers": retro.anonymous,
+                },
                 invitation=card,
             )
             member.run_id = run.id

@@ -266,7 +266,8 @@ class TurnService:
             waiting = self._waiting(
                 session, run.participant_id, run.conversation_key, besides=run.id
             )
-            if not waiting and turn.state.status == "completed" and dialog.invitation is None:
+            invited = dialog.invitation is not None or "invited_by" in state_context(run)
+            if not waiting and turn.state.status == "completed" and not invited:
                 waiting = [self._menu(session, run.participant_id, run.conversation_key)]
             messages += waiting
         return messages

@@ -216,7 +216,7 @@ def every_row(session: Any) -> list[tuple[str, str]]:
 async def test_an_anonymous_retro_keeps_nothing_that_names_who_wrote_what(
     clocked: tuple[Assistant, FixedClock],
 ) -> None:
-    assistant, clock = clocked
+    assistant, _clock = clocked
     room = await bound_channel(assistant)
     await room.say("retro in-project anonymous dana lee")
     assert "anonymous: nobody, the owners included, will see who wrote what" in room.text
@@ -261,7 +261,7 @@ async def test_an_anonymous_retro_keeps_nothing_that_names_who_wrote_what(
 async def test_the_end_of_project_retro_asks_who_facilitates_warns_about_the_pm_and_recaps(
     clocked: tuple[Assistant, FixedClock],
 ) -> None:
-    assistant, clock = clocked
+    assistant, _clock = clocked
     room = await bound_channel(assistant)
     await room.say("retro end-of-project alex dana lee maria")
     asked = room.text
