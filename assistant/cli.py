@@ -142,13 +142,20 @@ def export(
     workspace: Annotated[
         str | None, typer.Option(help="platform:workspace, when names repeat across workspaces")
     ] = None,
+    retro: Annotated[
+        bool, typer.Option("--retro", help="the recap of its latest retrospective instead")
+    ] = False,
 ) -> None:
     """Write an engagement's readout (Markdown or HTML) to standard output."""
     from assistant.export import ExportError, export_engagement
     from assistant.settings import Settings
 
     try:
-        typer.echo(asyncio.run(export_engagement(Settings(), engagement, format.value, workspace)))
+        typer.echo(
+            asyncio.run(
+                export_engagement(Settings(), engagement, format.value, workspace, retro=retro)
+            )
+        )
     except ExportError as error:
         raise _fail(str(error)) from None
 

@@ -18,5 +18,5 @@ SUMMARIZERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 COMPLETION_ACTIONS: dict[str, actions.CompletionAction] = {
     "create_engagement": actions.create_engagement,
     "remember_timezone": actions.remember_timezone,
-    "collect_retro_items": retros.collect_items,
+    retros.COLLECT: retros.collect_items,
 }

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from assistant import engine, parsing, texts
 from assistant.commands import Command, CommandRefused
+from assistant.definitions import Dialog
 from assistant.engine import DialogState
 from assistant.events import (
     BulletList,
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     from assistant.service import Here, TurnService
 
 PREFIX = "retro"  # prompt keys "retro:<id>:vote:<question>", "retro:<id>:review:<action id>"
-DIALOG = "retro"
+COLLECT = "collect_retro_items"  # the completion action that marks the retro dialog
 QUESTIONS = ("went_well", "not_well", "try_next")
 VOTES_EACH = 3
 KIND_WORDS = {
@@ -155,6 +156,29 @@ class Retros:
     ) -> list[Outbound]:
         rest, named = split_for(argument)
         engagement = self.service.engagement_for(session, here, named, command)
+        try:
+            messages = self._command(session, here, command, engagement, rest)
+        except CommandRefused as refused:
+            messages = [refused.message]
+        return self._internal_if(session, engagement, messages)
+
+    def _internal_if(
+        self, session: Session, engagement: Engagement, messages: list[Outbound]
+    ) -> list[Outbound]:
+        """Everything said about an internal retrospective is internal, replies included."""
+        found = repo.retros_of(session, engagement.id)
+        if not found or found[-1].kind != "internal":
+            return messages
+        return [self._mark(found[-1], m) for m in messages]
+
+    def _command(
+        self,
+        session: Session,
+        here: Here,
+        command: Command,
+        engagement: Engagement,
+        rest: str,
+    ) -> list[Outbound]:
         self.service.check_role(session, here, engagement, command)
         words = rest.split()
         verb = words[0].lower() if words else ""
@@ -326,7 +350,7 @@ class Retros:
     def _invite(
         self, session: Session, here: Here, engagement: Engagement, retro: Retro
     ) -> list[Outbound]:
-        dialog = self.service.catalog.get(DIALOG)
+        dialog = self._dialog()
         facilitator = repo.participant(session, retro.facilitator_id or retro.started_by_id)
         channel = self.channel(retro)
         messages: list[Outbound] = []
@@ -386,6 +410,10 @@ class Retros:
             ),
         )
         return [started, *messages]
+
+    def _dialog(self) -> Dialog:
+        """The dialog that asks a member for items: the one whose completion keeps them."""
+        return next(d for d in self.service.catalog.dialogs.values() if d.on_complete == COLLECT)
 
     # -- where it is posted -------------------------------------------------------------
 
@@ -596,15 +624,17 @@ class Retros:
                 number = value.removeprefix("item-")
                 if not number.isdigit():
                     return [say(texts.ENDED_ACTION)]
-                return self._toggle_vote(session, here, retro, int(number))
-            if parts[2] == "review":
+                messages = self._toggle_vote(session, here, retro, int(number))
+            elif parts[2] == "review":
                 decision, _, number = value.partition("-")
                 if retro.status != "reviewing" or not number.isdigit():
-                    return [say(texts.RETRO_NOTHING_TO_REVIEW)]
-                return self._decide(session, here, engagement, retro, int(number), decision)
+                    return [self._private(here, say(texts.RETRO_NOTHING_TO_REVIEW))]
+                messages = self._decide(session, here, engagement, retro, int(number), decision)
+            else:
+                return [say(texts.ENDED_ACTION)]
+            return self._internal_if(session, engagement, messages)
         except CommandRefused as refused:
-            return [refused.message.model_copy(update={"only_for": here.person.user_id})]
-        return [say(texts.ENDED_ACTION)]
+            return [self._mark(retro, self._private(here, refused.message))]
 
     # -- collection ---------------------------------------------------------------------
 
@@ -676,7 +706,7 @@ class Retros:
     def _harvest(self, session: Session, engagement: Engagement, retro: Retro) -> list[Outbound]:
         """Members who have not finished: what they wrote so far is included, their run
         ends, and they are told."""
-        dialog = self.service.catalog.get(DIALOG)
+        dialog = self._dialog()
         messages: list[Outbound] = []
         for member, person in repo.retro_members(session, retro.id):
             if member.status == "done" or member.run_id is None:

@@ -17,10 +17,11 @@ from sqlalchemy import inspect, select, text
 from assistant.app import Assistant
 from assistant.clock import FixedClock
 from assistant.events import File
+from assistant.export import export_engagement
 from assistant.settings import Settings
 from storage import repositories as repo
 from storage.models import Answer, DialogRun, RetroAction, RetroItem
-from tests.chat import Chat
+from tests.chat import Chat, Recorder
 from tests.test_interview_flow import sent_to, set_up_engagement, text_to
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -259,7 +260,7 @@ async def test_an_anonymous_retro_keeps_nothing_that_names_who_wrote_what(
 
 
 async def test_the_end_of_project_retro_asks_who_facilitates_warns_about_the_pm_and_recaps(
-    clocked: tuple[Assistant, FixedClock],
+    clocked: tuple[Assistant, FixedClock], settings: Settings
 ) -> None:
     assistant, _clock = clocked
     room = await bound_channel(assistant)
@@ -299,9 +300,40 @@ async def test_the_end_of_project_retro_asks_who_facilitates_warns_about_the_pm_
     markdown = attachment.content.decode()
     assert "## What went well" in markdown and "- Great customer rapport" in markdown
     assert "**Fixed\\-scope SOW template**" in markdown
-    # And again on request.
+    # And again on request, and from `vsa export Acme VSA --retro`.
     await room.say("retro recap")
     assert "Recap — end-of-project retrospective of Acme VSA" in room.text
+    exported = await export_engagement(settings, "Acme VSA", "md", retro=True)
+    assert exported == markdown
+
+
+async def test_an_internal_retro_marks_everything_it_posts_internal(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    assistant, _clock = clocked
+    room = await bound_channel(assistant)
+    await room.say("retro internal dana")
+    dana = Chat(assistant, "dana")
+    await give_items(dana, ["Good estimates"], ["Customer is slow to answer"], [])
+    await room.say("retro close")
+    await room.say("retro vote 2")
+    await room.say("retro vote close")
+    await room.say("retro action 2 Escalate to the sponsor @dana by 2027-01-08")
+    await room.say("retro finish")
+    recorder = room.recorder
+    assert isinstance(recorder, Recorder)
+    in_channel = [m for to, m in recorder.sent if to.key == room.ref.key]
+    assert len(in_channel) > 8
+    retro_messages = in_channel[1:]  # after the bind
+    assert all(m.internal for m in retro_messages), [
+        m.plain_text()[:60] for m in retro_messages if not m.internal
+    ]
+    to_dana = sent_to(dana)
+    assert to_dana[0].internal and "internal retrospective" in to_dana[0].plain_text()
+    assert to_dana[-1].internal and "You own an action" in to_dana[-1].plain_text()
+    # A customer retro is not internal.
+    await room.say("retro customer dana")
+    assert not room.replies[-1].internal
 
 
 async def test_hostile_item_text_stays_text(clocked: tuple[Assistant, FixedClock]) -> None:

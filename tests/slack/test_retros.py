@@ -95,8 +95,9 @@ async def test_a_customer_retro_from_private_items_to_votes_to_actions_and_the_n
     await sa.command(
         "retro action 3 Fix staging monitoring <@U0002> by 2027-01-15", from_channel=CHANNEL
     )
-    assert "Action: Fix staging monitoring — person-u0002, due Fri 15 Jan 2027" in (
-        served.fake.posts(CHANNEL)[-1]["text"]
+    assert (
+        "Action: Fix staging monitoring — person-u0002, due Fri 15 Jan 2027"
+        in (served.fake.posts(CHANNEL)[-1]["text"])
     )
     assert "You own an action from the retrospective of Acme VSA" in dana.posts()[-1]["text"]
     await sa.command("retro finish", from_channel=CHANNEL)

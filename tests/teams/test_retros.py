@@ -35,7 +35,7 @@ def markdown_read(cards: list[dict[str, Any]]) -> str:
             if node.get("type") == "TextBlock":
                 found.append(str(node.get("text")))
             if node.get("type") == "FactSet":
-                found += [f"{f['title']} {f['value']}" for f in node["facts"]]
+                found.extend(f"{f['title']} {f['value']}" for f in node["facts"])
             for child in node.values():
                 walk(child)
         elif isinstance(node, list):
