@@ -277,7 +277,7 @@ class Retros:
             people = [here.person, *people]  # the facilitator takes part too
         for person in dict.fromkeys(people):
             who = self.service.participant_of(session, person)
-            self._joins(session, here, engagement, who.id)
+            self.service.interviews.participates(session, engagement, who.id, here)
             if all(p.id != who.id for _m, p in repo.retro_members(session, retro.id)):
                 repo.add_retro_member(
                     session,
@@ -311,25 +311,12 @@ class Retros:
             return self._review_messages(session, engagement, retro)
         return self._invite(session, here, engagement, retro)
 
-    def _joins(
-        self, session: Session, here: Here, engagement: Engagement, participant_id: int
-    ) -> None:
-        """The person takes part in the engagement (a role they hold already is kept)."""
-        repo.add_member(
-            session,
-            engagement_id=engagement.id,
-            participant_id=participant_id,
-            role="participant",
-            added_by_id=here.who.id,
-            now=self._now(),
-        )
-
     def _people_named(self, session: Session, here: Here, text: str) -> list[Person]:
         if here.inbound.mentions:
             return list(here.inbound.mentions)
         if not text.strip():
             return []
-        people, unknown = self.service.interviews._people(session, here, text)
+        people, unknown = self.service.interviews.people(session, here, text)
         if unknown:
             raise CommandRefused(say(texts.WHO_IS, names=", ".join(unknown[:5])))
         return people
@@ -464,7 +451,7 @@ class Retros:
         person = people[0]
         who = self.service.participant_of(session, person)
         retro.facilitator_id = who.id
-        self._joins(session, here, engagement, who.id)
+        self.service.interviews.participates(session, engagement, who.id, here)
         row = repo.participant(session, who.id)
         name = _name(row) if row else (person.name or person.user_id)
         messages = [
@@ -940,7 +927,7 @@ class Retros:
         if not what:
             return [say(texts.RETRO_ACTION_USAGE)]
         who = self.service.participant_of(session, owner)
-        self._joins(session, here, engagement, who.id)
+        self.service.interviews.participates(session, engagement, who.id, here)
         repo.add_retro_action(
             session,
             RetroAction(

@@ -22,6 +22,7 @@ from assistant.settings import Settings
 from storage import repositories as repo
 from storage.models import Answer, DialogRun, RetroAction, RetroItem
 from tests.chat import Chat, Recorder
+from tests.scenario import Player
 from tests.test_interview_flow import sent_to, set_up_engagement, text_to
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -49,18 +50,14 @@ def in_room(assistant: Assistant, user: str) -> Chat:
     return Chat(assistant, user, channel="acme-team", direct=False)
 
 
-async def give_items(chat: Chat, *groups: list[str]) -> None:
-    """Start the retro from the invitation and answer its three questions."""
-    await chat.click("start", sent_to(chat)[-1].question)
+async def give_items(person: Player, *groups: list[str]) -> None:
+    """Start a retro from its invitation and answer its three questions, each with
+    several items (or none), typed, on any channel."""
+    await person.click("start")
     for items in groups:
-        assert chat.question is not None
-        if not items:
-            await chat.say("skip")
-        for position, item in enumerate(items):
-            await chat.say(item)
-            await chat.say("yes" if position < len(items) - 1 else "no")
-        if not items:
-            await chat.say("no")
+        for position, item in enumerate(items or ["skip"]):
+            await person.say(item)
+            await person.say("yes" if position < len(items) - 1 else "no")
 
 
 async def test_a_customer_retro_from_private_items_to_actions_carried_into_the_next(

@@ -10,20 +10,9 @@ from typing import Any
 from adapters.slack.testing import find_control
 from tests.slack.conftest import Served, SlackUser
 from tests.slack.test_interviews import CHANNEL, channel_text, set_up_and_bind
+from tests.test_retros import give_items
 
 HOSTILE = "<!channel> *bold* <https://evil.example|click> <b>html</b>"
-
-
-async def give_items(person: SlackUser, *groups: list[str]) -> None:
-    await person.click("start")
-    for items in groups:
-        if not items:
-            await person.say("skip")
-        for position, item in enumerate(items):
-            await person.say(item)
-            if position < len(items) - 1:
-                await person.say("yes")
-        await person.click("no")
 
 
 def channel_mrkdwn(served: Served) -> str:

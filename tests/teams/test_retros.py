@@ -9,20 +9,9 @@ from typing import Any
 
 from tests.teams.conftest import Served, TeamsUser, card_text
 from tests.teams.test_interviews import LEE, SAM, THREAD, chat_of, set_up_and_bind
+from tests.test_retros import give_items
 
 HOSTILE = "**bold** [click](https://evil.example) <b>html</b> # heading"
-
-
-async def give_items(person: TeamsUser, *groups: list[str]) -> None:
-    await person.click("start")
-    for items in groups:
-        if not items:
-            await person.say("skip")
-        for position, item in enumerate(items):
-            await person.say(item)
-            if position < len(items) - 1:
-                await person.say("yes")
-        await person.click("no")
 
 
 def markdown_read(cards: list[dict[str, Any]]) -> str:
