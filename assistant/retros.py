@@ -42,6 +42,7 @@ from assistant.markup import rich
 from assistant.render import to_markdown
 from storage import repositories as repo
 from storage.models import (
+    DialogRun,
     Engagement,
     Participant,
     Retro,
@@ -142,6 +143,30 @@ def pool_items(retro: Retro, member: RetroMember, grouped: dict[str, Any], now: 
     return len(added)
 
 
+def parse_start(text: str) -> tuple[str, bool, int, str]:
+    """What ``retro ...`` says: the kind (in-project unless named), anonymous or not,
+    votes each ("5 votes"), and the rest (the people, as typed)."""
+    rest = f" {text} "
+    kind = "in_project"
+    for word, found in sorted(KIND_WORDS.items(), key=lambda kv: -len(kv[0])):
+        pattern = re.compile(rf"\s{re.escape(word)}\s", re.I)
+        if pattern.search(rest):
+            kind, rest = found, pattern.sub(" ", rest, count=1)
+            break
+    anonymous = False
+    named = re.compile(r"\s(?:anonymous|anonymously)\s", re.I)
+    if named.search(rest):
+        anonymous, rest = True, named.sub(" ", rest)
+    votes = VOTES_EACH
+    counted = re.search(r"\s(\d{1,2})\s+votes?\s", rest, re.I) or re.search(
+        r"\svotes?\s+(\d{1,2})\s", rest, re.I
+    )
+    if counted:
+        votes = max(1, int(counted.group(1)))
+        rest = rest.replace(counted.group(0), " ")
+    return kind, anonymous, votes, " ".join(rest.split())
+
+
 class Retros:
     def __init__(self, service: TurnService) -> None:
         self.service = service
@@ -238,24 +263,8 @@ class Retros:
                     status=texts.RETRO_STATUS[under_way.status],
                 )
             ]
-        lowered = f" {text.lower()} "
-        kind = "in_project"
-        for word, found in sorted(KIND_WORDS.items(), key=lambda kv: -len(kv[0])):
-            if f" {word} " in lowered:
-                kind = found
-                lowered = lowered.replace(f" {word} ", " ")
-                break
-        anonymous = " anonymous " in lowered or " anonymously " in lowered
-        votes = VOTES_EACH
-        counted = re.search(r"\s(\d{1,2})\s+votes?\s", lowered) or re.search(
-            r"\svotes?\s+(\d{1,2})\s", lowered
-        )
-        if counted:
-            votes = max(1, int(counted.group(1)))
-            lowered = lowered.replace(counted.group(0), " ")
-        for word in ("anonymous", "anonymously", "retro", "retrospective"):
-            lowered = lowered.replace(f" {word} ", " ")
-        people = self._people_named(session, here, lowered)
+        kind, anonymous, votes, names = parse_start(text)
+        people = self._people_named(session, here, names)
         if not people:
             people = self._default_people(session, engagement, kind)
         retro = repo.add_retro(
@@ -700,29 +709,47 @@ class Retros:
                 continue
             run = repo.get_run(session, member.run_id)
             member.status = CLOSED
-            if run is None or run.status in ("completed", "cancelled"):
+            if run is None or run.status == "completed":
+                continue
+            if run.status == "cancelled":
+                # They stopped: nothing of theirs is posted, and an anonymous retro
+                # keeps nothing of it either.
+                if retro.anonymous:
+                    self._forget_run(session, run, person)
                 continue
             state = DialogState.model_validate(run.state)
             answers = engine.grouped(dialog, engine.applicable_answers(dialog, state.answers))
             pool_items(retro, member, answers, now=self._now())
-            kept: dict[str, Any] = {"status": "cancelled", "revisit": None}
             if retro.anonymous:
-                kept["answers"] = {}
-            repo.save_run(
-                session,
-                RunRow.of(run),
-                state_json=state.model_copy(update=kept).model_dump_json(),
-                current_step=None,
-                status="cancelled",
-                now=self._now(),
-            )
-            if retro.anonymous:
-                self.service.forget(session, run.id, person, since=run.started_at)
+                self._forget_run(session, run, person)
+            else:
+                repo.save_run(
+                    session,
+                    RunRow.of(run),
+                    state_json=state.model_copy(update={"status": "cancelled"}).model_dump_json(),
+                    current_step=None,
+                    status="cancelled",
+                    now=self._now(),
+                )
             if state.asked:
                 to = ConversationRef.model_validate(run.conversation)
                 notice = say(texts.RETRO_COLLECTION_CLOSED, engagement=engagement.name)
                 messages.append(self._mark(retro, notice.model_copy(update={"to": to})))
         return messages
+
+    def _forget_run(self, session: Session, run: DialogRun, person: Participant) -> None:
+        """An anonymous retro's run ends knowing nothing of what was said in it."""
+        state = DialogState.model_validate(run.state)
+        forgotten = state.model_copy(update={"answers": {}, "revisit": None, "status": "cancelled"})
+        repo.save_run(
+            session,
+            RunRow.of(run),
+            state_json=forgotten.model_dump_json(),
+            current_step=None,
+            status="cancelled",
+            now=self._now(),
+        )
+        self.service.forget(session, run.id, person, since=run.started_at)
 
     def _item_messages(
         self, session: Session, engagement: Engagement, retro: Retro, items: list[RetroItem] | Any

@@ -216,9 +216,9 @@ async def test_an_anonymous_retro_keeps_nothing_that_names_who_wrote_what(
 ) -> None:
     assistant, _clock = clocked
     room = await bound_channel(assistant)
-    await room.say("retro in-project anonymous dana lee")
+    await room.say("retro in-project Anonymous dana lee sam")
     assert "anonymous: nobody, the owners included, will see who wrote what" in room.text
-    dana, lee = Chat(assistant, "dana"), Chat(assistant, "lee")
+    dana, lee, sam = Chat(assistant, "dana"), Chat(assistant, "lee"), Chat(assistant, "sam")
     assert "nobody — the owners included — can see who wrote what" in text_to(dana)
     await give_items(dana, ["Secret-well-dana"], ["Secret-bad-dana"], ["Secret-try-dana"])
     assert "without your name" in dana.text
@@ -227,6 +227,12 @@ async def test_an_anonymous_retro_keeps_nothing_that_names_who_wrote_what(
     await lee.say("Secret-well-lee")
     await lee.say("no")
     await lee.say("Secret-bad-lee")
+    # Sam writes something, thinks better of it and cancels: it is posted nowhere.
+    await sam.click("start")
+    await sam.say("Withdrawn-sam")
+    await sam.say("cancel")
+    await sam.say("yes")
+    assert "Cancelled" in sam.text
     await room.say("retro close")
     posted = room.text
     for secret in ("Secret-well-dana", "Secret-bad-dana", "Secret-try-dana"):
@@ -234,7 +240,9 @@ async def test_an_anonymous_retro_keeps_nothing_that_names_who_wrote_what(
     assert "Secret-well-lee" in posted and "Secret-bad-lee" in posted
     assert "Collection for the retrospective of Acme VSA has closed" in text_to(lee)
 
+    assert "Withdrawn-sam" not in posted
     rows = await assistant.db.run(every_row)
+    assert not [r for r in rows if "Withdrawn-sam" in r[1]]
     secrets = [r for r in rows if "Secret-" in r[1]]
     # Only the items themselves, and what was posted to the channel, hold the text.
     assert {table for table, _row in secrets} <= {"retro_items", "outbox"}
@@ -248,7 +256,7 @@ async def test_an_anonymous_retro_keeps_nothing_that_names_who_wrote_what(
     runs = await assistant.db.run(
         lambda s: s.scalars(select(DialogRun).where(DialogRun.dialog_id == "retro")).all()
     )
-    assert {r.status for r in runs} == {"completed", "cancelled"}
+    assert sorted(r.status for r in runs) == ["cancelled"] * 3 + ["completed"]  # sa: paused
     assert all(r.state["answers"] == {} for r in runs)
     kept = await assistant.db.run(
         lambda s: s.scalars(select(Answer).where(Answer.dialog_id == "retro")).all()
@@ -355,3 +363,19 @@ async def test_hostile_item_text_stays_text(clocked: tuple[Assistant, FixedClock
     assert "<b>html" not in shown
     assert HOSTILE in recap.plain_text()  # the neutral text keeps it as typed
     assert to_markdown(list(recap.blocks))
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("", ("in_project", False, 3, "")),
+        ("customer Dana Lee", ("customer", False, 3, "Dana Lee")),
+        ("Internal anonymous 5 votes", ("internal", True, 5, "")),
+        ("End of Project alex votes 2", ("end_of_project", False, 2, "alex")),
+        ("in-project @kim", ("in_project", False, 3, "@kim")),
+    ],
+)
+def test_what_starting_a_retro_says(typed: str, expected: tuple[str, bool, int, str]) -> None:
+    from assistant.retros import parse_start
+
+    assert parse_start(typed) == expected
