@@ -594,11 +594,16 @@ class Retros:
         if left:
             messages.append(self._post(retro, rich(texts.RETRO_REVIEW_LEFT, count=len(left))))
             return messages
-        # Carried actions are open again, in this retro.
+        self._open_carried(session, retro)
+        return messages + self._invite(session, here, engagement, retro)
+
+    @staticmethod
+    def _open_carried(session: Session, retro: Retro) -> None:
+        """Actions carried over into this retro are open again, once the review is done
+        (or the retro ends before it is)."""
         for carried in repo.retro_actions(session, retro.id):
             if carried.status == "carried_pending":
                 carried.status = "open"
-        return messages + self._invite(session, here, engagement, retro)
 
     # -- buttons ------------------------------------------------------------------------
 
@@ -606,15 +611,14 @@ class Retros:
         """A click on a retro's button: a vote, or a review decision."""
         action = here.inbound.action
         assert action is not None
-        parts = action.prompt_key.split(":")
+        parts = [*action.prompt_key.split(":"), "", ""]
         retro = (
             repo.get_retro(session, int(parts[1])) if parts[1:2] and parts[1].isdigit() else None
         )
         value = action.values[0] if action.values else ""
-        if retro is None or len(parts) < 3:
+        engagement = repo.engagement(session, retro.engagement_id) if retro else None
+        if retro is None or engagement is None or engagement.tenant != here.tenant:
             return [say(texts.ENDED_ACTION)]
-        engagement = repo.engagement(session, retro.engagement_id)
-        assert engagement is not None
         try:
             if parts[2] == "vote":
                 number = value.removeprefix("item-")
@@ -1012,6 +1016,7 @@ class Retros:
         retro = self._current_or_refuse(session, engagement)
         self._facilitates(session, here, retro)
         messages = self._harvest(session, engagement, retro) if retro.status == "collecting" else []
+        self._open_carried(session, retro)
         retro.status = CLOSED
         retro.closed_at = self._now()
         recap = self.recap_message(session, engagement, retro)
