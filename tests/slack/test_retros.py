@@ -10,7 +10,7 @@ from typing import Any
 from adapters.slack.testing import find_control
 from tests.slack.conftest import Served, SlackUser
 from tests.slack.test_interviews import CHANNEL, channel_text, set_up_and_bind
-from tests.test_retros import give_items
+from tests.test_retros import every_row, give_items
 
 HOSTILE = "<!channel> *bold* <https://evil.example|click> <b>html</b>"
 
@@ -105,3 +105,52 @@ async def test_a_customer_retro_from_private_items_to_votes_to_actions_and_the_n
     assert "Fix staging monitoring: Carry over (decided by" in channel_text(served)
     assert len(dana.posts()) == invitations_before + 1
     assert "started a customer retrospective" in dana.posts()[-1]["text"]
+
+
+async def test_an_anonymous_retro_on_slack_stores_nothing_that_names_the_author(
+    served: Served,
+) -> None:
+    sa = await set_up_and_bind(served)
+    await sa.command("retro internal anonymous <@U0002> <@U0003>", from_channel=CHANNEL)
+    dana = SlackUser(served, user="U0002", channel="D0002")
+    lee = SlackUser(served, user="U0003", channel="D0003")
+    await give_items(dana, ["Secret-well-dana"], ["Secret-bad-dana"], [])
+    await lee.click("start")
+    await lee.say("Secret-well-lee")  # then collection closes under him
+    await sa.command("retro close", from_channel=CHANNEL)
+    posted = channel_text(served)
+    assert "Secret-well-dana" in posted and "Secret-well-lee" in posted
+
+    rows = await served.assistant.db.run(every_row)
+    holding = {table for table, row in rows if "Secret-" in row}
+    assert holding <= {"retro_items", "outbox"}
+    for table, row in rows:
+        if table == "outbox" and "Secret-" in row:
+            assert CHANNEL in row and "D0002" not in row and "U0002" not in row
+
+
+async def test_the_end_of_project_retro_on_slack_warns_about_the_pm_and_recaps(
+    served: Served,
+) -> None:
+    sa = await set_up_and_bind(served)
+    await sa.command("retro end-of-project <@U0002> <@U0003>", from_channel=CHANNEL)
+    assert "Who facilitates the end-of-project retrospective" in channel_text(served)
+    await sa.command("retro facilitator <@U0001>", from_channel=CHANNEL)
+    assert "is the project's own PM" in served.fake.posts(CHANNEL)[-1]["text"]
+    assert not served.fake.posts("D0002")  # nobody invited yet
+    await sa.command("retro facilitator <@U0009>", from_channel=CHANNEL)
+    assert "started an end-of-project retrospective" in served.fake.posts("D0002")[-1]["text"]
+    dana = SlackUser(served, user="U0002", channel="D0002")
+    await give_items(dana, ["Great rapport"], ["Scope creep"], [])
+    facilitator = SlackUser(served, user="U0009", channel="D0009")
+    await facilitator.command("retro close", from_channel=CHANNEL)
+    await facilitator.command("retro vote close", from_channel=CHANNEL)
+    await facilitator.command(
+        "retro action 2 Fixed-scope SOW <@U0003> by 2027-01-31", from_channel=CHANNEL
+    )
+    await facilitator.command("retro finish", from_channel=CHANNEL)
+    recap = served.fake.posts(CHANNEL)[-1]["text"]
+    assert "Recap — end-of-project retrospective of Acme VSA" in recap
+    assert "Great rapport" in recap and "Fixed-scope SOW — person-u0003" in recap
+    [upload] = served.fake.uploads.values()
+    assert upload.startswith(b"## Recap") and b"## Actions" in upload

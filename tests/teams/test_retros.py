@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.teams.conftest import Served, TeamsUser, card_text
+from tests.teams.conftest import DANA, Served, TeamsUser, card_text
 from tests.teams.test_interviews import LEE, SAM, THREAD, chat_of, set_up_and_bind
-from tests.test_retros import give_items
+from tests.test_retros import every_row, give_items
 
+DANA_SELF = (DANA, "Dana Scully")
 HOSTILE = "**bold** [click](https://evil.example) <b>html</b> # heading"
 
 
@@ -90,3 +91,49 @@ async def test_a_customer_retro_on_teams_from_items_to_votes_to_actions_and_the_
     told = in_channel.new_text()
     assert "Fix staging monitoring: Done (decided by Dana Scully)" in told
     assert "started a customer retrospective of" in told
+
+
+async def test_an_anonymous_retro_on_teams_stores_nothing_that_names_the_author(
+    served: Served,
+) -> None:
+    _sa, in_channel = await set_up_and_bind(served)
+    await in_channel.say(
+        "retro customer anonymous <at>Lee Adama</at> <at>Sam Carter</at>", mentioning=[LEE, SAM]
+    )
+    lee = TeamsUser(served, user_id=LEE[0], name=LEE[1], conversation_id=chat_of(served, LEE[0]))
+    sam = TeamsUser(served, user_id=SAM[0], name=SAM[1], conversation_id=chat_of(served, SAM[0]))
+    await give_items(lee, ["Secret-well-lee"], [], ["Secret-try-lee"])
+    await sam.click("start")
+    await sam.say("Secret-well-sam")
+    await in_channel.say("retro close")
+    posted = in_channel.new_text()
+    assert "Secret-well-lee" in posted and "Secret-well-sam" in posted
+
+    rows = await served.assistant.db.run(every_row)
+    assert {table for table, row in rows if "Secret-" in row} <= {"retro_items", "outbox"}
+    for table, row in rows:
+        if table == "outbox" and "Secret-" in row:
+            assert "delivery-channel" in row and LEE[0] not in row and SAM[0] not in row
+
+
+async def test_the_end_of_project_retro_on_teams_warns_about_the_pm_and_recaps(
+    served: Served,
+) -> None:
+    _sa, in_channel = await set_up_and_bind(served)
+    await in_channel.say("retro end-of-project <at>Lee Adama</at>", mentioning=[LEE])
+    assert "Who facilitates" in in_channel.new_text()
+    await in_channel.say("retro facilitator me <at>Dana Scully</at>", mentioning=[DANA_SELF])
+    assert "Dana Scully is the project's own PM" in in_channel.new_text()
+    await in_channel.say("retro go ahead")
+    assert "asked Lee Adama privately" in in_channel.new_text()
+    lee = TeamsUser(served, user_id=LEE[0], name=LEE[1], conversation_id=chat_of(served, LEE[0]))
+    await give_items(lee, ["Great rapport"], ["Scope creep"], [])
+    await in_channel.say("retro close")
+    await in_channel.say("retro vote close")
+    await in_channel.say(
+        "retro action 2 Fixed-scope SOW <at>Lee Adama</at> by 2027-01-31", mentioning=[LEE]
+    )
+    await in_channel.say("retro finish")
+    recap = in_channel.new_text()
+    assert "Recap — end-of-project retrospective of Acme VSA" in recap
+    assert "Facilitated by Dana Scully" in recap and "Fixed-scope SOW — Lee Adama" in recap
