@@ -105,7 +105,7 @@ def collect_items(ctx: CompletionContext) -> dict[str, Any]:
     member = repo.retro_member_of_run(session, ctx.run.id)
     if member is None:
         return {"count": 0, "anonymous": False, "engagement": "", "facilitator": ""}
-    retro = repo.get_retro(session, member.retro_id)
+    retro = repo.get_retro(session, member.retro_id, lock=True)
     assert retro is not None
     count = pool_items(retro, member, ctx.answers, now=ctx.now)
     member.status = "done"
@@ -243,12 +243,16 @@ class Retros:
         return found[-1] if found else None
 
     def _current_or_refuse(self, session: Session, engagement: Engagement) -> Retro:
+        """The retro under way, its row held for this turn (a member's items may be
+        added to it meanwhile)."""
         retro = self.current(session, engagement)
         if retro is None:
             raise CommandRefused(
                 say(texts.RETRO_NONE, engagement=engagement.name, usage=texts.RETRO_USAGE)
             )
-        return retro
+        locked = repo.get_retro(session, retro.id, lock=True)
+        assert locked is not None
+        return locked
 
     def _start(
         self, session: Session, here: Here, engagement: Engagement, text: str

@@ -1179,8 +1179,17 @@ def add_retro(session: Session, retro: Retro) -> Retro:
     return retro
 
 
-def get_retro(session: Session, retro_id: int) -> Retro | None:
-    return session.get(Retro, retro_id)
+def get_retro(session: Session, retro_id: int, *, lock: bool = False) -> Retro | None:
+    """A retro; ``lock`` holds its row until the transaction ends (PostgreSQL), so two
+    members finishing at once both add to its pool."""
+    if not lock:
+        return session.get(Retro, retro_id)
+    return session.scalar(
+        select(Retro)
+        .where(Retro.id == retro_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def retros_of(session: Session, engagement_id: int) -> Sequence[Retro]:

@@ -379,3 +379,21 @@ def test_what_starting_a_retro_says(typed: str, expected: tuple[str, bool, int, 
     from assistant.retros import parse_start
 
     assert parse_start(typed) == expected
+
+
+async def test_members_finishing_at_the_same_moment_both_keep_their_items(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    import asyncio
+
+    assistant, _clock = clocked
+    room = await bound_channel(assistant)
+    await room.say("retro customer anonymous dana lee")
+    people = [Chat(assistant, name) for name in ("dana", "lee")]
+    for person in people:
+        await person.click("start")
+        for item in (f"Well-{person.person.user_id}", "no", "skip", "no", "skip"):
+            await person.say(item)
+    await asyncio.gather(*(person.say("no") for person in people))  # both finish at once
+    await room.say("retro close")
+    assert "Well-dana" in room.text and "Well-lee" in room.text
