@@ -617,7 +617,9 @@ class Retros:
         assert action is not None
         parts = [*action.prompt_key.split(":"), "", ""]
         retro = (
-            repo.get_retro(session, int(parts[1])) if parts[1:2] and parts[1].isdigit() else None
+            repo.get_retro(session, int(parts[1]), lock=True)
+            if parts[1:2] and parts[1].isdigit()
+            else None
         )
         value = action.values[0] if action.values else ""
         engagement = repo.engagement(session, retro.engagement_id) if retro else None
