@@ -319,7 +319,7 @@ class Retros:
         self, session: Session, here: Here, engagement: Engagement, retro: Retro
     ) -> list[Outbound]:
         """The open actions of earlier retrospectives first, then the invitations."""
-        if repo.open_actions(session, engagement.id):
+        if repo.open_actions(session, engagement.id, retro.kind):
             retro.status = "reviewing"
             return self._review_messages(session, engagement, retro)
         return self._invite(session, here, engagement, retro)
@@ -512,7 +512,7 @@ class Retros:
                 ),
             )
         ]
-        for number, action in enumerate(repo.open_actions(session, engagement.id), 1):
+        for number, action in enumerate(repo.open_actions(session, engagement.id, retro.kind), 1):
             owner = repo.participant(session, action.owner_id)
             messages.append(
                 self._post(
@@ -537,7 +537,7 @@ class Retros:
     ) -> list[Outbound]:
         retro = self._current_or_refuse(session, engagement)
         words = text.lower().split()
-        open_ = repo.open_actions(session, engagement.id)
+        open_ = repo.open_actions(session, engagement.id, retro.kind)
         if retro.status != "reviewing" or not open_:
             return [say(texts.RETRO_NOTHING_TO_REVIEW)]
         decision = next((w for w in words if w in ("done", "carry", "drop", "dropped")), None)
@@ -557,7 +557,7 @@ class Retros:
     ) -> list[Outbound]:
         self._facilitates(session, here, retro)
         # Numbered as first listed: those decided since keep their numbers.
-        listed = repo.actions_reviewed_in(session, engagement.id, retro.id, retro.created_at)
+        listed = repo.actions_reviewed_in(session, retro)
         action = listed[number - 1] if 1 <= number <= len(listed) else None
         if action is None or action.status != "open":
             numbers = ", ".join(str(i) for i, a in enumerate(listed, 1) if a.status == "open")
@@ -594,7 +594,7 @@ class Retros:
                 ),
             )
         ]
-        left = repo.open_actions(session, engagement.id)
+        left = repo.open_actions(session, engagement.id, retro.kind)
         if left:
             messages.append(self._post(retro, rich(texts.RETRO_REVIEW_LEFT, count=len(left))))
             return messages

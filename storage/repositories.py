@@ -1257,26 +1257,32 @@ def retro_actions(session: Session, retro_id: int) -> Sequence[RetroAction]:
     ).all()
 
 
-def open_actions(session: Session, engagement_id: int) -> Sequence[RetroAction]:
-    """An engagement's retrospective actions still open (for its findings), oldest first."""
-    return session.scalars(
-        select(RetroAction)
-        .where(RetroAction.engagement_id == engagement_id, RetroAction.status == "open")
-        .order_by(RetroAction.id)
-    ).all()
-
-
-def actions_reviewed_in(
-    session: Session, engagement_id: int, retro_id: int, since: datetime
+def open_actions(
+    session: Session, engagement_id: int, kind: str | None = None
 ) -> Sequence[RetroAction]:
-    """The earlier retros' actions a retro reviews, as first listed: those still open
-    and those decided since it started."""
+    """An engagement's retrospective actions still open (for its findings), oldest
+    first; those of one kind of retro (customer, in_project, internal...) when given."""
+    statement = select(RetroAction).where(
+        RetroAction.engagement_id == engagement_id, RetroAction.status == "open"
+    )
+    if kind is not None:
+        statement = statement.join(Retro, Retro.id == RetroAction.retro_id).where(
+            Retro.kind == kind
+        )
+    return session.scalars(statement.order_by(RetroAction.id)).all()
+
+
+def actions_reviewed_in(session: Session, retro: Retro) -> Sequence[RetroAction]:
+    """The actions of earlier retros of the same kind that a retro reviews, as first
+    listed: those still open and those decided since it started."""
     return session.scalars(
         select(RetroAction)
+        .join(Retro, Retro.id == RetroAction.retro_id)
         .where(
-            RetroAction.engagement_id == engagement_id,
-            RetroAction.retro_id != retro_id,
-            or_(RetroAction.status == "open", RetroAction.decided_at >= since),
+            RetroAction.engagement_id == retro.engagement_id,
+            RetroAction.retro_id != retro.id,
+            Retro.kind == retro.kind,
+            or_(RetroAction.status == "open", RetroAction.decided_at >= retro.created_at),
         )
         .order_by(RetroAction.id)
     ).all()

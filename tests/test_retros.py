@@ -397,3 +397,23 @@ async def test_members_finishing_at_the_same_moment_both_keep_their_items(
     await asyncio.gather(*(person.say("no") for person in people))  # both finish at once
     await room.say("retro close")
     assert "Well-dana" in room.text and "Well-lee" in room.text
+
+
+async def test_an_internal_retros_actions_are_reviewed_only_at_the_next_internal_one(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    assistant, clock = clocked
+    room = await bound_channel(assistant)
+    await room.say("retro internal dana")
+    await give_items(Chat(assistant, "dana"), [], ["The customer's PM is slow"], [])
+    await room.say("retro close")
+    await room.say("retro vote close")
+    await room.say("retro action 1 Escalate quietly @dana by 2027-01-08")
+    await room.say("retro finish")
+    clock.advance(days=14)
+    await room.say("retro customer dana")
+    assert "Escalate quietly" not in room.text and "reviews the open actions" not in room.text
+    assert not any(m.internal for m in room.replies)
+    await room.say("retro finish")
+    await room.say("retro internal dana")
+    assert "Escalate quietly" in room.text and all(m.internal for m in room.replies)
