@@ -348,7 +348,7 @@ async def test_hostile_item_text_stays_text(clocked: tuple[Assistant, FixedClock
     room = await bound_channel(assistant)
     await room.say("retro customer dana")
     dana = Chat(assistant, "dana")
-    await give_items(dana, [HOSTILE], [], [])
+    await give_items(dana, [HOSTILE], [], ["\x1b[2JCleared"])
     await room.say("retro close")
     await room.say("retro vote close")
     await room.say(f"retro action 1 {HOSTILE} @dana by 2027-01-31")
@@ -363,6 +363,12 @@ async def test_hostile_item_text_stays_text(clocked: tuple[Assistant, FixedClock
     assert "<b>html" not in shown
     assert HOSTILE in recap.plain_text()  # the neutral text keeps it as typed
     assert to_markdown(list(recap.blocks))
+    # In the terminal, a control sequence typed into an item never reaches the screen.
+    from adapters.console import Style, render
+
+    shown_here = "\n".join(render(m, Style(True)) for m in sent_to(room))
+    assert HOSTILE.replace("<!channel>", "") in shown_here.replace("<!channel>", "")
+    assert "\x1b[2J" not in shown_here and "[2JCleared" in shown_here
 
 
 @pytest.mark.parametrize(
