@@ -155,6 +155,9 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
     ] = None,
+    retro: Annotated[
+        bool, typer.Option("--retro", help="the recap of its latest retrospective instead")
+    ] = False,
 ) -> None:
     """Write an engagement's readout (Markdown or HTML), or with --pov the proofs of
     value as CSV, to standard output."""
@@ -172,7 +175,9 @@ def export(
     if engagement is None:
         raise _fail("Name the engagement to export, or pass --pov.")
     try:
-        text = asyncio.run(export_engagement(Settings(), engagement, format.value, workspace))
+        text = asyncio.run(
+            export_engagement(Settings(), engagement, format.value, workspace, retro=retro)
+        )
     except ExportError as error:
         raise _fail(str(error)) from None
     if output is not None:

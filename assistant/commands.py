@@ -103,6 +103,15 @@ FIXED: tuple[Command, ...] = (
         takes_text=True,
     ),
     Command(
+        "retro",
+        ("retro", "retrospective"),
+        "run a retrospective here: items in private, votes, actions with owners",
+        usage="[customer|in-project|internal|end-of-project] [anonymous] [@people]",
+        where="engagement",
+        who="participant",
+        takes_text=True,
+    ),
+    Command(
         "bind",
         ("bind", "use engagement", "link engagement"),
         "make this channel the engagement's: commands typed here act on it",

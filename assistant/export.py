@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from assistant.app import Assistant
 from assistant.definitions import normalize_words
-from assistant.events import Outbound
+from assistant.events import File, Outbound
 from assistant.render import to_html, to_markdown
 from assistant.settings import Settings
 from storage import repositories as repo
@@ -22,8 +22,9 @@ class ExportError(RuntimeError):
 
 
 async def export_engagement(
-    settings: Settings, name: str, fmt: str, workspace: str | None = None
+    settings: Settings, name: str, fmt: str, workspace: str | None = None, *, retro: bool = False
 ) -> str:
+    """The engagement's readout; with ``retro``, the recap of its latest retrospective."""
     assistant = await Assistant.start(settings)
     wanted = normalize_words(name)
 
@@ -40,13 +41,15 @@ async def export_engagement(
             raise ExportError(
                 f"{name!r} exists in several workspaces ({', '.join(tenants)}); pass --workspace."
             )
+        if retro:
+            return found[0].name, assistant.service.retros.recap_message(session, found[0])
         return found[0].name, assistant.service.engagement_detail(session, found[0])
 
     try:
         title, message = await assistant.db.run(readout)
     finally:
         await assistant.close()
-    blocks: list[Any] = list(message.blocks)
+    blocks: list[Any] = [b for b in message.blocks if not isinstance(b, File)]
     if fmt == "html":
         return to_html(blocks, title=title)
     return to_markdown(blocks)

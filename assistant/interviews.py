@@ -98,7 +98,7 @@ class Interviews:
     def _workflow_names(self) -> str:
         return ", ".join(_word(d) for d in self.catalog.interviews())
 
-    def _people(self, session: Session, here: Here, text: str) -> tuple[list[Person], list[str]]:
+    def people(self, session: Session, here: Here, text: str) -> tuple[list[Person], list[str]]:
         """The people a command names: its @mentions (Slack, Teams), or names of people
         in the workspace (the terminal chat, where there is nothing to mention).
         Returns them and the names that matched nobody."""
@@ -133,14 +133,14 @@ class Interviews:
         dialog, rest = self._workflow(text)
         if dialog is None:
             raise CommandRefused(say(texts.WHICH_WORKFLOW, workflows=self._workflow_names()))
-        people, unknown = self._people(session, here, rest)
+        people, unknown = self.people(session, here, rest)
         if unknown:
             raise CommandRefused(say(texts.WHO_IS, names=", ".join(unknown[:5])))
         if not people:
             raise CommandRefused(say(nobody, workflow=_word(dialog)))
         return dialog, people
 
-    def _participates(
+    def participates(
         self, session: Session, engagement: Engagement, participant_id: int, added_by_id: int
     ) -> None:
         """The person takes part in the engagement (a role they hold already is kept)."""
@@ -197,7 +197,7 @@ class Interviews:
             if open_:
                 already.append(f"{name} ({texts.INVITATION_STATES[open_[0].status]})")
                 continue
-            self._participates(session, engagement, who.id, inviter.id)
+            self.participates(session, engagement, who.id, inviter.id)
             invitation = repo.add_invitation(
                 session,
                 Invitation(
@@ -273,7 +273,7 @@ class Interviews:
         names = []
         for person in dict.fromkeys(people):
             who = self.service.participant_of(session, person)
-            self._participates(session, engagement, who.id, here.who.id)
+            self.participates(session, engagement, who.id, here.who.id)
             names.append(who.display_name or person.name or person.user_id)
             messages.append(
                 Outbound(
@@ -304,7 +304,7 @@ class Interviews:
             rest = text
         else:
             found_dialog = dialog.id
-        people, unknown = self._people(session, here, rest)
+        people, unknown = self.people(session, here, rest)
         if unknown:
             return [], say(texts.WHO_IS, names=", ".join(unknown[:5]))
         rows = [
@@ -364,7 +364,7 @@ class Interviews:
     def _answers(
         self, session: Session, here: Here, engagement: Engagement, text: str, role: str | None
     ) -> list[Outbound]:
-        people, unknown = self._people(session, here, text) if text.strip() else ([], [])
+        people, unknown = self.people(session, here, text) if text.strip() else ([], [])
         if unknown:
             return [say(texts.WHO_IS, names=", ".join(unknown[:5]))]
         whose = [self.service.participant_of(session, p) for p in people]

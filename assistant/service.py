@@ -13,7 +13,7 @@ import contextlib
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -58,6 +58,7 @@ PEOPLE_CACHE_SIZE = 10_000
 MENU = "menu"
 HOME_RESUME = "home:resume"
 START = "start"  # "start:<run id>": the Start button of an invitation or a paused run
+RETRO = "retro"  # "retro:<id>:...": a retrospective's vote and review buttons
 SESSION_OPEN = "session:open"  # a client opened the conversation (the terminal chat starts)
 
 
@@ -115,6 +116,7 @@ class TurnService:
         from assistant.delivery import Delivery
         from assistant.interviews import Interviews
         from assistant.raid import RaidLog
+        from assistant.retros import Retros
 
         self.catalog = catalog
         self.clock = clock
@@ -125,6 +127,7 @@ class TurnService:
         self.interviews = Interviews(self, nudge_after_hours=nudge_after_hours)
         self.delivery = Delivery(self)
         self.raid = RaidLog(self)
+        self.retros = Retros(self)
         # Participants already stored, by identity: most turns need no lookup.
         self._people: OrderedDict[tuple[str, str, str], Who] = OrderedDict()
 
@@ -150,6 +153,8 @@ class TurnService:
                 return self._resume_from_home(session, here)
             if key.startswith(f"{START}:"):
                 return self._start_clicked(session, here, key.removeprefix(f"{START}:"))
+            if key.startswith(f"{RETRO}:"):
+                return self.retros.on_action(session, here)
             if key.startswith(f"{MENU}:"):
                 if run is not None:
                     return self._resume(session, run)
@@ -253,10 +258,17 @@ class TurnService:
         slot = None
         if turn.state.status == "active":
             slot = turn.asking or engine.current_slot(dialog, turn.state)
+        state = turn.state
+        if result is not None and state_context(run).get("forget_answers"):
+            # Its completion action keeps the answers where nothing names their author
+            # (an anonymous retrospective): the run forgets them, and what carried them.
+            state = state.model_copy(update={"answers": {}})
+            self.forget(session, run.id, None)
+            messages = [m.model_copy(update={"answered": None}) for m in messages]
         repo.save_run(
             session,
             run,
-            state_json=turn.state.model_dump_json(),
+            state_json=state.model_dump_json(),
             current_step=slot.path if slot else None,
             status=turn.state.status,
             result=result,
@@ -267,7 +279,8 @@ class TurnService:
             waiting = self._waiting(
                 session, run.participant_id, run.conversation_key, besides=run.id
             )
-            if not waiting and turn.state.status == "completed" and dialog.invitation is None:
+            invited = dialog.invitation is not None or "invited_by" in state_context(run)
+            if not waiting and turn.state.status == "completed" and not invited:
                 waiting = [self._menu(session, run.participant_id, run.conversation_key)]
             messages += waiting
         return messages
@@ -299,7 +312,38 @@ class TurnService:
         if extra.get("invite"):  # people the completion asked to invite to an interview
             messages += assessments.invite_planned(self, session, run, extra["invite"])
         messages += self.interviews.on_ended(session, run, dialog, "completed")
+        messages += self.retros.on_ended(session, run)
         return result, messages
+
+    def forget(
+        self,
+        session: Session,
+        run_id: int,
+        person: Participant | None,
+        since: datetime | None = None,
+    ) -> None:
+        """Forget what a person said in a run: its answer rows, the text of the events
+        that carried it and the messages sent back to them since the run began (the
+        run's own state is the caller's to clear)."""
+        run = repo.get_run(session, run_id)
+        if run is None:
+            return
+        person = person or repo.participant(session, run.participant_id)
+        if person is None:
+            return
+        since = since or run.started_at
+        repo.forget_run_answers(session, run.id)
+        for event in repo.inbound_since(session, person.platform, since):
+            payload = dict(event.payload or {})
+            sender = payload.get("sender") or {}
+            try:
+                where = ConversationRef.model_validate(payload.get("conversation")).key
+            except ValueError:
+                continue
+            if sender.get("user_id") == person.user_id and where == run.conversation_key:
+                payload.update(text="", mentions=[], action=None)
+                repo.replace_inbound_payload(session, event.id, payload)
+        repo.blank_outbox(session, run.conversation_key, since)
 
     def _waiting(
         self, session: Session, participant_id: int, key: str, besides: int | None = None
@@ -605,6 +649,8 @@ class TurnService:
                 return self.delivery.command(session, here, command, found.argument)
             case "raid" | "raid_add" | "raid_show" | "raid_update" | "raid_close":
                 return self.raid.command(session, here, command, found.argument)
+            case "retro":
+                return self.retros.command(session, here, command, found.argument)
         return self.interviews.command(session, here, command, found.argument)
 
     def _check_where(self, here: Here, command: Command) -> None:

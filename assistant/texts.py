@@ -440,3 +440,152 @@ WITHHELD_PRIVATE = (
     "Sent to you privately: it is internal, and the conversation it was for is shared with "
     "another organisation."
 )
+
+# -- retrospectives (assistant/retros.py) -------------------------------------------
+RETRO_KINDS = {
+    "customer": "customer retrospective",
+    "in_project": "in-project retrospective",
+    "internal": "internal retrospective",
+    "end_of_project": "end-of-project retrospective",
+}
+RETRO_A_KIND = {
+    "customer": "a customer retrospective",
+    "in_project": "an in-project retrospective",
+    "internal": "an internal retrospective",
+    "end_of_project": "an end-of-project retrospective",
+}
+RETRO_QUESTIONS = {
+    "went_well": "What went well",
+    "not_well": "What did not go well",
+    "try_next": "What to try next",
+}
+RETRO_USAGE = (
+    "Say *retro customer*, *retro in-project* or *retro internal* (add *anonymous* to "
+    "keep items nameless, and @people to choose who takes part), or "
+    "*retro end-of-project @people*."
+)
+RETRO_UNDER_WAY = (
+    "{a_kind} of {engagement} is under way ({status}). Finish it first with *retro finish*."
+)
+RETRO_NONE = "There is no retrospective of {engagement} under way. {usage}"
+RETRO_NOBODY = "Nobody takes part in {engagement} yet: name people with @ after *retro*."
+RETRO_ONLY_FACILITATOR = "Only {facilitator}, who facilitates this retrospective, can do that."
+RETRO_ONLY_MEMBERS = "Only the people taking part in this retrospective can vote."
+RETRO_STARTED = (
+    "*{facilitator}* started {a_kind} of *{engagement}*{anonymous}. I've asked {names} "
+    "privately what went well, what did not and what to try next. When everyone has had "
+    "their say, *retro close* posts all the items here for voting."
+)
+RETRO_ANONYMOUS_NOTE = ", anonymous: nobody, the owners included, will see who wrote what"
+RETRO_REVIEW_FIRST = (
+    "Before *{engagement}*'s new {kind} starts, {facilitator} reviews the open actions of "
+    "the last one: for each, done, carried over or dropped?"
+)
+RETRO_REVIEW_ITEM = "*{text}* — {owner}{due}"
+RETRO_REVIEW_DUE = ", due {due}"
+RETRO_REVIEW_CHOICES = {"done": "Done", "carry": "Carry over", "drop": "Drop"}
+RETRO_REVIEWED = "{text}: *{decision}* (decided by {who})."
+RETRO_REVIEW_LEFT = (
+    "Still to review: {count}. In the terminal: *retro review <number> done|carry|drop*."
+)
+RETRO_REVIEW_UNKNOWN = "There is no open action number {number} to review. Open ones: {numbers}."
+RETRO_NOTHING_TO_REVIEW = "There is nothing left to review."
+RETRO_WHO_FACILITATES = (
+    "Who facilitates the end-of-project retrospective of *{engagement}*? It is best run by "
+    "someone not close to the project. Say *retro facilitator @person*; I'll invite "
+    "{names} once it's settled."
+)
+RETRO_PM_WARNING = (
+    "⚠️ {name} is the project's own PM (an owner of {engagement}). An end-of-project "
+    "retrospective is best facilitated by someone not close to the project, so people speak "
+    "freely. Say *retro facilitator @person* to choose someone else."
+)
+RETRO_GO_AHEAD = "Or say *retro go ahead* to start with {name} all the same."
+RETRO_FACILITATOR_SET = "{name} facilitates the end-of-project retrospective of *{engagement}*."
+RETRO_WHICH_FACILITATOR = "Who? Say *retro facilitator @person*."
+RETRO_INVITATION = (
+    "{facilitator} started {a_kind} of *{engagement}* ({customer}) and would like your view: "
+    "what went well, what did not, and what to try next."
+)
+RETRO_INVITATION_ANONYMOUS = (
+    "It's anonymous: your items are shared without your name, and nobody — the owners "
+    "included — can see who wrote what."
+)
+RETRO_INVITATION_NAMED = (
+    "Your items are shared with your name with the people in the retrospective."
+)
+RETRO_INVITATION_HOW_LONG = "It takes about 5 minutes. Nothing is shared until collection closes."
+RETRO_EVERYONE_IN = (
+    "Everyone has sent their items for the retrospective of *{engagement}* ({count} people). "
+    "Say *retro close* in the channel to post them for voting."
+)
+RETRO_PROGRESS = (
+    "{done} of {total} people have sent their items for the retrospective of *{engagement}*."
+)
+RETRO_NOT_COLLECTING = "This retrospective is not collecting items now ({status})."
+RETRO_ITEMS_TITLE = "Retrospective of {engagement} — what you said"
+RETRO_NO_ITEMS = (
+    "Nobody gave any items, so there is nothing to vote on. Say *retro finish* to end it."
+)
+RETRO_VOTE_HOW = (
+    "Vote for up to *{votes}* items: click one to vote for it, click it again to take the "
+    "vote back — until {facilitator} closes voting with *retro vote close*. "
+    "Or type *retro vote* and the numbers, e.g. *retro vote 2 5*."
+)
+RETRO_VOTE_PROMPT = "Vote: {title}"
+RETRO_COLLECTION_CLOSED = (
+    "Collection for the retrospective of *{engagement}* has closed; what you had written "
+    "so far was included."
+)
+RETRO_NOT_VOTING = "Voting is not open in this retrospective ({status})."
+RETRO_YOUR_VOTES = "Your votes ({used} of {votes}): {items}."
+RETRO_NO_VOTES_YET = "You have not voted yet: you have {votes} votes."
+RETRO_TOO_MANY_VOTES = (
+    "You have {votes} votes and used them all. Click one you voted for to take its vote back."
+)
+RETRO_TOO_MANY_NUMBERS = "That's {count} items, and you have {votes} votes. Pick at most {votes}."
+RETRO_NO_SUCH_ITEMS = "There is no item {numbers} in this retrospective (numbers 1 to {last})."
+RETRO_VOTE_NUMBERS = "Which items? Say *retro vote* and their numbers, e.g. *retro vote 2 5*."
+RETRO_RESULT_TITLE = "Retrospective of {engagement} — the vote"
+RETRO_RESULT_LINE = "{votes} vote(s) — #{number} {text} ({question})"
+RETRO_ACTIONS_HOW = (
+    "Now the actions, starting from the top items: *retro action <number> <what to do> "
+    "@owner by <date>* for each. *retro finish* posts the recap."
+)
+RETRO_NOT_ACTIONS = "Actions are captured once voting has closed ({status})."
+RETRO_ACTION_USAGE = (
+    "Say *retro action <item number> <what to do> @owner by <date>*, e.g. "
+    "*retro action 3 Automate the smoke tests @dana by next friday*."
+)
+RETRO_ACTION_NO_OWNER = "Who owns it? Mention them with @. " + RETRO_ACTION_USAGE
+RETRO_ACTION_NO_DUE = "By when? End with *by* and a date. " + RETRO_ACTION_USAGE
+RETRO_ACTION_BAD_DUE = "I couldn't read the due date: {problem}"
+RETRO_ACTION_NO_ITEM = "There is no item #{number} in this retrospective (numbers 1 to {last})."
+RETRO_ACTION_ADDED = "Action: *{text}* — {owner}, due {due}. I've told {owner} privately."
+RETRO_ACTION_NOTICE = (
+    "You own an action from the retrospective of *{engagement}*: *{text}*, due {due}. "
+    "It will be reviewed at the next retrospective."
+)
+RETRO_FINISHED = "The retrospective of *{engagement}* is finished."
+RETRO_RECAP_TITLE = "Recap — {kind} of {engagement}, {when}"
+RETRO_RECAP_FACILITATED = "Facilitated by {facilitator}; {people} people took part."
+RETRO_RECAP_WELL = "What went well"
+RETRO_RECAP_IMPROVE = "What to improve"
+RETRO_RECAP_TRY = "What to try next"
+RETRO_RECAP_ACTIONS = "Actions"
+RETRO_RECAP_ITEM = "{text}{votes}"
+RETRO_RECAP_VOTES = " ({count} vote(s))"
+RETRO_RECAP_ACTION = "{text} — {owner}, due {due}{status}"
+RETRO_RECAP_NONE = "(none)"
+RETRO_NO_RECAP = "{engagement} has had no retrospective yet."
+RETRO_OPEN_ACTIONS_TITLE = "Open retrospective actions — {engagement}"
+RETRO_NO_OPEN_ACTIONS = "{engagement} has no open retrospective actions."
+RETRO_STATUS = {
+    "reviewing": "reviewing the last actions",
+    "choosing": "waiting for a facilitator",
+    "collecting": "collecting items",
+    "voting": "voting",
+    "actions": "capturing actions",
+    "closed": "finished",
+}
+RETRO_NO_DUE = "no due date"

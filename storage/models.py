@@ -380,3 +380,92 @@ class RaidChange(Base):
     new_value: Mapped[str | None] = mapped_column(Text())
     note: Mapped[str | None] = mapped_column(Text())
     changed_at: Mapped[created]
+
+
+class Retro(Base):
+    """A retrospective of an engagement: ``kind`` customer / in_project / internal /
+    end_of_project; ``status`` reviewing (the last one's open actions first), choosing
+    (an end-of-project retro waits for its facilitator), collecting, voting, actions,
+    closed. ``pool``: the items of an anonymous retro until collection closes, in no
+    one's order (nothing links them to whoever wrote them)."""
+
+    __tablename__ = "retros"
+
+    id: Mapped[int_pk]
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"), index=True)
+    kind: Mapped[str40]
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str40]
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    votes_each: Mapped[int] = mapped_column(Integer(), default=3)
+    conversation: Mapped[dict[str, Any]] = mapped_column(JSON())  # where it is run
+    pool: Mapped[list[Any]] = mapped_column(JSON(), default=list)
+    created_at: Mapped[created]
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RetroMember(Base):
+    """A person asked for items in a retrospective (who took part, never what they wrote)."""
+
+    __tablename__ = "retro_members"
+    __table_args__ = (UniqueConstraint("retro_id", "participant_id"),)
+
+    id: Mapped[int_pk]
+    retro_id: Mapped[int] = mapped_column(ForeignKey("retros.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("dialog_runs.id"))
+    status: Mapped[str40] = mapped_column(default="invited")  # invited | done | closed
+    created_at: Mapped[created]
+
+
+class RetroItem(Base):
+    """One thing said in a retrospective, under one question (``went_well``,
+    ``not_well``, ``try_next``); ``number`` is how people vote for it. ``author_id``
+    and ``created_at`` stay empty in an anonymous retro."""
+
+    __tablename__ = "retro_items"
+
+    id: Mapped[int_pk]
+    retro_id: Mapped[int] = mapped_column(ForeignKey("retros.id"), index=True)
+    question: Mapped[str40]
+    number: Mapped[int] = mapped_column(Integer())
+    text: Mapped[str] = mapped_column(Text())
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RetroVote(Base):
+    """A person's vote for an item (one each per item; ``Retro.votes_each`` in all)."""
+
+    __tablename__ = "retro_votes"
+    __table_args__ = (UniqueConstraint("item_id", "participant_id"),)
+
+    id: Mapped[int_pk]
+    retro_id: Mapped[int] = mapped_column(ForeignKey("retros.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("retro_items.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[created]
+
+
+class RetroAction(Base):
+    """An action agreed in a retrospective: what, who owns it, by when. ``status`` open,
+    done, carried (a new open row in the next retro continues it) or dropped; who
+    decided that at the next retro, and when."""
+
+    __tablename__ = "retro_actions"
+    __table_args__ = (Index("ix_retro_actions_engagement_status", "engagement_id", "status"),)
+
+    id: Mapped[int_pk]
+    retro_id: Mapped[int] = mapped_column(ForeignKey("retros.id"))
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("retro_items.id"))
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("retro_actions.id"))
+    text: Mapped[str] = mapped_column(Text())
+    owner_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    due_date: Mapped[date | None] = mapped_column(Date())
+    status: Mapped[str40] = mapped_column(default="open")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[created]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -26,6 +26,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     func,
     insert,
     literal_column,
@@ -55,6 +56,11 @@ from storage.models import (
     ProofOfValue,
     RaidChange,
     RaidItem,
+    Retro,
+    RetroAction,
+    RetroItem,
+    RetroMember,
+    RetroVote,
 )
 from storage.types import JSONText
 
@@ -1370,3 +1376,163 @@ def engagement_team(session: Session, engagement_id: int) -> Sequence[Participan
         )
         .order_by(Participant.id)
     ).all()
+
+
+# -- retrospectives ----------------------------------------------------------------
+
+
+def engagement_people(session: Session, engagement_id: int) -> Sequence[tuple[Participant, str]]:
+    """Everyone with a role in an engagement, with the role, in the order they joined."""
+    rows = session.execute(
+        select(Participant, EngagementMember.role)
+        .join(EngagementMember, EngagementMember.participant_id == Participant.id)
+        .where(EngagementMember.engagement_id == engagement_id)
+        .order_by(EngagementMember.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def add_retro(session: Session, retro: Retro) -> Retro:
+    session.add(retro)
+    session.flush()
+    return retro
+
+
+def get_retro(session: Session, retro_id: int, *, lock: bool = False) -> Retro | None:
+    """A retro; ``lock`` holds its row until the transaction ends (PostgreSQL), so two
+    members finishing at once both add to its pool."""
+    if not lock:
+        return session.get(Retro, retro_id)
+    return session.scalar(
+        select(Retro)
+        .where(Retro.id == retro_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def retros_of(session: Session, engagement_id: int) -> Sequence[Retro]:
+    """An engagement's retrospectives, oldest first."""
+    return session.scalars(
+        select(Retro).where(Retro.engagement_id == engagement_id).order_by(Retro.id)
+    ).all()
+
+
+def add_retro_member(session: Session, member: RetroMember) -> RetroMember:
+    session.add(member)
+    session.flush()
+    return member
+
+
+def retro_members(session: Session, retro_id: int) -> Sequence[tuple[RetroMember, Participant]]:
+    rows = session.execute(
+        select(RetroMember, Participant)
+        .join(Participant, Participant.id == RetroMember.participant_id)
+        .where(RetroMember.retro_id == retro_id)
+        .order_by(RetroMember.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def retro_member_of_run(session: Session, run_id: int) -> RetroMember | None:
+    return session.scalar(select(RetroMember).where(RetroMember.run_id == run_id))
+
+
+def add_retro_item(session: Session, item: RetroItem) -> None:
+    session.add(item)
+
+
+def retro_items(session: Session, retro_id: int) -> Sequence[RetroItem]:
+    return session.scalars(
+        select(RetroItem).where(RetroItem.retro_id == retro_id).order_by(RetroItem.number)
+    ).all()
+
+
+def retro_votes(session: Session, retro_id: int) -> Sequence[RetroVote]:
+    return session.scalars(
+        select(RetroVote).where(RetroVote.retro_id == retro_id).order_by(RetroVote.id)
+    ).all()
+
+
+def add_vote(session: Session, vote: RetroVote) -> None:
+    session.add(vote)
+    session.flush()
+
+
+def remove_vote(session: Session, vote: RetroVote) -> None:
+    session.delete(vote)
+    session.flush()
+
+
+def add_retro_action(session: Session, action: RetroAction) -> RetroAction:
+    session.add(action)
+    session.flush()
+    return action
+
+
+def retro_actions(session: Session, retro_id: int) -> Sequence[RetroAction]:
+    return session.scalars(
+        select(RetroAction).where(RetroAction.retro_id == retro_id).order_by(RetroAction.id)
+    ).all()
+
+
+def open_actions(
+    session: Session, engagement_id: int, kind: str | None = None
+) -> Sequence[RetroAction]:
+    """An engagement's retrospective actions still open (for its findings), oldest
+    first; those of one kind of retro (customer, in_project, internal...) when given."""
+    statement = select(RetroAction).where(
+        RetroAction.engagement_id == engagement_id, RetroAction.status == "open"
+    )
+    if kind is not None:
+        statement = statement.join(Retro, Retro.id == RetroAction.retro_id).where(
+            Retro.kind == kind
+        )
+    return session.scalars(statement.order_by(RetroAction.id)).all()
+
+
+def actions_reviewed_in(session: Session, retro: Retro) -> Sequence[RetroAction]:
+    """The actions of earlier retros of the same kind that a retro reviews, as first
+    listed: those still open and those decided since it started."""
+    return session.scalars(
+        select(RetroAction)
+        .join(Retro, Retro.id == RetroAction.retro_id)
+        .where(
+            RetroAction.engagement_id == retro.engagement_id,
+            RetroAction.retro_id != retro.id,
+            Retro.kind == retro.kind,
+            or_(RetroAction.status == "open", RetroAction.decided_at >= retro.created_at),
+        )
+        .order_by(RetroAction.id)
+    ).all()
+
+
+def forget_run_answers(session: Session, run_id: int) -> None:
+    """Delete every answer row of a run, history included (an anonymous retro's items,
+    once they are kept where nothing names their author)."""
+    session.execute(
+        delete(Answer).where(Answer.run_id == run_id).execution_options(synchronize_session=False)
+    )
+
+
+def inbound_since(session: Session, platform: str, since: datetime) -> Sequence[InboundEvent]:
+    return session.scalars(
+        select(InboundEvent)
+        .where(InboundEvent.platform == platform, InboundEvent.received_at >= since)
+        .order_by(InboundEvent.id)
+    ).all()
+
+
+def blank_outbox(session: Session, conversation_key: str, since: datetime) -> None:
+    """Forget what was sent to a conversation since ``since`` (delivered or given up:
+    nothing will read it again)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.conversation_key == conversation_key,
+            OutboxMessage.created_at >= since,
+            OutboxMessage.status.in_(("sent", "failed")),
+        )
+        .values(payload={"blocks": []})
+        .execution_options(synchronize_session=False)
+    )
