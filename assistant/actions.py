@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ class CompletionContext:
     tenant: str
     answers: dict[str, Any]  # grouped answers, as the summary template sees them
     context: dict[str, Any]  # what the run was started with (e.g. a qualification run id)
+    now: datetime | None = None  # the turn's time, by the service's clock
 
 
 CompletionAction = Callable[[CompletionContext], dict[str, Any]]

@@ -36,7 +36,12 @@ class Assistant:
         db = Database.from_url(settings.DATABASE_URL)
         if migrate:
             await db.upgrade()
-        service = TurnService(catalog, clock, nudge_after_hours=settings.NUDGE_AFTER_HOURS)
+        service = TurnService(
+            catalog,
+            clock,
+            nudge_after_hours=settings.NUDGE_AFTER_HOURS,
+            reminder_grace_minutes=settings.REMINDER_GRACE_MINUTES,
+        )
         dispatcher = Dispatcher(db, service, clock=clock)
         return cls(settings, db, catalog, service, dispatcher, clock)
 

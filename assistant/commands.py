@@ -103,6 +103,17 @@ FIXED: tuple[Command, ...] = (
         takes_text=True,
     ),
     Command(
+        "schedule",
+        ("schedule", "schedules", "ceremonies", "reminders"),
+        "the engagement's ceremony schedule: set it up (owners), list what comes next, "
+        "pause, resume, skip, holidays",
+        usage="[list | pause | resume | skip next <ceremony> | holiday <date> | team @people "
+        "| cancel]",
+        where="engagement",
+        who="member",
+        takes_text=True,
+    ),
+    Command(
         "bind",
         ("bind", "use engagement", "link engagement"),
         "make this channel the engagement's: commands typed here act on it",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from assistant import actions, qualification
+from assistant import actions, qualification, schedules
 
 SUMMARIZERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "qualification": qualification.assess,
@@ -18,4 +18,5 @@ SUMMARIZERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 COMPLETION_ACTIONS: dict[str, actions.CompletionAction] = {
     "create_engagement": actions.create_engagement,
     "remember_timezone": actions.remember_timezone,
+    "save_schedule": schedules.save_schedule,
 }

@@ -8,16 +8,62 @@ result, so every timed thing lives in one place.
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from assistant.dispatch import Dispatcher
 
+if TYPE_CHECKING:
+    from assistant.schedules import Schedules
+
+log = logging.getLogger(__name__)
+
 OUTBOX_SWEEP_SECONDS = 15
 DUE_SECONDS = 300  # nudges are due by the hour; five minutes late is on time
+# Ceremony reminders: one job claims whatever is due from the database, every this many
+# seconds and once at start-up (the catch-up after downtime). One job for every
+# schedule, not one per occurrence: 10,000 engagements cost one row read each per due
+# occurrence, not 10,000 APScheduler jobs built at every start (and rebuilt on every
+# change, in every process); the database decides who posts, not the job store.
+REMINDER_TICK_SECONDS = 30
+# Reminders queued by one tick are delivered this many conversations at a time: a burst
+# due in the same minute (1,000 channels) goes out in seconds, while each platform's
+# pacing and 429 handling (the adapters', the outbox's) keep it within their limits.
+REMINDER_DELIVERIES_AT_ONCE = 16
 
 
-def build_scheduler(dispatcher: Dispatcher, *, sweep_seconds: float = OUTBOX_SWEEP_SECONDS) -> Any:
-    """An ``AsyncIOScheduler`` (not started) with the outbox sweep on it.
+async def post_reminders(dispatcher: Dispatcher, schedules: Schedules) -> int:
+    """Claim what is due (one transaction), then deliver it; how many conversations."""
+    try:
+        keys = list(dict.fromkeys(await dispatcher.db.run(schedules.tick)))
+    except Exception:
+        log.exception("claiming the due reminders failed; the next tick tries again")
+        return 0
+    gate = asyncio.Semaphore(REMINDER_DELIVERIES_AT_ONCE)
+
+    async def deliver(key: str) -> None:
+        async with gate:
+            try:
+                await dispatcher.deliver(key)
+            except Exception:
+                # Queued in the outbox: the sweep delivers it.
+                log.exception("delivering a reminder failed; the outbox sweep retries it")
+
+    await asyncio.gather(*(deliver(key) for key in keys))
+    return len(keys)
+
+
+def build_scheduler(
+    dispatcher: Dispatcher,
+    *,
+    sweep_seconds: float = OUTBOX_SWEEP_SECONDS,
+    schedules: Schedules | None = None,
+    reminder_seconds: float = REMINDER_TICK_SECONDS,
+) -> Any:
+    """An ``AsyncIOScheduler`` (not started) with the outbox sweep on it, and the
+    ceremony reminders' tick when ``schedules`` are given (first run at start).
 
     Start it inside the running event loop; ``shutdown(wait=False)`` at clean-up."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -41,4 +87,16 @@ def build_scheduler(dispatcher: Dispatcher, *, sweep_seconds: float = OUTBOX_SWE
         coalesce=True,
         replace_existing=True,
     )
+    if schedules is not None:
+        scheduler.add_job(
+            post_reminders,
+            "interval",
+            args=(dispatcher, schedules),
+            seconds=reminder_seconds,
+            next_run_time=datetime.now(UTC),  # at start-up: what was missed meanwhile
+            id="ceremony-reminders",
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+        )
     return scheduler

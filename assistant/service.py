@@ -13,7 +13,7 @@ import contextlib
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -59,6 +59,9 @@ MENU = "menu"
 HOME_RESUME = "home:resume"
 START = "start"  # "start:<run id>": the Start button of an invitation or a paused run
 SESSION_OPEN = "session:open"  # a client opened the conversation (the terminal chat starts)
+# "command[:<anything>]": a button whose chosen value is a command, said where it was
+# clicked (a reminder's "Start the retrospective" says "retro").
+COMMAND = "command"
 
 
 @dataclass(frozen=True)
@@ -104,14 +107,23 @@ def reply(*blocks: Any, to: ConversationRef | None = None) -> Outbound:
 
 
 class TurnService:
-    def __init__(self, catalog: Catalog, clock: Clock, *, nudge_after_hours: float = 24) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        clock: Clock,
+        *,
+        nudge_after_hours: float = 24,
+        reminder_grace_minutes: float = 60,
+    ) -> None:
         from assistant.interviews import Interviews
+        from assistant.schedules import Schedules
 
         self.catalog = catalog
         self.clock = clock
         self.summaries = Summaries(catalog.templates_dir)
         self.commands = Registry.build(catalog)
         self.interviews = Interviews(self, nudge_after_hours=nudge_after_hours)
+        self.schedules = Schedules(self, grace=timedelta(minutes=reminder_grace_minutes))
         # Participants already stored, by identity: most turns need no lookup.
         self._people: OrderedDict[tuple[str, str, str], Who] = OrderedDict()
 
@@ -137,6 +149,13 @@ class TurnService:
                 return self._resume_from_home(session, here)
             if key.startswith(f"{START}:"):
                 return self._start_clicked(session, here, key.removeprefix(f"{START}:"))
+            if key == COMMAND or key.startswith(f"{COMMAND}:"):
+                if run is not None:
+                    return self._resume(session, run)
+                said = inbound.model_copy(
+                    update={"text": action.values[0] if action.values else "", "action": None}
+                )
+                return self._top_level(session, Here(said, participant))
             if key.startswith(f"{MENU}:"):
                 if run is not None:
                     return self._resume(session, run)
@@ -272,7 +291,9 @@ class TurnService:
         extra: dict[str, Any] = {}
         if dialog.on_complete:
             extra = registry.COMPLETION_ACTIONS[dialog.on_complete](
-                CompletionContext(session, run, run.tenant, shaped, state_context(run))
+                CompletionContext(
+                    session, run, run.tenant, shaped, state_context(run), self.clock.now()
+                )
             )
         blocks = self.summaries.render(
             dialog.summary_template, {"answers": shaped, **result, **extra}
@@ -561,6 +582,8 @@ class TurnService:
                 return self._resume_paused(session, here, found.argument)
             case "progress":
                 return self.interviews.progress(session, here, found.argument)
+            case "schedule":
+                return self.schedules.command(session, here, command, found.argument)
         return self.interviews.command(session, here, command, found.argument)
 
     def _check_where(self, here: Here, command: Command) -> None:

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     # at most, never on their weekend).
     NUDGE_AFTER_HOURS: float = Field(default=24, gt=0)
 
+    # Ceremony reminders missed while every process was down are posted at start-up when
+    # at most this late (once, however many were missed); older ones are recorded as
+    # missed and shown in `schedule list`.
+    REMINDER_GRACE_MINUTES: float = Field(default=60, ge=0)
+
     # `vsa chat` colours its text on a terminal, unless NO_COLOR is set to anything
     # (https://no-color.org) or the terminal says it can't (TERM=dumb).
     NO_COLOR: str = ""

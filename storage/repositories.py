@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple, cast
 
@@ -50,6 +50,8 @@ from storage.models import (
     MessageRef,
     OutboxMessage,
     Participant,
+    ReminderDelivery,
+    Schedule,
 )
 from storage.types import JSONText
 
@@ -1149,5 +1151,139 @@ def last_finished_run(
             DialogRun.status.in_(("completed", "cancelled")),
         )
         .order_by(DialogRun.id.desc())
+        .limit(1)
+    )
+
+
+# --- ceremony schedules --------------------------------------------------------
+
+
+def schedule_of(session: Session, engagement_id: int) -> Schedule | None:
+    return session.scalar(select(Schedule).where(Schedule.engagement_id == engagement_id))
+
+
+def save_schedule(session: Session, schedule: Schedule) -> Schedule:
+    session.add(schedule)
+    session.flush()
+    return schedule
+
+
+def due_schedules(session: Session, now: datetime, limit: int) -> Sequence[Schedule]:
+    """Active schedules with an occurrence due by ``now``. On PostgreSQL each is locked
+    for this transaction, and those another scheduler holds are skipped (it is posting
+    them): two schedulers share the work instead of queueing behind each other."""
+    query = (
+        select(Schedule)
+        .where(Schedule.status == "active", Schedule.next_due_at <= now)
+        .order_by(Schedule.next_due_at, Schedule.id)
+        .limit(limit)
+    )
+    if _dialect(session) == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).all()
+
+
+def claim_reminder(
+    session: Session,
+    *,
+    schedule_id: int,
+    ceremony: str,
+    fire_at: datetime,
+    local_date: date,
+    status: str,
+    now: datetime,
+) -> int | None:
+    """Record one occurrence of a schedule's ceremony, once: its id, or None when it was
+    recorded before (another scheduler posted it, or this one did)."""
+    statement = (
+        _insert(session, ReminderDelivery)
+        .values(
+            schedule_id=schedule_id,
+            ceremony=ceremony,
+            fire_at=fire_at,
+            local_date=local_date,
+            status=status,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["schedule_id", "ceremony", "fire_at"])
+        .returning(ReminderDelivery.id)
+    )
+    claimed: int | None = session.execute(statement).scalar()
+    return claimed
+
+
+def set_reminder_outbox(session: Session, delivery_id: int, outbox_id: int) -> None:
+    session.execute(
+        update(ReminderDelivery)
+        .where(ReminderDelivery.id == delivery_id)
+        .values(outbox_id=outbox_id)
+    )
+
+
+def reminder_deliveries(
+    session: Session, schedule_id: int, *, status: str | None = None, since: datetime | None = None
+) -> Sequence[ReminderDelivery]:
+    query = select(ReminderDelivery).where(ReminderDelivery.schedule_id == schedule_id)
+    if status is not None:
+        query = query.where(ReminderDelivery.status == status)
+    if since is not None:
+        query = query.where(ReminderDelivery.fire_at >= since)
+    return session.scalars(query.order_by(ReminderDelivery.fire_at)).all()
+
+
+def reminder_on(
+    session: Session, schedule_id: int, ceremony: str, local_date: date
+) -> ReminderDelivery | None:
+    return session.scalar(
+        select(ReminderDelivery).where(
+            ReminderDelivery.schedule_id == schedule_id,
+            ReminderDelivery.ceremony == ceremony,
+            ReminderDelivery.local_date == local_date,
+        )
+    )
+
+
+def sent_message_id(session: Session, outbox_id: int) -> str | None:
+    """The platform's id of an outbox message once it was posted (None before)."""
+    return session.scalar(
+        select(OutboxMessage.platform_message_id).where(
+            OutboxMessage.id == outbox_id, OutboxMessage.status == "sent"
+        )
+    )
+
+
+def members_with_role(
+    session: Session, engagement_id: int, roles: Sequence[str]
+) -> Sequence[Participant]:
+    """The engagement's people holding one of ``roles``, in the order they joined."""
+    return session.scalars(
+        select(Participant)
+        .join(EngagementMember, EngagementMember.participant_id == Participant.id)
+        .where(EngagementMember.engagement_id == engagement_id, EngagementMember.role.in_(roles))
+        .order_by(EngagementMember.id)
+    ).all()
+
+
+def engagement_runs(
+    session: Session, engagement_id: int, dialog_id: str, since: datetime
+) -> Sequence[DialogRun]:
+    """The engagement's runs of a dialog started since ``since``, oldest first."""
+    return session.scalars(
+        select(DialogRun)
+        .where(
+            DialogRun.engagement_id == engagement_id,
+            DialogRun.dialog_id == dialog_id,
+            DialogRun.started_at >= since,
+        )
+        .order_by(DialogRun.id)
+    ).all()
+
+
+def binding_of(session: Session, engagement_id: int) -> ChannelBinding | None:
+    """The channel most recently bound to an engagement (where its reminders go)."""
+    return session.scalar(
+        select(ChannelBinding)
+        .where(ChannelBinding.engagement_id == engagement_id)
+        .order_by(ChannelBinding.created_at.desc(), ChannelBinding.id.desc())
         .limit(1)
     )
