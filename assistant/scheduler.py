@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 OUTBOX_SWEEP_SECONDS = 15
 DUE_SECONDS = 300  # nudges are due by the hour; five minutes late is on time
 # Ceremony reminders: one job claims whatever is due from the database, every this many
-# seconds and once at start-up (the catch-up after downtime). One job for every
+# seconds (schedules another process set up or changed), once at start-up (the catch-up
+# after downtime), and on the dot of the next occurrence it knows of. One job for every
 # schedule, not one per occurrence: 10,000 engagements cost one row read each per due
 # occurrence, not 10,000 APScheduler jobs built at every start (and rebuilt on every
 # change, in every process); the database decides who posts, not the job store.
@@ -34,14 +35,11 @@ REMINDER_TICK_SECONDS = 30
 REMINDER_DELIVERIES_AT_ONCE = 16
 
 
-async def post_reminders(dispatcher: Dispatcher, schedules: Schedules) -> int:
-    """Claim what is due (one transaction), then deliver it; how many conversations."""
-    try:
-        keys = list(dict.fromkeys(await dispatcher.db.run(schedules.tick)))
-    except Exception:
-        log.exception("claiming the due reminders failed; the next tick tries again")
-        return 0
+async def post_reminders(dispatcher: Dispatcher, schedules: Schedules) -> datetime | None:
+    """Claim what is due, a transaction per ``TICK_LIMIT`` schedules, and deliver each
+    batch while the next is claimed; when the next occurrence is due."""
     gate = asyncio.Semaphore(REMINDER_DELIVERIES_AT_ONCE)
+    deliveries: list[asyncio.Task[None]] = []
 
     async def deliver(key: str) -> None:
         async with gate:
@@ -51,8 +49,17 @@ async def post_reminders(dispatcher: Dispatcher, schedules: Schedules) -> int:
                 # Queued in the outbox: the sweep delivers it.
                 log.exception("delivering a reminder failed; the outbox sweep retries it")
 
-    await asyncio.gather(*(deliver(key) for key in keys))
-    return len(keys)
+    following: datetime | None = None
+    try:
+        more = True
+        while more:
+            tick = await dispatcher.db.run(schedules.tick)
+            deliveries += [asyncio.create_task(deliver(k)) for k in dict.fromkeys(tick.keys)]
+            following, more = tick.next_due, tick.more
+    except Exception:
+        log.exception("claiming the due reminders failed; the next tick tries again")
+    await asyncio.gather(*deliveries)
+    return following
 
 
 def build_scheduler(
@@ -88,10 +95,24 @@ def build_scheduler(
         replace_existing=True,
     )
     if schedules is not None:
+
+        async def reminders() -> None:
+            following = await post_reminders(dispatcher, schedules)
+            # The next occurrence known now fires on the dot (a one-off job), not at the
+            # next periodic tick: a reminder due at 09:30 is posted at 09:30:00.
+            if following is not None and following > datetime.now(UTC):
+                scheduler.add_job(
+                    reminders,
+                    "date",
+                    run_date=following,
+                    id="ceremony-reminders-next",
+                    replace_existing=True,
+                    misfire_grace_time=None,
+                )
+
         scheduler.add_job(
-            post_reminders,
+            reminders,
             "interval",
-            args=(dispatcher, schedules),
             seconds=reminder_seconds,
             next_run_time=datetime.now(UTC),  # at start-up: what was missed meanwhile
             id="ceremony-reminders",

@@ -68,7 +68,9 @@ log = logging.getLogger(__name__)
 DIALOG = "schedule"
 STANDUP_DIALOG = "standup"
 COMMAND = "command"  # a button whose value is a command, said where it was clicked
-TICK_LIMIT = 2000  # schedules handled per tick; the next tick (seconds later) takes the rest
+TICK_LIMIT = (
+    100  # schedules per transaction: a burst's first posts go out while the rest is claimed
+)
 # Blockers that say there are none.
 NO_BLOCKERS = frozenset({"none", "no", "nope", "nothing", "n/a", "na", "-", "no blockers", "nil"})
 TEAM_ROLES = ("owner", "member")
@@ -171,14 +173,14 @@ def save_schedule(ctx: CompletionContext) -> dict[str, Any]:
     following = plan.next_after(now)
     schedule.next_due_at = following.at if following else None
     repo.save_schedule(ctx.session, schedule)
-    binding = repo.binding_of(ctx.session, engagement.id)
+    bound = repo.reminder_places(ctx.session, [engagement.id])[engagement.id][1]
     return {
         "engagement": engagement.name,
         "schedule": describe(schedule, plan),
         "guideline": guideline_for(iterations, weeks).as_dict(),
         "calendar": calendar(plan, now),
         "where": "the engagement's channel"
-        if binding is not None
+        if bound is not None and not ConversationRef.model_validate(bound).is_personal
         else texts.SCHEDULE_NO_CHANNEL.format(engagement=engagement.name),
     }
 
@@ -256,11 +258,18 @@ def calendar(plan: Plan, now: datetime) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
+class Tick:
+    keys: list[str]  # conversations with reminders queued
+    next_due: datetime | None  # the earliest occurrence still to come, of any schedule
+    more: bool = False  # more schedules were due than one tick takes
+
+
+@dataclass(frozen=True)
 class Posted:
     """What one occurrence queued: the conversations to deliver and its own message."""
 
     keys: list[str]
-    outbox_id: int | None
+    outbox_id: int
 
 
 class Schedules:
@@ -472,23 +481,45 @@ class Schedules:
 
     # -- the scheduler's tick ---------------------------------------------------------
 
-    def tick(self, session: Session) -> list[str]:
-        """Claim and queue every occurrence due by now, in the caller's transaction;
-        the conversations to deliver."""
+    def tick(self, session: Session, limit: int = TICK_LIMIT) -> Tick:
+        """Claim and queue the occurrences due by now of up to ``limit`` schedules, in the
+        caller's transaction: the conversations to deliver, whether more schedules are
+        due, and when the next occurrence of any schedule is.
+
+        Built for a burst (1,000 engagements due in the same minute): the engagements
+        and their channels are read in one query for all, the schedules marked checked
+        in one statement, and nothing goes through the ORM's unit of work per row."""
         now = self._now()
+        due = repo.due_schedules(session, now, limit)
+        places = repo.reminder_places(session, [s.engagement_id for s in due])
         keys: list[str] = []
-        for schedule in repo.due_schedules(session, now, TICK_LIMIT):
+        checked: list[tuple[int, datetime | None]] = []
+        for schedule in due:
+            plan = Plan.of(schedule)
+            engagement, stored = places.get(schedule.engagement_id, (None, None))
+            channel = ConversationRef.model_validate(stored) if stored else None
             # One engagement's failure (a template, a bad row) holds up no other: its
             # work is rolled back to here, and the next tick tries it again.
             try:
                 with session.begin_nested():
-                    keys += self._fire(session, schedule, now)
+                    keys += self._fire(session, schedule, plan, engagement, channel, now)
             except Exception:
                 log.exception("the reminders of schedule %s failed; retried next tick", schedule.id)
-        return keys
+                continue
+            following = plan.next_after(now)
+            checked.append((schedule.id, following.at if following else None))
+        repo.mark_schedules_checked(session, checked, now)
+        return Tick(keys, repo.next_due(session), more=len(due) == limit)
 
-    def _fire(self, session: Session, schedule: Schedule, now: datetime) -> list[str]:
-        plan = Plan.of(schedule)
+    def _fire(
+        self,
+        session: Session,
+        schedule: Schedule,
+        plan: Plan,
+        engagement: Engagement | None,
+        channel: ConversationRef | None,
+        now: datetime,
+    ) -> list[str]:
         found = plan.between(schedule.checked_until, now)
         # Missed while every process was down: of each ceremony, the latest one still
         # within the grace period is posted, once; the others are recorded.
@@ -497,7 +528,6 @@ class Schedules:
             if now - occurrence.at <= self.grace:
                 latest[occurrence.ceremony] = occurrence
         keys: list[str] = []
-        engagement = repo.engagement(session, schedule.engagement_id)
         for occurrence in found:
             if now - occurrence.at > self.grace:
                 status = "missed"
@@ -514,21 +544,16 @@ class Schedules:
                 status=status,
                 now=now,
             )
-            if claimed is None or status != "posted" or engagement is None:
+            if claimed is None or status != "posted" or engagement is None or channel is None:
                 continue  # taken by another scheduler, or not to be posted
-            posted = self._post(session, schedule, plan, engagement, occurrence, now)
-            if posted.outbox_id is not None:
-                repo.set_reminder_outbox(session, claimed, posted.outbox_id)
+            posted = self._post(session, schedule, plan, engagement, channel, occurrence, now)
+            repo.set_reminder_outbox(session, claimed, posted.outbox_id)
             keys += posted.keys
-        schedule.checked_until = now
-        following = plan.next_after(now)
-        schedule.next_due_at = following.at if following else None
         return keys
 
     def _channel(self, session: Session, engagement: Engagement) -> ConversationRef | None:
         """Where an engagement's reminders go: its bound channel, else where it was set up."""
-        binding = repo.binding_of(session, engagement.id)
-        stored = binding.conversation if binding is not None else engagement.conversation
+        _, stored = repo.reminder_places(session, [engagement.id])[engagement.id]
         return ConversationRef.model_validate(stored) if stored else None
 
     def _post(
@@ -537,12 +562,10 @@ class Schedules:
         schedule: Schedule,
         plan: Plan,
         engagement: Engagement,
+        channel: ConversationRef,
         occurrence: Occurrence,
         now: datetime,
     ) -> Posted:
-        channel = self._channel(session, engagement)
-        if channel is None:
-            return Posted([], None)
         values: dict[str, Any] = {
             "engagement": engagement.name,
             "iteration": occurrence.iteration,
@@ -552,7 +575,7 @@ class Schedules:
         }
         extra: list[Outbound] = []
         if occurrence.ceremony == STANDUP:
-            extra = self._ask_standup(session, engagement, occurrence)
+            extra = self._ask_standup(session, engagement, channel, occurrence)
             values |= {"count": len(extra), "cutoff": _hhmm(plan.time_of(STANDUP, "cutoff"))}
         if occurrence.ceremony == DIGEST:
             return self._digest(session, schedule, engagement, occurrence, channel, now)
@@ -581,7 +604,11 @@ class Schedules:
     # -- the async standup ---------------------------------------------------------
 
     def _ask_standup(
-        self, session: Session, engagement: Engagement, occurrence: Occurrence
+        self,
+        session: Session,
+        engagement: Engagement,
+        channel: ConversationRef,
+        occurrence: Occurrence,
     ) -> list[Outbound]:
         """Start the standup for each member of the team, in their DM."""
         dialog = self.service.catalog.get(STANDUP_DIALOG)
@@ -593,7 +620,7 @@ class Schedules:
                 dialog=dialog,
                 who=self.service.who_of(row),
                 person=person,
-                to=self.service.reach(session, person, self._channel(session, engagement)),
+                to=self.service.reach(session, person, channel),
                 engagement_id=engagement.id,
                 context={"engagement_id": engagement.id, "standup_day": occurrence.day.isoformat()},
             )

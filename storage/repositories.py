@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple, cast
 
@@ -1183,6 +1183,41 @@ def due_schedules(session: Session, now: datetime, limit: int) -> Sequence[Sched
     return session.scalars(query).all()
 
 
+def next_due(session: Session) -> datetime | None:
+    """When the earliest occurrence of any active schedule is due (indexed)."""
+    found: datetime | None = session.scalar(
+        select(func.min(Schedule.next_due_at)).where(Schedule.status == "active")
+    )
+    return found.replace(tzinfo=UTC) if found is not None and found.tzinfo is None else found
+
+
+_REMINDERS = cast(Table, ReminderDelivery.__table__)
+_SCHEDULES = cast(Table, Schedule.__table__)
+
+
+@cache
+def _claim_reminder(dialect: str) -> Executable:
+    """The claim's INSERT ... ON CONFLICT DO NOTHING, built once per database (a burst
+    claims a thousand at once; like :func:`_on_conflict`, a constant)."""
+    statement: Executable = (
+        _insert_for(dialect, _REMINDERS)
+        .values(
+            _values(
+                _REMINDERS,
+                "schedule_id",
+                "ceremony",
+                "fire_at",
+                "local_date",
+                "status",
+                "created_at",
+            )
+        )
+        .on_conflict_do_nothing(index_elements=["schedule_id", "ceremony", "fire_at"])
+        .returning(_REMINDERS.c.id)
+    )
+    return statement
+
+
 def claim_reminder(
     session: Session,
     *,
@@ -1195,28 +1230,61 @@ def claim_reminder(
 ) -> int | None:
     """Record one occurrence of a schedule's ceremony, once: its id, or None when it was
     recorded before (another scheduler posted it, or this one did)."""
-    statement = (
-        _insert(session, ReminderDelivery)
-        .values(
-            schedule_id=schedule_id,
-            ceremony=ceremony,
-            fire_at=fire_at,
-            local_date=local_date,
-            status=status,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["schedule_id", "ceremony", "fire_at"])
-        .returning(ReminderDelivery.id)
-    )
-    claimed: int | None = session.execute(statement).scalar()
+    claimed: int | None = _execute(
+        session,
+        _claim_reminder(_dialect(session)),
+        {
+            "schedule_id": schedule_id,
+            "ceremony": ceremony,
+            "fire_at": fire_at,
+            "local_date": local_date,
+            "status": status,
+            "created_at": now,
+        },
+    ).scalar()
     return claimed
 
 
 def set_reminder_outbox(session: Session, delivery_id: int, outbox_id: int) -> None:
-    session.execute(
-        update(ReminderDelivery)
-        .where(ReminderDelivery.id == delivery_id)
-        .values(outbox_id=outbox_id)
+    session.connection().execute(
+        update(_REMINDERS).where(_REMINDERS.c.id == delivery_id).values(outbox_id=outbox_id)
+    )
+
+
+def reminder_places(
+    session: Session, engagement_ids: Sequence[int]
+) -> dict[int, tuple[Engagement, dict[str, Any] | None]]:
+    """For each engagement: it, and where its reminders go (the channel most recently
+    bound to it, else the conversation it was set up in), in two queries for all."""
+    if not engagement_ids:
+        return {}
+    found = session.scalars(select(Engagement).where(Engagement.id.in_(engagement_ids))).all()
+    places: dict[int, tuple[Engagement, dict[str, Any] | None]] = {
+        e.id: (e, e.conversation) for e in found
+    }
+    bindings = session.execute(
+        select(ChannelBinding.engagement_id, ChannelBinding.conversation)
+        .where(ChannelBinding.engagement_id.in_(engagement_ids))
+        .order_by(ChannelBinding.created_at, ChannelBinding.id)
+    )
+    for engagement_id, conversation in bindings:  # the latest binding wins
+        places[engagement_id] = (places[engagement_id][0], conversation)
+    return places
+
+
+def mark_schedules_checked(
+    session: Session, checked: Sequence[tuple[int, datetime | None]], now: datetime
+) -> None:
+    """Every occurrence of these schedules up to ``now`` is handled; each with when its
+    next one is due. One statement for all."""
+    if not checked:
+        return
+    session.connection().execute(
+        update(_SCHEDULES)
+        .where(_SCHEDULES.c.id == bindparam("schedule_id"))
+        .values(checked_until=bindparam("now"), next_due_at=bindparam("next_due"))
+        .execution_options(synchronize_session=False),
+        [{"schedule_id": i, "now": now, "next_due": following} for i, following in checked],
     )
 
 
@@ -1277,13 +1345,3 @@ def engagement_runs(
         )
         .order_by(DialogRun.id)
     ).all()
-
-
-def binding_of(session: Session, engagement_id: int) -> ChannelBinding | None:
-    """The channel most recently bound to an engagement (where its reminders go)."""
-    return session.scalar(
-        select(ChannelBinding)
-        .where(ChannelBinding.engagement_id == engagement_id)
-        .order_by(ChannelBinding.created_at.desc(), ChannelBinding.id.desc())
-        .limit(1)
-    )

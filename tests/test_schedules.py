@@ -379,3 +379,58 @@ async def test_two_schedulers_on_one_database_post_each_reminder_once(
     finally:
         await second.close()
         await first.close()
+
+
+async def test_the_review_agenda_reads_what_other_features_register(
+    clocked: tuple[Assistant, FixedClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The RAID log and the action items join the iteration review's agenda through
+    register_agenda; without them, the review shows no such sections."""
+    from assistant import schedules
+
+    assistant, clock = clocked
+    sa = Chat(assistant, "sa")
+    channel = await engagement(sa)
+    await schedule(sa, channel, ceremonies="all")
+    clock._now = datetime(2027, 2, 5, 14, 0, tzinfo=UTC)
+    await tick(assistant)
+    [review] = [t for t in reminders(channel) if t.startswith("Iteration review")]
+    assert "Open RAID items" not in review and "Action items due" not in review
+
+    monkeypatch.setattr(schedules, "AGENDA_PROVIDERS", {})
+    seen = []
+
+    def raid(session, engagement, occurrence):  # type: ignore[no-untyped-def]
+        seen.append((engagement.name, occurrence.iteration))
+        return {
+            "raid": [
+                {
+                    "kind": "Risk",
+                    "title": "<!channel> Vendor late",
+                    "owner": "dana",
+                    "status": "open",
+                }
+            ],
+            "actions": [{"title": "Renew certificates", "owner": "lee", "due": "2027-02-19"}],
+        }
+
+    schedules.register_agenda("iteration_review", raid)
+    clock._now = datetime(2027, 2, 19, 14, 0, tzinfo=UTC)
+    await tick(assistant)
+    review = [t for t in reminders(channel) if t.startswith("Iteration review")][-1]
+    assert seen == [("Acme delivery", 2)]
+    assert (
+        "Risk: <!channel> Vendor late (owner: dana) — open" in review
+    )  # plain text; escaped per platform
+    assert "Renew certificates (owner: lee), due 19 Feb 2027" in review
+
+
+def test_the_scheduler_runs_the_reminders_job_at_start_and_every_half_minute(
+    assistant: Assistant,
+) -> None:
+    from assistant.scheduler import REMINDER_TICK_SECONDS, build_scheduler
+
+    scheduler = build_scheduler(assistant.dispatcher, schedules=assistant.service.schedules)
+    job = scheduler.get_job("ceremony-reminders")
+    assert job is not None and job.trigger.interval.total_seconds() == REMINDER_TICK_SECONDS
+    assert job.next_run_time is not None  # at start-up: the catch-up
