@@ -112,3 +112,24 @@ async def test_0004_keys_a_dm_by_its_person_and_names_each_answers_dialog(
     assert found["refs"] == [("slack:T1:@U1", "D1")]
     assert found["outbox"] == ["slack:T1:@U1"]
     assert found["messages"] == ["slack:T1:@U1"]
+
+
+async def test_0011_schedules_go_down_and_up_again(database_url: str) -> None:
+    """The schedule tables come and go with their migration (the lead re-chains it)."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    db = Database.from_url(database_url)
+    try:
+        await db.upgrade()
+
+        def tables(connection: Any) -> set[str]:
+            return set(inspect(connection).get_table_names())
+
+        assert {"schedules", "reminder_deliveries"} <= await db.run_connection(tables)
+        await db.run_connection(partial(_migrate, step=command.downgrade, revision="0006"))
+        assert not {"schedules", "reminder_deliveries"} & await db.run_connection(tables)
+        await db.run_connection(partial(_migrate, step=command.upgrade, revision="0011"))
+        assert {"schedules", "reminder_deliveries"} <= await db.run_connection(tables)
+    finally:
+        await db.close()
