@@ -314,6 +314,8 @@ class Schedules:
                 return self._skip(schedule, tail)
             case "holiday" | "holidays":
                 return self._holiday(schedule, engagement, tail, here)
+            case "time" | "at":
+                return self._set_time(schedule, tail)
         return [say(texts.SCHEDULE_USAGE)]
 
     def _start_dialog(self, session: Session, here: Here, engagement: Engagement) -> list[Outbound]:
@@ -442,6 +444,34 @@ class Schedules:
                 ceremony=label,
                 day=f"{following.day:%a %d %b}",
                 next=f"{after.day:%a %d %b}" if after else "none",
+            )
+        ]
+
+    def _set_time(self, schedule: Schedule, text: str) -> list[Outbound]:
+        """``time <ceremony> <HH:MM>``: when a ceremony is reminded of, on the team's clock
+        (``time standup cutoff 11:30``: the digest)."""
+        words = text.strip().rsplit(" ", 1)
+        said = clock_time(words[-1]) if len(words) == 2 else None
+        named = words[0].lower().removesuffix(" cutoff").removesuffix(" cut-off")
+        wanted = _ceremony_named(named, schedule) if said else None
+        if wanted is None or said is None:
+            names = ", ".join(_ceremony_label(schedule, c).lower() for c in schedule.ceremonies)
+            return [say(texts.SCHEDULE_TIME_HOW, names=names)]
+        key = "cutoff" if wanted == STANDUP and named != words[0].lower() else "time"
+        config = dict(schedule.ceremonies[wanted])
+        config[key] = said
+        if wanted == STANDUP and config.get("cutoff") and config["cutoff"] <= config["time"]:
+            return [say(texts.SCHEDULE_CUTOFF_AFTER, time=config["time"], cutoff=config["cutoff"])]
+        schedule.ceremonies = {**schedule.ceremonies, wanted: config}
+        following = self._reschedule(schedule, self._now())
+        plan = Plan.of(schedule)
+        return [
+            say(
+                texts.SCHEDULE_TIME_SET,
+                ceremony=_ceremony_label(schedule, wanted) + (" digest" if key == "cutoff" else ""),
+                time=said,
+                timezone=schedule.timezone,
+                next=occurrence_line(following, plan) if following else "nothing",
             )
         ]
 

@@ -260,7 +260,8 @@ EDIT_OWN_ANSWERS = (
 
 SCHEDULE_USAGE = (
     "Try *schedule* (set it up), *schedule list*, *schedule pause*, *schedule resume*, "
-    "*schedule skip next <ceremony>*, *schedule holiday <date>*, *schedule team @people* "
+    "*schedule skip next <ceremony>*, *schedule holiday <date>*, *schedule time <ceremony> "
+    "<HH:MM>*, *schedule team @people* "
     "or *schedule cancel*."
 )
 NO_SCHEDULE = "{engagement} has no ceremony schedule yet. Say *schedule* to set one up."
@@ -284,6 +285,15 @@ SCHEDULE_HOLIDAY = "{day} is a holiday for {engagement}: no ceremonies that day.
 SCHEDULE_HOLIDAY_HOW = (
     "Which day? For example *schedule holiday 2027-04-05* or *schedule holiday next friday*."
 )
+SCHEDULE_TIME_HOW = (
+    "Say which ceremony and the time on the team's clock, like *schedule time retro 16:00* "
+    "or *schedule time standup cutoff 11:30*. Ceremonies here: {names}."
+)
+SCHEDULE_CUTOFF_AFTER = (
+    "The digest has to come after the standup: the questions go out at {time}, the digest "
+    "would be at {cutoff}. Nothing changed."
+)
+SCHEDULE_TIME_SET = "{ceremony} now at {time} ({timezone}). Next: {next}."
 SCHEDULE_TEAM = "Added to {engagement}'s team (standup questions go to them): {names}."
 SCHEDULE_TEAM_WHO = "Mention the people to add: *schedule team @dana @lee*."
 SCHEDULE_NO_CHANNEL = "this conversation (bind a channel with *bind {engagement}* to post there)"

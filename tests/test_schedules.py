@@ -157,6 +157,10 @@ async def test_the_async_standup_from_dms_to_the_digest_in_the_days_thread(
     sa = Chat(assistant, "sa")
     channel = await engagement(sa)
     await schedule(sa, channel)
+    await channel.say("schedule time standup cutoff 09:00")
+    assert "The digest has to come after the standup" in channel.text
+    await channel.say("schedule time standup cutoff 11:00")
+    assert "Daily standup digest now at 11:00" in channel.text
     await channel.say("schedule team dana lee")
     assert "Added to Acme delivery's team (standup questions go to them): dana, lee" in (
         channel.text
@@ -232,6 +236,11 @@ async def test_pause_resume_skip_and_holidays(clocked: tuple[Assistant, FixedClo
     )
     await channel.say("schedule holiday 2027-02-05")
     assert "Fri 05 Feb 2027 is a holiday for Acme delivery" in channel.text
+    await channel.say("schedule time review 16:30")
+    assert "Iteration review now at 16:30 (Europe/London)" in channel.text
+    await channel.say("schedule time review 25:00")
+    assert "Say which ceremony and the time" in channel.text
+    await channel.say("schedule time review 14:00")
     await channel.say("schedule list")
     listing = channel.text
     assert "Ceremony schedule — Acme delivery" in listing and "Active" in listing

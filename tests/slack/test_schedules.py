@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.slack.testing import FakeSlack
+from adapters.slack.testing import FakeSlack, Reply
 from assistant.clock import FixedClock
 from assistant.scheduler import post_reminders
 from tests.slack.conftest import Served, SlackUser, serve, slack_settings
@@ -128,3 +128,24 @@ async def test_two_schedulers_on_one_database_post_each_reminder_once_to_slack(
         for client, assistant in ((second_client, second), (first_client, first)):
             await client.close()
             await assistant.close()
+
+
+async def test_a_reminder_slack_refuses_for_now_is_posted_once_when_it_may(
+    clocked: tuple[Served, FixedClock],
+) -> None:
+    """A 429 on the reminder's post: the claim stands, the outbox waits out Retry-After
+    and posts it then, once; the next tick does not post it again."""
+    served, clock = clocked
+    await set_schedule(served)
+    served.fake.script("chat.postMessage", Reply.rate_limited(1))
+    clock._now = datetime(2027, 1, 25, 9, 0, tzinfo=UTC)  # 10:00 in Berlin: planning
+    await tick(served)
+    planning = "Iteration planning — Acme VSA, Iteration 1"
+    assert served.fake.limited["chat.postMessage"] == 1
+    await served.fake.wait_until(
+        lambda: any(planning in str(p.get("text")) for p in served.fake.posts(CHANNEL)), 10
+    )
+    await tick(served)
+    await served.settle()
+    posted = [p for p in served.fake.posts(CHANNEL) if planning in str(p.get("text"))]
+    assert len(posted) == 1
