@@ -294,6 +294,9 @@ class Schedules:
             return [self._list(session, engagement)]
         # Everything else changes the schedule: owners only.
         self.service.check_role(session, here, engagement, replace(command, who="owner"))
+        if engagement.kind == "assessment":
+            # A value stream assessment is no delivery engagement: it has no iterations.
+            return [say(texts.SCHEDULE_NOT_FOR_ASSESSMENTS, engagement=engagement.name)]
         if word in ("", "set", "setup", "edit", "change"):
             return self._start_dialog(session, here, engagement)
         if word == "team":
@@ -605,8 +608,8 @@ class Schedules:
         }
         extra: list[Outbound] = []
         if occurrence.ceremony == STANDUP:
-            extra = self._ask_standup(session, engagement, channel, occurrence)
-            values |= {"count": len(extra), "cutoff": _hhmm(plan.time_of(STANDUP, "cutoff"))}
+            asked, extra = self._ask_standup(session, engagement, channel, occurrence)
+            values |= {"count": asked, "cutoff": _hhmm(plan.time_of(STANDUP, "cutoff"))}
         if occurrence.ceremony == DIGEST:
             return self._digest(session, schedule, engagement, occurrence, channel, now)
         values["weekly"] = plan.ceremonies.get(occurrence.ceremony, {}).get("every") == "week"
@@ -639,11 +642,13 @@ class Schedules:
         engagement: Engagement,
         channel: ConversationRef,
         occurrence: Occurrence,
-    ) -> list[Outbound]:
-        """Start the standup for each member of the team, in their DM."""
+    ) -> tuple[int, list[Outbound]]:
+        """Start the standup for each member of the team, in their DM: how many were
+        asked, and the messages that ask them."""
         dialog = self.service.catalog.get(STANDUP_DIALOG)
         messages: list[Outbound] = []
-        for row in repo.members_with_role(session, engagement.id, TEAM_ROLES):
+        team = repo.members_with_role(session, engagement.id, TEAM_ROLES)
+        for row in team:
             person = self.service.person_of(row)
             _, started = self.service.start_for(
                 session,
@@ -655,7 +660,7 @@ class Schedules:
                 context={"engagement_id": engagement.id, "standup_day": occurrence.day.isoformat()},
             )
             messages += started
-        return messages
+        return len(team), messages
 
     def _digest(
         self,

@@ -265,6 +265,10 @@ SCHEDULE_USAGE = (
     "or *schedule cancel*."
 )
 NO_SCHEDULE = "{engagement} has no ceremony schedule yet. Say *schedule* to set one up."
+SCHEDULE_NOT_FOR_ASSESSMENTS = (
+    "{engagement} is a value stream assessment: it has no iterations, so no ceremony "
+    "schedule. Schedules are for delivery engagements."
+)
 SCHEDULE_TITLE = "Ceremony schedule — {engagement}"
 SCHEDULE_STATE = "*{status}* · {timezone} · workdays {workdays} · reminders to {where}"
 SCHEDULE_NEXT = "Coming up"

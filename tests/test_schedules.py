@@ -17,7 +17,7 @@ from assistant.clock import FixedClock
 from assistant.events import Option, Outbound, Question
 from assistant.scheduler import post_reminders
 from assistant.settings import Settings
-from storage.models import ReminderDelivery, Schedule
+from storage.models import Engagement, OutboxMessage, ReminderDelivery, Schedule
 from tests.chat import Chat, Recorder
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -177,7 +177,7 @@ async def test_the_async_standup_from_dms_to_the_digest_in_the_days_thread(
     assert "I've asked 3 people in their DMs" in parent
     for person in (dana, lee, sa):
         assert person.question is not None
-        assert "Time for the daily standup" in person.question.text
+        assert "Time for today's standup" in person.question.text
     await dana.click("answer")
     await dana.say("Set up the pipeline")
     await dana.say("Deploy to staging")
@@ -443,3 +443,56 @@ def test_the_scheduler_runs_the_reminders_job_at_start_and_every_half_minute(
     job = scheduler.get_job("ceremony-reminders")
     assert job is not None and job.trigger.interval.total_seconds() == REMINDER_TICK_SECONDS
     assert job.next_run_time is not None  # at start-up: the catch-up
+
+
+async def test_a_reminder_whose_sender_died_mid_post_is_posted_after_the_lease(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """Claimed and queued, then the process posting it died (its outbox row held as
+    being sent): after the lease, the sweep of any process posts it; it is not lost."""
+    from assistant.dispatch import Dispatcher
+
+    assistant, clock = clocked
+    sa = Chat(assistant, "sa")
+    channel = await engagement(sa)
+    await schedule(sa, channel, ceremonies="all")
+    clock._now = datetime(2027, 1, 25, 10, 0, tzinfo=UTC)
+    tick_ = await assistant.db.run(assistant.service.schedules.tick)
+    assert tick_.keys  # claimed and queued, not delivered: this process "dies" here
+
+    def held(session):  # type: ignore[no-untyped-def]
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending"))
+        for row in rows:
+            row.status, row.claimed_at = "sending", clock.now()
+
+    await assistant.db.run(held)
+    # Another process: its sweep leaves the claim alone while the lease runs...
+    other = Dispatcher(assistant.db, assistant.service, clock=clock)
+    other.register(channel.recorder)  # type: ignore[arg-type]
+    await other.sweep()
+    assert reminders(channel) == []
+    # ...and posts the reminder once it has run out.
+    clock.advance(minutes=3)
+    await other.sweep()
+    await other.drain()
+    assert [t.split("\n")[0] for t in reminders(channel)] == [
+        "Standup — 25 Jan 2027",
+        "Iteration planning — Acme delivery, Iteration 1",
+    ]
+    await tick(assistant)
+    assert len(reminders(channel)) == 2
+
+
+async def test_an_assessment_has_no_ceremony_schedule(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    channel = await engagement(sa)
+
+    def assessment(session):  # type: ignore[no-untyped-def]
+        session.scalars(select(Engagement)).one().kind = "assessment"
+
+    await assistant.db.run(assessment)
+    await channel.say("schedule")
+    assert "Acme delivery is a value stream assessment: it has no iterations" in channel.text

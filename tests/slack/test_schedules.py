@@ -69,7 +69,7 @@ async def test_the_async_standup_on_slack_from_dms_to_the_digest_thread(
     assert "Standup — 11 Jan 2027" in parent["text"] and "thread_ts" not in parent
     dana = SlackUser(served, user="U0002", channel="D0002")
     lee = SlackUser(served, user="U0003", channel="D0003")
-    assert "Time for the daily standup" in dana.posts()[-1]["text"]
+    assert "Time for today's standup" in dana.posts()[-1]["text"]
     await dana.click("answer")
     await dana.say("Wired the pipeline")
     await dana.say("Staging")
@@ -123,7 +123,7 @@ async def test_two_schedulers_on_one_database_post_each_reminder_once_to_slack(
         assert len(reminders) == 24, reminders
         assert len(set(reminders)) == len(reminders)
         # Each member asked once a day.
-        assert len([p for p in fake.posts("D0002") if "daily standup" in str(p["text"])]) == 10
+        assert len([p for p in fake.posts("D0002") if "standup" in str(p["text"])]) == 10
     finally:
         for client, assistant in ((second_client, second), (first_client, first)):
             await client.close()

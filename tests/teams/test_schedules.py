@@ -70,7 +70,7 @@ async def test_the_async_standup_on_teams_from_chats_to_the_digest_thread(
     assert where == CHANNEL  # a new post at the channel's top level
     lee = TeamsUser(served, user_id=LEE[0], name=LEE[1], conversation_id=chat_of(served, LEE[0]))
     sam = TeamsUser(served, user_id=SAM[0], name=SAM[1], conversation_id=chat_of(served, SAM[0]))
-    assert "Time for the daily standup" in card_text(lee.cards()[-1])
+    assert "Time for today's standup" in card_text(lee.cards()[-1])
     await lee.click("answer")
     await lee.say("Pipeline")
     await lee.say("Staging")
