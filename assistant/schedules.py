@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from assistant import texts
-from assistant.commands import Command
+from assistant.commands import COMMAND_BUTTON, Command
 from assistant.dispatch import enqueue
 from assistant.engine import StoredAnswer
 from assistant.events import (
@@ -67,7 +67,6 @@ log = logging.getLogger(__name__)
 
 DIALOG = "schedule"
 STANDUP_DIALOG = "standup"
-COMMAND = "command"  # a button whose value is a command, said where it was clicked
 TICK_LIMIT = (
     100  # schedules per transaction: a burst's first posts go out while the rest is claimed
 )
@@ -620,7 +619,7 @@ class Schedules:
         if occurrence.ceremony == "retrospective":
             blocks.append(
                 Question(
-                    prompt_key=f"{COMMAND}:retro:{occurrence.day.isoformat()}",
+                    prompt_key=f"{COMMAND_BUTTON}:retro:{occurrence.day.isoformat()}",
                     text=texts.RETRO_WHEN_READY,
                     input="choice",
                     options=(Option(value="retro", label=texts.RETRO_START),),

@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 from assistant import engine, registry, texts
 from assistant.actions import CompletionContext
 from assistant.clock import Clock
-from assistant.commands import ROLE_RANK, Command, CommandRefused, Match, Registry
+from assistant.commands import (
+    COMMAND_BUTTON,
+    ROLE_RANK,
+    Command,
+    CommandRefused,
+    Match,
+    Registry,
+)
 from assistant.definitions import Catalog, Dialog
 from assistant.engine import (
     AnswerSet,
@@ -59,9 +66,6 @@ MENU = "menu"
 HOME_RESUME = "home:resume"
 START = "start"  # "start:<run id>": the Start button of an invitation or a paused run
 SESSION_OPEN = "session:open"  # a client opened the conversation (the terminal chat starts)
-# "command[:<anything>]": a button whose chosen value is a command, said where it was
-# clicked (a reminder's "Start the retrospective" says "retro").
-COMMAND = "command"
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ class TurnService:
                 return self._resume_from_home(session, here)
             if key.startswith(f"{START}:"):
                 return self._start_clicked(session, here, key.removeprefix(f"{START}:"))
-            if key == COMMAND or key.startswith(f"{COMMAND}:"):
+            if key == COMMAND_BUTTON or key.startswith(f"{COMMAND_BUTTON}:"):
                 if run is not None:
                     return self._resume(session, run)
                 said = inbound.model_copy(
