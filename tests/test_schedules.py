@@ -335,6 +335,7 @@ async def test_catch_up_after_downtime_within_and_beyond_the_grace(
     await tick(assistant)
     standups = [t for t in reminders(channel) if t.startswith("Standup — ")]
     assert len(standups) == 1 and "10 Feb 2027" in standups[0]
+    assert "I've asked 1 person in their DMs" in standups[0]  # the owner
 
     def rows(session):  # type: ignore[no-untyped-def]
         return session.scalars(select(ReminderDelivery).order_by(ReminderDelivery.fire_at)).all()
