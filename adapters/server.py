@@ -60,8 +60,8 @@ def build_web_app(assistant: Assistant) -> web.Application:
         await assistant.dispatcher.close()
 
     async def scheduler(app: web.Application) -> AsyncIterator[None]:
-        # The scheduler's hook: the outbox sweep now, the ceremony reminders later.
-        running = build_scheduler(assistant.dispatcher)
+        # The scheduler's hook: the outbox sweep, nudges and the ceremony reminders.
+        running = build_scheduler(assistant.dispatcher, schedules=assistant.service.schedules)
         running.start()
         app[SCHEDULER_KEY] = running
         yield

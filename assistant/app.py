@@ -37,7 +37,11 @@ class Assistant:
         if migrate:
             await db.upgrade()
         service = TurnService(
-            catalog, clock, nudge_after_hours=settings.NUDGE_AFTER_HOURS, links=settings.links
+            catalog,
+            clock,
+            nudge_after_hours=settings.NUDGE_AFTER_HOURS,
+            links=settings.links,
+            reminder_grace_minutes=settings.REMINDER_GRACE_MINUTES,
         )
         dispatcher = Dispatcher(db, service, clock=clock)
         return cls(settings, db, catalog, service, dispatcher, clock)

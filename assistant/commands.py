@@ -27,6 +27,11 @@ Role = Literal["anyone", "participant", "member", "owner"]
 ROLE_RANK: dict[str, int] = {"anyone": 0, "participant": 1, "member": 2, "owner": 3}
 
 
+# The prompt key of a button whose chosen value is a command, said where it was clicked
+# ("command" or "command:<anything>"): a reminder's "Start the retrospective" says "retro".
+COMMAND_BUTTON = "command"
+
+
 class CommandRefused(Exception):
     """A command that can't be done here, or by this person; ``message`` says why."""
 
@@ -109,6 +114,17 @@ FIXED: tuple[Command, ...] = (
         usage="[customer|in-project|internal|end-of-project] [anonymous] [@people]",
         where="engagement",
         who="participant",
+        takes_text=True,
+    ),
+    Command(
+        "schedule",
+        ("schedule", "schedules", "ceremonies", "reminders"),
+        "the engagement's ceremony schedule: set it up (owners), list what comes next, "
+        "pause, resume, skip, holidays",
+        usage="[list | pause | resume | skip next <ceremony> | holiday <date> | time <ceremony> "
+        "<HH:MM> | team @people | cancel]",
+        where="engagement",
+        who="member",
         takes_text=True,
     ),
     Command(

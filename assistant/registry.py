@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from assistant import actions, assessments, delivery, qualification, raid, retros
+from assistant import actions, assessments, delivery, qualification, raid, retros, schedules
 
 SUMMARIZERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "qualification": qualification.assess,
@@ -23,4 +23,5 @@ COMPLETION_ACTIONS: dict[str, actions.CompletionAction] = {
     "raid_item_added": raid.item_added,
     "raid_item_updated": raid.item_updated,
     retros.COLLECT: retros.collect_items,
+    "save_schedule": schedules.save_schedule,
 }

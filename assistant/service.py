@@ -13,7 +13,7 @@ import contextlib
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 from assistant import assessments, confidential, engine, registry, texts
 from assistant.actions import CompletionContext
 from assistant.clock import Clock
-from assistant.commands import ROLE_RANK, Command, CommandRefused, Match, Registry
+from assistant.commands import (
+    COMMAND_BUTTON,
+    ROLE_RANK,
+    Command,
+    CommandRefused,
+    Match,
+    Registry,
+)
 from assistant.definitions import Catalog, Dialog
 from assistant.engine import (
     AnswerSet,
@@ -112,11 +119,13 @@ class TurnService:
         *,
         nudge_after_hours: float = 24,
         links: dict[str, str] | None = None,
+        reminder_grace_minutes: float = 60,
     ) -> None:
         from assistant.delivery import Delivery
         from assistant.interviews import Interviews
         from assistant.raid import RaidLog
         from assistant.retros import Retros
+        from assistant.schedules import Schedules
 
         self.catalog = catalog
         self.clock = clock
@@ -128,6 +137,7 @@ class TurnService:
         self.delivery = Delivery(self)
         self.raid = RaidLog(self)
         self.retros = Retros(self)
+        self.schedules = Schedules(self, grace=timedelta(minutes=reminder_grace_minutes))
         # Participants already stored, by identity: most turns need no lookup.
         self._people: OrderedDict[tuple[str, str, str], Who] = OrderedDict()
 
@@ -155,6 +165,13 @@ class TurnService:
                 return self._start_clicked(session, here, key.removeprefix(f"{START}:"))
             if key.startswith(f"{RETRO}:"):
                 return self.retros.on_action(session, here)
+            if key == COMMAND_BUTTON or key.startswith(f"{COMMAND_BUTTON}:"):
+                if run is not None:
+                    return self._resume(session, run)
+                said = inbound.model_copy(
+                    update={"text": action.values[0] if action.values else "", "action": None}
+                )
+                return self._top_level(session, Here(said, participant))
             if key.startswith(f"{MENU}:"):
                 if run is not None:
                     return self._resume(session, run)
@@ -651,6 +668,8 @@ class TurnService:
                 return self.raid.command(session, here, command, found.argument)
             case "retro":
                 return self.retros.command(session, here, command, found.argument)
+            case "schedule":
+                return self.schedules.command(session, here, command, found.argument)
         return self.interviews.command(session, here, command, found.argument)
 
     def _check_where(self, here: Here, command: Command) -> None:

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     # shown in that dialog when set. An https URL.
     PITCH_DECK_URL: str | None = Field(default=None, pattern=r"^https://\S+$")
 
+    # Ceremony reminders missed while every process was down are posted at start-up when
+    # at most this late (once, however many were missed); older ones are recorded as
+    # missed and shown in `schedule list`.
+    REMINDER_GRACE_MINUTES: float = Field(default=60, ge=0)
+
     # `vsa chat` colours its text on a terminal, unless NO_COLOR is set to anything
     # (https://no-color.org) or the terminal says it can't (TERM=dumb).
     NO_COLOR: str = ""

@@ -589,3 +589,51 @@ RETRO_STATUS = {
     "closed": "finished",
 }
 RETRO_NO_DUE = "no due date"
+
+# -- ceremony schedules (assistant/schedules.py) ---------------------------------------
+
+SCHEDULE_USAGE = (
+    "Try *schedule* (set it up), *schedule list*, *schedule pause*, *schedule resume*, "
+    "*schedule skip next <ceremony>*, *schedule holiday <date>*, *schedule time <ceremony> "
+    "<HH:MM>*, *schedule team @people* "
+    "or *schedule cancel*."
+)
+NO_SCHEDULE = "{engagement} has no ceremony schedule yet. Say *schedule* to set one up."
+SCHEDULE_NOT_FOR_ASSESSMENTS = (
+    "{engagement} is a value stream assessment: it has no iterations, so no ceremony "
+    "schedule. Schedules are for delivery engagements."
+)
+SCHEDULE_TITLE = "Ceremony schedule — {engagement}"
+SCHEDULE_STATE = "*{status}* · {timezone} · workdays {workdays} · reminders to {where}"
+SCHEDULE_NEXT = "Coming up"
+SCHEDULE_NONE_LEFT = "Nothing more: the planned iterations are over."
+SCHEDULE_MISSED = "Missed (every process was down past the grace period)"
+SCHEDULE_PAUSED = "Paused {engagement}'s reminders. *schedule resume* starts them again."
+SCHEDULE_RESUMED = (
+    "Resumed {engagement}'s reminders; what fell in the pause is not posted. Next: {next}."
+)
+SCHEDULE_ALREADY = "{engagement}'s reminders are {status} already."
+SCHEDULE_CANCELLED = (
+    "Cancelled {engagement}'s ceremony schedule; no more reminders. *schedule* sets up a new one."
+)
+SCHEDULE_SKIPPED = "Skipping {ceremony} on {day}. Next one after it: {next}."
+SCHEDULE_SKIP_WHICH = "Skip which ceremony? One of: {names}."
+SCHEDULE_NOTHING_TO_SKIP = "There is no {ceremony} left in this schedule to skip."
+SCHEDULE_HOLIDAY = "{day} is a holiday for {engagement}: no ceremonies that day."
+SCHEDULE_HOLIDAY_HOW = (
+    "Which day? For example *schedule holiday 2027-04-05* or *schedule holiday next friday*."
+)
+SCHEDULE_TIME_HOW = (
+    "Say which ceremony and the time on the team's clock, like *schedule time retro 16:00* "
+    "or *schedule time standup cutoff 11:30*. Ceremonies here: {names}."
+)
+SCHEDULE_CUTOFF_AFTER = (
+    "The digest has to come after the standup: the questions go out at {time}, the digest "
+    "would be at {cutoff}. Nothing changed."
+)
+SCHEDULE_TIME_SET = "{ceremony} now at {time} ({timezone}). Next: {next}."
+SCHEDULE_TEAM = "Added to {engagement}'s team (standup questions go to them): {names}."
+SCHEDULE_TEAM_WHO = "Mention the people to add: *schedule team @dana @lee*."
+SCHEDULE_NO_CHANNEL = "this conversation (bind a channel with *bind {engagement}* to post there)"
+RETRO_START = "Start the retrospective"
+RETRO_WHEN_READY = "When the team is together:"

@@ -47,8 +47,26 @@ def _email(value: Any, today: date) -> str | None:
     return None
 
 
+_CLOCK_TIME = re.compile(r"^\s*([01]?\d|2[0-3])(?:[:.h]([0-5]\d))?\s*$")
+
+
+def clock_time(value: str) -> str | None:
+    """``"9:30"``, ``"09.30"``, ``"9"`` -> ``"09:30"``/``"09:00"``; None if not a time."""
+    found = _CLOCK_TIME.match(value)
+    if found is None:
+        return None
+    return f"{int(found[1]):02d}:{found[2] or '00'}"
+
+
+def _time_of_day(value: Any, today: date) -> str | None:
+    if isinstance(value, str) and clock_time(value) is None:
+        return "Give a time on a 24-hour clock, like 09:30 or 14:00."
+    return None
+
+
 VALIDATORS: dict[str, Validator] = {
     "email": _email,
+    "time_of_day": _time_of_day,
     "future_date": _future_date,
     "not_future": _not_future,
     "timezone": _timezone,

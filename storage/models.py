@@ -469,3 +469,64 @@ class RetroAction(Base):
     created_at: Mapped[created]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Schedule(Base):
+    """An engagement's ceremony schedule, in the team's timezone (one per engagement).
+
+    ``ceremonies``: each enabled ceremony with its local time, e.g.
+    ``{"iteration_planning": {"time": "10:00"}, "iteration_review": {"time": "14:00",
+    "every": "week"}, "daily_standup": {"time": "09:30", "cutoff": "11:00"}}``.
+    ``workdays`` are ISO weekday numbers less one (0 = Monday); ``holidays`` ISO dates;
+    ``skipped`` one occurrence each, ``"<ceremony>@<ISO date>"``.
+    ``status``: active, paused or cancelled. ``checked_until``: every occurrence up to
+    then was handled (posted, or recorded as missed); ``next_due_at``: the first one
+    after it, which the scheduler's tick looks for (indexed)."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (
+        UniqueConstraint("engagement_id"),
+        Index("ix_schedules_status_next_due_at", "status", "next_due_at"),
+    )
+
+    id: Mapped[int_pk]
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"))
+    timezone: Mapped[str64]
+    workdays: Mapped[list[int]] = mapped_column(JSON())
+    start_date: Mapped[date] = mapped_column(Date())  # Iteration 0 starts
+    iteration_weeks: Mapped[int] = mapped_column(Integer())
+    iterations: Mapped[int] = mapped_column(Integer())  # planned, after Iteration 0
+    ceremonies: Mapped[dict[str, Any]] = mapped_column(JSON())
+    holidays: Mapped[list[str]] = mapped_column(JSON(), default=list)
+    skipped: Mapped[list[str]] = mapped_column(JSON(), default=list)
+    status: Mapped[str40] = mapped_column(default="active")
+    checked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ReminderDelivery(Base):
+    """One occurrence of a schedule's ceremony, claimed once: the unique key (schedule,
+    ceremony, fire time) is inserted in the same transaction as the reminder's outbox
+    message, so among any number of schedulers one posts it and the rest find it taken.
+
+    ``status``: posted (queued in the outbox, ``outbox_id``), missed (found after its
+    grace period: every process was down), coalesced (an earlier one of the same
+    ceremony, when a later one was posted instead)."""
+
+    __tablename__ = "reminder_deliveries"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "ceremony", "fire_at"),
+        Index("ix_reminder_deliveries_schedule_status", "schedule_id", "status"),
+    )
+
+    id: Mapped[int_pk]
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id"))
+    ceremony: Mapped[str40]
+    fire_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    local_date: Mapped[date] = mapped_column(Date())
+    status: Mapped[str40]
+    outbox_id: Mapped[int | None] = mapped_column(Integer())
+    created_at: Mapped[created]

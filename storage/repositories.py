@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple, cast
 
@@ -56,11 +56,13 @@ from storage.models import (
     ProofOfValue,
     RaidChange,
     RaidItem,
+    ReminderDelivery,
     Retro,
     RetroAction,
     RetroItem,
     RetroMember,
     RetroVote,
+    Schedule,
 )
 from storage.types import JSONText
 
@@ -1476,6 +1478,10 @@ def retro_actions(session: Session, retro_id: int) -> Sequence[RetroAction]:
     ).all()
 
 
+def retro_kind(session: Session, retro_id: int) -> str | None:
+    return session.scalar(select(Retro.kind).where(Retro.id == retro_id))
+
+
 def open_actions(
     session: Session, engagement_id: int, kind: str | None = None
 ) -> Sequence[RetroAction]:
@@ -1536,3 +1542,195 @@ def blank_outbox(session: Session, conversation_key: str, since: datetime) -> No
         .values(payload={"blocks": []})
         .execution_options(synchronize_session=False)
     )
+
+
+# --- ceremony schedules --------------------------------------------------------
+
+
+def schedule_of(session: Session, engagement_id: int) -> Schedule | None:
+    return session.scalar(select(Schedule).where(Schedule.engagement_id == engagement_id))
+
+
+def save_schedule(session: Session, schedule: Schedule) -> Schedule:
+    session.add(schedule)
+    session.flush()
+    return schedule
+
+
+def due_schedules(session: Session, now: datetime, limit: int) -> Sequence[Schedule]:
+    """Active schedules with an occurrence due by ``now``. On PostgreSQL each is locked
+    for this transaction, and those another scheduler holds are skipped (it is posting
+    them): two schedulers share the work instead of queueing behind each other."""
+    query = (
+        select(Schedule)
+        .where(Schedule.status == "active", Schedule.next_due_at <= now)
+        .order_by(Schedule.next_due_at, Schedule.id)
+        .limit(limit)
+    )
+    if _dialect(session) == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).all()
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest occurrence of any active schedule is due (indexed)."""
+    found: datetime | None = session.scalar(
+        select(func.min(Schedule.next_due_at)).where(Schedule.status == "active")
+    )
+    return found.replace(tzinfo=UTC) if found is not None and found.tzinfo is None else found
+
+
+_REMINDERS = cast(Table, ReminderDelivery.__table__)
+_SCHEDULES = cast(Table, Schedule.__table__)
+
+
+@cache
+def _claim_reminder(dialect: str) -> Executable:
+    """The claim's INSERT ... ON CONFLICT DO NOTHING, built once per database (a burst
+    claims a thousand at once; like :func:`_on_conflict`, a constant)."""
+    statement: Executable = (
+        _insert_for(dialect, _REMINDERS)
+        .values(
+            _values(
+                _REMINDERS,
+                "schedule_id",
+                "ceremony",
+                "fire_at",
+                "local_date",
+                "status",
+                "created_at",
+            )
+        )
+        .on_conflict_do_nothing(index_elements=["schedule_id", "ceremony", "fire_at"])
+        .returning(_REMINDERS.c.id)
+    )
+    return statement
+
+
+def claim_reminder(
+    session: Session,
+    *,
+    schedule_id: int,
+    ceremony: str,
+    fire_at: datetime,
+    local_date: date,
+    status: str,
+    now: datetime,
+) -> int | None:
+    """Record one occurrence of a schedule's ceremony, once: its id, or None when it was
+    recorded before (another scheduler posted it, or this one did)."""
+    claimed: int | None = _execute(
+        session,
+        _claim_reminder(_dialect(session)),
+        {
+            "schedule_id": schedule_id,
+            "ceremony": ceremony,
+            "fire_at": fire_at,
+            "local_date": local_date,
+            "status": status,
+            "created_at": now,
+        },
+    ).scalar()
+    return claimed
+
+
+def set_reminder_outbox(session: Session, delivery_id: int, outbox_id: int) -> None:
+    session.connection().execute(
+        update(_REMINDERS).where(_REMINDERS.c.id == delivery_id).values(outbox_id=outbox_id)
+    )
+
+
+def reminder_places(
+    session: Session, engagement_ids: Sequence[int]
+) -> dict[int, tuple[Engagement, dict[str, Any] | None]]:
+    """For each engagement: it, and where its reminders go (the channel most recently
+    bound to it, else the conversation it was set up in), in two queries for all."""
+    if not engagement_ids:
+        return {}
+    found = session.scalars(select(Engagement).where(Engagement.id.in_(engagement_ids))).all()
+    places: dict[int, tuple[Engagement, dict[str, Any] | None]] = {
+        e.id: (e, e.conversation) for e in found
+    }
+    bindings = session.execute(
+        select(ChannelBinding.engagement_id, ChannelBinding.conversation)
+        .where(ChannelBinding.engagement_id.in_(engagement_ids))
+        .order_by(ChannelBinding.created_at, ChannelBinding.id)
+    )
+    for engagement_id, conversation in bindings:  # the latest binding wins
+        places[engagement_id] = (places[engagement_id][0], conversation)
+    return places
+
+
+def mark_schedules_checked(
+    session: Session, checked: Sequence[tuple[int, datetime | None]], now: datetime
+) -> None:
+    """Every occurrence of these schedules up to ``now`` is handled; each with when its
+    next one is due. One statement for all."""
+    if not checked:
+        return
+    session.connection().execute(
+        update(_SCHEDULES)
+        .where(_SCHEDULES.c.id == bindparam("schedule_id"))
+        .values(checked_until=bindparam("now"), next_due_at=bindparam("next_due"))
+        .execution_options(synchronize_session=False),
+        [{"schedule_id": i, "now": now, "next_due": following} for i, following in checked],
+    )
+
+
+def reminder_deliveries(
+    session: Session, schedule_id: int, *, status: str | None = None, since: datetime | None = None
+) -> Sequence[ReminderDelivery]:
+    query = select(ReminderDelivery).where(ReminderDelivery.schedule_id == schedule_id)
+    if status is not None:
+        query = query.where(ReminderDelivery.status == status)
+    if since is not None:
+        query = query.where(ReminderDelivery.fire_at >= since)
+    return session.scalars(query.order_by(ReminderDelivery.fire_at)).all()
+
+
+def reminder_on(
+    session: Session, schedule_id: int, ceremony: str, local_date: date
+) -> ReminderDelivery | None:
+    return session.scalar(
+        select(ReminderDelivery).where(
+            ReminderDelivery.schedule_id == schedule_id,
+            ReminderDelivery.ceremony == ceremony,
+            ReminderDelivery.local_date == local_date,
+        )
+    )
+
+
+def sent_message_id(session: Session, outbox_id: int) -> str | None:
+    """The platform's id of an outbox message once it was posted (None before)."""
+    return session.scalar(
+        select(OutboxMessage.platform_message_id).where(
+            OutboxMessage.id == outbox_id, OutboxMessage.status == "sent"
+        )
+    )
+
+
+def members_with_role(
+    session: Session, engagement_id: int, roles: Sequence[str]
+) -> Sequence[Participant]:
+    """The engagement's people holding one of ``roles``, in the order they joined."""
+    return session.scalars(
+        select(Participant)
+        .join(EngagementMember, EngagementMember.participant_id == Participant.id)
+        .where(EngagementMember.engagement_id == engagement_id, EngagementMember.role.in_(roles))
+        .order_by(EngagementMember.id)
+    ).all()
+
+
+def engagement_runs(
+    session: Session, engagement_id: int, dialog_id: str, since: datetime
+) -> Sequence[DialogRun]:
+    """The engagement's runs of a dialog started since ``since``, oldest first."""
+    return session.scalars(
+        select(DialogRun)
+        .where(
+            DialogRun.engagement_id == engagement_id,
+            DialogRun.dialog_id == dialog_id,
+            DialogRun.started_at >= since,
+        )
+        .order_by(DialogRun.id)
+    ).all()

@@ -169,3 +169,24 @@ async def test_0007_gives_engagements_a_plan_and_an_override_and_takes_them_back
         assert "plan" not in left and "qualification_override" not in left and "kind" in left
     finally:
         await db.close()
+
+
+async def test_0011_schedules_go_down_and_up_again(database_url: str) -> None:
+    """The schedule tables come and go with their migration (the lead re-chains it)."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    db = Database.from_url(database_url)
+    try:
+        await db.upgrade()
+
+        def tables(connection: Any) -> set[str]:
+            return set(inspect(connection).get_table_names())
+
+        assert {"schedules", "reminder_deliveries"} <= await db.run_connection(tables)
+        await db.run_connection(partial(_migrate, step=command.downgrade, revision="0010"))
+        assert not {"schedules", "reminder_deliveries"} & await db.run_connection(tables)
+        await db.run_connection(partial(_migrate, step=command.upgrade, revision="0011"))
+        assert {"schedules", "reminder_deliveries"} <= await db.run_connection(tables)
+    finally:
+        await db.close()
