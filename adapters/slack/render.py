@@ -388,7 +388,8 @@ def _upload(block: Image | File) -> SlackUpload:
 
 def _filename(title: str, suffix: str) -> str:
     stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in title.strip().lower())
-    return (stem.strip("-") or "image")[:80] + suffix
+    stem = "-".join(part for part in stem.split("-") if part)  # "map: x" -> "map-x"
+    return (stem or "image")[:80] + suffix
 
 
 # --- views ------------------------------------------------------------------------
