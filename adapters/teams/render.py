@@ -42,6 +42,7 @@ from assistant.events import (
     Paragraph,
     Question,
     Span,
+    filename_for,
 )
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -166,8 +167,11 @@ def _facts(fields: Fields) -> list[Element]:
 def _image_activity(image: Image) -> dict[str, Any]:
     """An activity showing ``image`` inline (see the module's note on pictures)."""
     url = "data:image/png;base64," + base64.b64encode(image.png).decode("ascii")
-    stem = "-".join("".join(c if c.isalnum() else " " for c in image.title.lower()).split())
-    attachment = {"contentType": "image/png", "contentUrl": url, "name": (stem or "image") + ".png"}
+    attachment = {
+        "contentType": "image/png",
+        "contentUrl": url,
+        "name": filename_for(image.title, ".png"),
+    }
     # The alt text is what the notification and a client without images show.
     return {"type": "message", "attachments": [attachment], "summary": _summary(image.alt_text)}
 
