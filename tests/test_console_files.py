@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 
@@ -14,14 +15,13 @@ from tests.vsm_maps import sample_map
 HERE = ConversationRef(platform="console", workspace="local", channel="terminal", user="you")
 
 
-async def test_the_map_and_a_readout_are_saved_and_their_paths_printed(tmp_path: Path) -> None:
+def test_the_map_and_a_readout_are_saved_and_their_paths_printed(tmp_path: Path) -> None:
     out = io.StringIO()
     adapter = ConsoleAdapter(out, Style(False), "you", files_dir=tmp_path / "files")
-    image = await map_image(sample_map(4))
+    image = asyncio.run(map_image(sample_map(4)))
     readout = File(filename="../../readout <x>.md", title="Readout", content=b"# Acme $5")
     message = Outbound(blocks=(text("Findings"), image, readout))
-    progress = Progress()
-    await adapter.send(HERE, message, progress)
+    asyncio.run(adapter.send(HERE, message, Progress()))
 
     printed = out.getvalue().splitlines()
     assert printed[0] == "Findings"
@@ -35,7 +35,7 @@ async def test_the_map_and_a_readout_are_saved_and_their_paths_printed(tmp_path:
     assert document.name.startswith("readout-x-") and document.suffix == ".md"
 
     # The same content again: the same file, nothing new written.
-    await adapter.send(HERE, message, progress)
+    asyncio.run(adapter.send(HERE, message, Progress()))
     assert sorted(p.name for p in (tmp_path / "files").iterdir()) == sorted(
         [picture.name, document.name]
     )
