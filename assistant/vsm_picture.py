@@ -23,9 +23,9 @@ fixed :data:`DPI`, so a 40-step map reads as well as a 5-step one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import math
-import textwrap
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -89,10 +89,7 @@ NAME_PT = 9.0
 DETAIL_PT = 8.0
 LABEL_PT = 7.5
 SUMMARY_PT = 9.0
-# Characters per line that fit a box at these sizes (DejaVu Sans, with padding).
-NAME_CHARS = 19
-DETAIL_CHARS = 24
-LABEL_CHARS = 30
+PAD = 0.1  # text inside a box keeps this far from its edges
 
 INK = "#1f2933"
 MUTED = "#52606d"
@@ -175,11 +172,6 @@ def _clean(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def _wrap(text: str, width: int, lines: int) -> str:
-    wrapped = textwrap.wrap(_clean(text), width, max_lines=lines, placeholder="…")
-    return "\n".join(wrapped) or "—"
-
-
 def _shorten(text: str, width: int) -> str:
     text = _clean(text)
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
@@ -229,6 +221,71 @@ def layout(steps: int) -> Layout:
     return Layout(width, height, rows, per_row)
 
 
+@functools.lru_cache(maxsize=4096)
+def _advance(char: str, size: float, bold: bool) -> float:
+    """How far ``char`` moves the pen, in inches (DejaVu Sans, matplotlib's own font).
+
+    Cached: the fonts and the resolution are constants, so a width never goes stale,
+    and a map has a few dozen distinct characters (measuring a whole string through
+    the renderer costs milliseconds in matplotlib 3.11, for each of hundreds)."""
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    font = get_font(findfont(FontProperties(size=size, weight="bold" if bold else "normal")))
+    font.set_size(size, DPI)
+    glyph = font.load_char(ord(char))
+    return float(glyph.linearHoriAdvance) / 65536 / DPI
+
+
+class _Fitter:
+    """Fits text into a width by its measured glyph advances (wide glyphs, bold, "WWW"
+    vs "iii"): counting characters would overflow the boxes. Kerning only narrows
+    DejaVu text, and 2% is kept in hand for it and for hinting."""
+
+    @staticmethod
+    def width(text: str, size: float, bold: bool) -> float:
+        """In inches."""
+        return 1.02 * sum(_advance(char, size, bold) for char in text)
+
+    def lines(
+        self, text: str, width: float, size: float, *, bold: bool = False, most: int = 1
+    ) -> str:
+        """``text`` wrapped into at most ``most`` lines no wider than ``width`` inches;
+        what does not fit ends in "…"."""
+        lines: list[str] = []
+        current = ""
+        for word in _clean(text).split():
+            candidate = f"{current} {word}" if current else word
+            if self.width(candidate, size, bold) <= width:
+                current = candidate
+                continue
+            if current:
+                lines.append(current)
+            while len(word) > 1 and self.width(word, size, bold) > width:
+                cut = self._prefix(word, width, size, bold)
+                lines.append(word[:cut])
+                word = word[cut:]
+            current = word
+        if current:
+            lines.append(current)
+        if len(lines) > most:
+            last = lines[most - 1] + "…"
+            while len(last) > 1 and self.width(last, size, bold) > width:
+                last = last[:-2].rstrip() + "…"
+            lines = [*lines[: most - 1], last]
+        return "\n".join(lines) or "—"
+
+    def _prefix(self, word: str, width: float, size: float, bold: bool) -> int:
+        """The longest prefix of ``word`` that fits ``width`` (at least one character)."""
+        low, high = 1, len(word)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.width(word[:middle], size, bold) <= width:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+
 def _text(ax: Any, x: float, y: float, value: str, size: float, **style: Any) -> None:
     # parse_math/usetex off: user text is drawn as typed, never as math or TeX.
     ax.text(
@@ -244,8 +301,9 @@ def _text(ax: Any, x: float, y: float, value: str, size: float, **style: Any) ->
 
 
 def build_figure(map: MapInput) -> Figure:
-    """The map as a matplotlib Figure (not yet drawn); :func:`draw_value_stream_map`
-    turns it into PNG bytes."""
+    """The map as a matplotlib Figure on an Agg canvas (not yet drawn);
+    :func:`draw_value_stream_map` turns it into PNG bytes. Every text and box has a gid
+    ("box-3", "name-3", "details-3", "label-3", "process-3", "wait-3", "title")."""
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Polygon
 
@@ -255,16 +313,19 @@ def build_figure(map: MapInput) -> Figure:
     ax.set_xlim(0, shape.width)
     ax.set_ylim(0, shape.height)
     ax.set_axis_off()
+    fit = _Fitter()
 
     top = shape.height
+    inner = shape.width - 2 * MARGIN
     _text(
         ax,
         MARGIN,
         top - 0.3,
-        _shorten(f"Value stream map: {map.title}", int(shape.width * 8.5)),
+        fit.lines(f"Value stream map: {map.title}", inner, TITLE_PT, bold=True),
         TITLE_PT,
         weight="bold",
         va="top",
+        gid="title",
     )
     _text(
         ax,
@@ -291,6 +352,7 @@ def build_figure(map: MapInput) -> Figure:
                 facecolor=HOT_FACE if hot else BOX_FACE,
                 edgecolor=HOT_EDGE if hot else BOX_EDGE,
                 linewidth=2.4 if hot else 1.2,
+                gid=f"box-{index}",
             )
         )
         if hot:
@@ -298,25 +360,27 @@ def build_figure(map: MapInput) -> Figure:
                 ax,
                 x,
                 y + BOX_H + 0.06,
-                _wrap(f"BOTTLENECK: {step.bottleneck}", LABEL_CHARS, 2),
+                fit.lines(f"BOTTLENECK: {step.bottleneck}", BOX_W, LABEL_PT, bold=True, most=2),
                 LABEL_PT,
                 color=HOT_EDGE,
                 weight="bold",
                 va="bottom",
                 linespacing=1.1,
+                gid=f"label-{index}",
             )
         _text(
             ax,
-            x + 0.1,
+            x + PAD,
             y + BOX_H - 0.08,
-            _wrap(f"{index + 1}. {step.name}", NAME_CHARS, 3),
+            fit.lines(f"{index + 1}. {step.name}", BOX_W - 2 * PAD, NAME_PT, bold=True, most=3),
             NAME_PT,
             weight="bold",
             va="top",
             linespacing=1.15,
+            gid=f"name-{index}",
         )
         details = [
-            _shorten(step.owner, DETAIL_CHARS) if step.owner else "owner not given",
+            fit.lines(step.owner, BOX_W - 2 * PAD, DETAIL_PT) if step.owner else "owner not given",
             f"PT {short_duration(step.process_minutes)}"
             if step.process_minutes
             else "PT not given",
@@ -326,13 +390,14 @@ def build_figure(map: MapInput) -> Figure:
         ]
         _text(
             ax,
-            x + 0.1,
+            x + PAD,
             y + 0.08,
             "\n".join(details),
             DETAIL_PT,
             color=MUTED,
             va="bottom",
             linespacing=1.2,
+            gid=f"details-{index}",
         )
 
         # The push arrow to the next step and, beneath it, the inventory triangle.
@@ -382,6 +447,7 @@ def build_figure(map: MapInput) -> Figure:
             DETAIL_PT,
             ha="center",
             va="top",
+            gid=f"process-{index}",
         )
         _text(
             ax,
@@ -393,11 +459,11 @@ def build_figure(map: MapInput) -> Figure:
             weight="bold",
             ha="center",
             va="bottom",
+            gid=f"wait-{index}",
         )
 
     # The summary box across the bottom.
     left, bottom = MARGIN, MARGIN
-    inner = shape.width - 2 * MARGIN
     ax.add_patch(
         FancyBboxPatch(
             (left, bottom),
@@ -423,18 +489,16 @@ def build_figure(map: MapInput) -> Figure:
     for number, (label, value) in enumerate(figures):
         cx = left + column * (number + 0.5)
         _text(ax, cx, bottom + 0.62, label, DETAIL_PT, color=MUTED, ha="center", va="bottom")
-        _text(ax, cx, bottom + 0.52, value, SUMMARY_PT, weight="bold", ha="center", va="top")
+        shown = fit.lines(value, column - 2 * PAD, SUMMARY_PT, bold=True)
+        _text(ax, cx, bottom + 0.52, shown, SUMMARY_PT, weight="bold", ha="center", va="top")
     return figure
 
 
 def draw_value_stream_map(map: MapInput) -> bytes:
     """The map as PNG bytes. Blocking (a few hundred milliseconds): on the event loop,
     use :func:`render_map`."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     with _DRAWING:
-        figure = build_figure(map)
-        FigureCanvasAgg(figure)
+        figure = build_figure(map)  # on an Agg canvas already (its text is measured)
         out = io.BytesIO()
         # No timestamp or version in the file: the same map gives the same bytes.
         figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None})

@@ -88,9 +88,39 @@ def test_a_map_of_40_steps_wraps_into_rows_and_stays_legible() -> None:
     ]
     assert overlaps == [], [(texts[a].get_text(), texts[b].get_text()) for a, b in overlaps[:3]]  # type: ignore[attr-defined]
 
+    # Each step's text stays inside its box (names and details), above it (the
+    # bottleneck label) or under it (the process time): measured as drawn.
+    by_gid = {t.get_gid(): t.get_window_extent(renderer) for t in texts}  # type: ignore[attr-defined]
+    patches = {p.get_gid(): p for ax in figure.axes for p in ax.patches}  # type: ignore[attr-defined]
+    for index in range(40):
+        box = patches[f"box-{index}"].get_window_extent(renderer)
+        for part in ("name", "details", "label", "process"):
+            extent = by_gid.get(f"{part}-{index}")
+            if extent is None:
+                assert part == "label"  # only bottlenecks have one
+                continue
+            assert box.x0 <= extent.x0 and extent.x1 <= box.x1, (part, index)
+            if part in ("name", "details"):
+                assert box.y0 <= extent.y0 and extent.y1 <= box.y1, (part, index)
+        assert (f"label-{index}" in by_gid) == (index % 5 == 2)
+
     image = pixels(draw_value_stream_map(sample_map(40)))
     assert image.shape[0] > 2000  # taller, at the same resolution
     assert ink(image) > 0.04
+
+
+def test_long_and_wide_names_are_cut_to_fit_their_box() -> None:
+    wide = MapStep("W" * 80, "M" * 60, (60, 60, 60), (0, 0, 0), (50, 50, 50), "Ш" * 90)
+    texts, renderer, figure = _drawn_texts(MapInput("Wide", (wide,), None, None, None, None, 1))
+    (box,) = [p for ax in figure.axes for p in ax.patches if p.get_gid() == "box-0"]  # type: ignore[attr-defined]
+    edge = box.get_window_extent(renderer)
+    for text in texts:
+        if text.get_gid() in ("name-0", "details-0", "label-0"):  # type: ignore[attr-defined]
+            extent = text.get_window_extent(renderer)  # type: ignore[attr-defined]
+            assert edge.x0 <= extent.x0 and extent.x1 <= edge.x1, text.get_gid()  # type: ignore[attr-defined]
+            assert text.get_text().count("\n") <= 2  # type: ignore[attr-defined]
+    name = next(t for t in texts if t.get_gid() == "name-0")  # type: ignore[attr-defined]
+    assert name.get_text().endswith("…")  # type: ignore[attr-defined]
 
 
 def test_user_text_is_drawn_as_typed_not_as_math() -> None:
