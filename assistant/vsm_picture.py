@@ -304,11 +304,13 @@ def build_figure(map: MapInput) -> Figure:
     """The map as a matplotlib Figure on an Agg canvas (not yet drawn);
     :func:`draw_value_stream_map` turns it into PNG bytes. Every text and box has a gid
     ("box-3", "name-3", "details-3", "label-3", "process-3", "wait-3", "title")."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Polygon
 
     shape = layout(len(map.steps))
     figure = Figure(figsize=(shape.width, shape.height), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(figure)  # Agg, whatever backend pyplot elsewhere may have chosen
     ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_xlim(0, shape.width)
     ax.set_ylim(0, shape.height)
@@ -498,7 +500,7 @@ def draw_value_stream_map(map: MapInput) -> bytes:
     """The map as PNG bytes. Blocking (a few hundred milliseconds): on the event loop,
     use :func:`render_map`."""
     with _DRAWING:
-        figure = build_figure(map)  # on an Agg canvas already (its text is measured)
+        figure = build_figure(map)
         out = io.BytesIO()
         # No timestamp or version in the file: the same map gives the same bytes.
         figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
