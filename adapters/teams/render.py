@@ -27,6 +27,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 from adapters.teams import texts
@@ -176,10 +177,73 @@ def _image_activity(image: Image) -> dict[str, Any]:
     return {"type": "message", "attachments": [attachment], "summary": _summary(image.alt_text)}
 
 
+class _HtmlText(HTMLParser):
+    """The readable text of an HTML document: one line per block, list items bulleted,
+    pictures by their alt text; scripts and styles dropped."""
+
+    # fmt: off
+    BLOCKS = frozenset({
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol",
+        "section", "article", "header", "footer", "figure", "figcaption", "blockquote",
+        "pre", "br", "hr", "title",
+    })
+    # fmt: on
+    HIDDEN = frozenset({"script", "style", "head"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self._line: list[str] = []
+        self._hidden = 0
+
+    def _break(self) -> None:
+        line = " ".join("".join(self._line).split())
+        if line:
+            self.lines.append(line)
+        self._line = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.HIDDEN:
+            self._hidden += 1
+        elif tag in self.BLOCKS:
+            self._break()
+            if tag == "li":
+                self._line.append("• ")
+        elif tag == "img":
+            alt = dict(attrs).get("alt")
+            self._line.append(f" [{alt}] " if alt else " [picture] ")
+        elif tag in ("td", "th"):
+            self._line.append("  ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag in self.BLOCKS:
+            self._break()
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self._line.append(data)
+
+    def text(self, document: str) -> str:
+        self.feed(document)
+        self.close()
+        self._break()
+        return "\n".join(self.lines)
+
+
 def _file(file: File) -> list[Element]:
+    """A text file's content, in the conversation: a bot's file in a Teams channel needs
+    SharePoint (and a personal chat the user's consent), so the readout is shown rather
+    than attached. Markdown and plain text are shown literally, HTML as its text."""
     if not file.mime_type.startswith("text/"):
         return _plain(texts.FILE_NOT_INLINE.format(title=file.title, filename=file.filename))
     content = file.content.decode("utf-8", errors="replace")
+    if file.mime_type == "text/html":
+        return [
+            *_rich((Span(text=file.title, style="bold"),)),
+            *_plain(_HtmlText().text(content)),
+        ]
     return [
         *_rich((Span(text=file.title, style="bold"),)),
         *_rich((Span(text=content, style="code"),)),

@@ -209,6 +209,16 @@ def test_files_show_their_text_or_say_where_to_get_them() -> None:
     (activity,) = render(Outbound(blocks=(readout,)))
     shown = card_text(card_of(activity))
     assert "# Acme\n*not bold*" in shown  # literal, in a monospace run
+    page = (
+        b"<html><head><style>p{x:y}</style><script>alert(1)</script></head><body>"
+        b"<h1>Acme readout</h1><p>Lead time <b>3&nbsp;weeks</b> &lt;!channel&gt;</p>"
+        b"<ul><li>One *x*</li><li>Two</li></ul><img alt='The map' src='data:x'></body></html>"
+    )
+    html_readout = File(filename="r.html", title="Readout", content=page, mime_type="text/html")
+    (activity,) = render(Outbound(blocks=(html_readout,)))
+    shown = card_text(card_of(activity))
+    assert "Acme readout\nLead time 3 weeks <!channel>\n• One *x*\n• Two\n[The map]" in shown
+    assert "alert" not in shown and "x:y" not in shown
     deck = File(filename="deck.pdf", title="Deck", content=b"%PDF", mime_type="application/pdf")
     (activity,) = render(Outbound(blocks=(deck,)))
     assert "vsa export" in card_text(card_of(activity))
