@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import io
 import subprocess
 import sys
 import time
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -211,3 +213,24 @@ def test_row_edges(steps: int) -> None:
     assert shape.rows == (1 if steps <= 6 else 2)
     x, _ = shape.box(steps - 1)
     assert x + vsm_picture.SLOT <= shape.width - vsm_picture.MARGIN + 1e-9
+
+
+def test_only_the_picture_module_draws_synchronously() -> None:
+    """Code that runs on the event loop (turns, services, adapters) gets a map through
+    render_map or map_image, which draw in a worker thread, never by calling the
+    blocking draw_value_stream_map or build_figure itself."""
+    root = Path(vsm_picture.__file__).resolve().parents[1]
+    offenders = []
+    for package in ("assistant", "adapters", "storage"):
+        for path in (root / package).rglob("*.py"):
+            if path.name == "vsm_picture.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                name = None
+                if isinstance(node, ast.Name | ast.Attribute):
+                    name = node.id if isinstance(node, ast.Name) else node.attr
+                elif isinstance(node, ast.alias):
+                    name = node.name
+                if name in ("draw_value_stream_map", "build_figure"):
+                    offenders.append(f"{path.relative_to(root)}:{getattr(node, 'lineno', '?')}")
+    assert offenders == []
