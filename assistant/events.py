@@ -171,6 +171,12 @@ class File(_Frozen):
     mime_type: str = "text/markdown"
 
 
+def filename_for(title: str, suffix: str) -> str:
+    """A file name safe on every platform and disk: "Map: X", ".png" -> "map-x.png"."""
+    stem = "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())
+    return (stem[:80].rstrip("-") or "file") + suffix
+
+
 class Option(_Frozen):
     value: str  # stable, sent back in Action.values
     label: str

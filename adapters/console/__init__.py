@@ -2,12 +2,21 @@
 
 Choices are numbered and can be answered by number or by text. Standard input may
 be a pipe, so a whole dialog can be scripted: each line is one message.
+
+Pictures and files (a value stream map, a readout) are written to a folder
+(:func:`default_files_dir` unless told otherwise) and their paths printed, so they can
+be opened from the terminal. A file's name ends with a hash of its content: the same
+content is written once, and a different one never overwrites it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
 import uuid
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TextIO
 
 from assistant.app import Assistant
@@ -28,6 +37,7 @@ from assistant.events import (
     Platform,
     Question,
     Span,
+    filename_for,
 )
 from assistant.service import SESSION_OPEN
 
@@ -59,11 +69,50 @@ def _spans(spans: tuple[Span, ...], style: Style) -> str:
     return "".join(out)
 
 
-def render(message: Outbound, style: Style | None = None) -> str:
-    """Plain terminal text for a message; options numbered from 1."""
+def default_files_dir() -> Path:
+    """Beside the default database: where `vsa chat` puts pictures and files."""
+    return Path.home() / ".local" / "share" / "vsa" / "files"
+
+
+def saved_name(block: Image | File) -> str:
+    """The name a picture or file is saved under: its title or name, then a content hash."""
+    if isinstance(block, Image):
+        data, stem, suffix = block.png, block.title, ".png"
+    else:
+        name = Path(block.filename)
+        data, stem = block.content, name.stem
+        suffix = "".join(c for c in name.suffix if c.isalnum() or c == ".")[:12]
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    return filename_for(stem, f"-{digest}{suffix}")
+
+
+def save_files(message: Outbound, directory: Path) -> dict[int, Path]:
+    """Write the message's pictures and files into ``directory`` (blocking: call it in a
+    thread); their paths by block index."""
+    saved: dict[int, Path] = {}
+    for index, block in enumerate(message.blocks):
+        if not isinstance(block, Image | File):
+            continue
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / saved_name(block)
+        if not path.exists():
+            partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+            partial.write_bytes(block.png if isinstance(block, Image) else block.content)
+            os.replace(partial, path)  # whole or not at all, for whoever opens it
+        saved[index] = path.resolve()
+    return saved
+
+
+def render(
+    message: Outbound, style: Style | None = None, saved: Mapping[int, Path] | None = None
+) -> str:
+    """Plain terminal text for a message; options numbered from 1. ``saved`` names where
+    the message's pictures and files were written (see :func:`save_files`)."""
     style = style or Style(False)
+    saved = saved or {}
     lines: list[str] = []
-    for block in message.blocks:
+    for index, block in enumerate(message.blocks):
+        where = f" saved to {saved[index]}" if index in saved else ""
         match block:
             case Paragraph(spans=spans):
                 lines.append(_spans(spans, style))
@@ -77,9 +126,9 @@ def render(message: Outbound, style: Style | None = None) -> str:
             case Divider():
                 lines.append("─" * 40)
             case Image(title=title):
-                lines.append(f"[picture: {_clean(title)}]")
+                lines.append(f"[picture: {_clean(title)}]{where}")
             case File(filename=filename):
-                lines.append(f"[file: {_clean(filename)}]")
+                lines.append(f"[file: {_clean(filename)}]{where}")
             case Question():
                 lines += _question(block, style)
     return "\n".join(lines)
@@ -113,10 +162,17 @@ class ConsoleAdapter:
 
     platform: Platform = "console"
 
-    def __init__(self, out: TextIO, style: Style, user: str | None = None) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        style: Style,
+        user: str | None = None,
+        files_dir: Path | None = None,
+    ) -> None:
         self.out = out
         self.style = style
         self.user = user
+        self.files_dir = files_dir or default_files_dir()
         self.last_question: Question | None = None
 
     def reaches(self, conversation_key: str) -> bool:
@@ -130,7 +186,10 @@ class ConsoleAdapter:
 
     async def send(self, to: ConversationRef, message: Outbound, progress: Progress) -> str | None:
         # One print per message: there are no parts to keep track of.
-        text = render(message, self.style)
+        saved: dict[int, Path] = {}
+        if any(isinstance(block, Image | File) for block in message.blocks):
+            saved = await asyncio.to_thread(save_files, message, self.files_dir)
+        text = render(message, self.style, saved)
         if text:
             print(text, file=self.out, flush=True)
         if message.question is not None:

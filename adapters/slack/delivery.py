@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -43,6 +43,8 @@ SDK_LOG.setLevel(logging.INFO)
 
 RATE_LIMIT_RETRIES = 2
 MAX_INLINE_RETRY_AFTER = 3.0  # seconds we wait inside a call; longer goes back to the outbox
+# An upload URL that kept refusing a file (a 5xx, or a 429 with a long Retry-After).
+UPLOAD_RETRY_AFTER = 30.0
 # chat.postMessage: "1 message per second per channel, short bursts allowed".
 POST_INTERVAL = 1.0
 POST_BURST = 3
@@ -408,6 +410,12 @@ class SlackAdapter:
                 text=texts.FILE_UPLOAD_FAILED.format(title=part.title),
             )
             return None
+        except SlackRequestError:
+            # The upload URL refused the bytes (after the client's own retries): nothing
+            # was shared yet, so the outbox tries the whole upload again later.
+            raise DeliveryError(
+                "files.upload: the upload URL refused the file", retry_after=UPLOAD_RETRY_AFTER
+            ) from None
         except (aiohttp.ClientError, TimeoutError) as error:
             raise DeliveryError(f"files.upload: {type(error).__name__}") from None
         file = response.get("file") or {}

@@ -30,6 +30,7 @@ from assistant.events import (
     Question,
     Span,
     block_text,
+    filename_for,
 )
 
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
@@ -378,17 +379,12 @@ def render(outbound: Outbound) -> list[SlackPart]:
 def _upload(block: Image | File) -> SlackUpload:
     if isinstance(block, Image):
         return SlackUpload(
-            filename=_filename(block.title, ".png"),
+            filename=filename_for(block.title, ".png"),
             title=block.title,
             content=block.png,
             alt_text=shorten(block.alt_text, MAX_ALT_TEXT),
         )
     return SlackUpload(filename=block.filename, title=block.title, content=block.content)
-
-
-def _filename(title: str, suffix: str) -> str:
-    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in title.strip().lower())
-    return (stem.strip("-") or "image")[:80] + suffix
 
 
 # --- views ------------------------------------------------------------------------

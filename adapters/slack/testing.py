@@ -297,12 +297,42 @@ class FakeSlack:
         return web.json_response(reply.body, status=reply.status, headers=reply.headers)
 
     async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal hands out: the file's bytes are
+        POSTed there. Scripted replies and rate limits apply as to Web API methods
+        (script or limit ``"upload"``); only an accepted upload is kept in ``uploads``."""
         file_id = request.match_info["file_id"]
-        self.uploads[file_id] = await request.read()
-        self._record(
-            Call("upload", request.path, dict(request.headers), {"file_id": file_id, "_ok": True})
-        )
+        data = await request.read()
+        call = Call("upload", request.path, dict(request.headers), {"file_id": file_id})
+        script = self._scripts.get("upload")
+        reply = script.popleft() if script else self._over_limit(call)
+        call.body["_ok"] = reply is None or reply.status == 200
+        if reply is not None and reply.status == 429:
+            self.limited["upload"] += 1
+        if call.body["_ok"]:
+            self.uploads[file_id] = data
+        self._record(call)
+        if reply is not None and reply.status != 200:
+            return web.json_response(reply.body, status=reply.status, headers=reply.headers)
         return web.Response(text="OK - upload received")
+
+    def completed_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """The files shared by successful files.completeUploadExternal calls (optionally
+        in one channel), each with its ``bytes`` as uploaded and the call's ``thread_ts``."""
+        shared = []
+        for call in self.of("files.completeUploadExternal"):
+            if not call.body.get("_ok") or channel not in (None, call.body.get("channel_id")):
+                continue
+            files = call.body.get("files")
+            for listed in json.loads(files) if isinstance(files, str) else files or []:
+                shared.append(
+                    {
+                        **listed,
+                        "bytes": self.uploads.get(listed["id"]),
+                        "channel_id": call.body.get("channel_id"),
+                        "thread_ts": call.body.get("thread_ts"),
+                    }
+                )
+        return shared
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)

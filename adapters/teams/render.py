@@ -8,8 +8,17 @@ values do parse Markdown in Teams, so they are escaped with backslashes.
 
 Size. Teams rejects a message over about 100 KB, counted in UTF-16 and recommends
 staying within 80 KB; other Teams surfaces fail at 28 KB. We keep every activity
-within :data:`MAX_ACTIVITY_BYTES` (UTF-16, base64 images excluded as Teams excludes
-them) and split longer content into several activities.
+within :data:`MAX_ACTIVITY_BYTES` (UTF-16) and split longer content into several
+activities; a picture goes in an activity of its own (base64 images are not counted
+against the limit, as Teams does not count them).
+
+Pictures. An :class:`Image` is posted as an inline image: an activity whose attachment
+has ``contentType: image/png`` and the bytes in a ``data:image/png;base64,`` contentUrl
+(Teams' way to send an image that exists only in the bot's memory; it works in
+personal chats, group chats and channels, and needs no SharePoint or Graph
+permission). Its title goes at the end of the card before it. Teams shows pictures of
+up to 1 MB inline (Bot Framework: "Pictures: ... 1 MB in PNG, JPEG, or GIF format"): a
+larger one is replaced by a note saying where to get it.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 from adapters.teams import texts
@@ -33,6 +43,7 @@ from assistant.events import (
     Paragraph,
     Question,
     Span,
+    filename_for,
 )
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -44,6 +55,7 @@ MAX_FACT_CHARS = 500  # a longer answer is shown as a paragraph rather than a fa
 MAX_BUTTONS = 5  # Teams shows up to six card actions; more options become a select
 MAX_BUTTON_LABEL = 40  # longer labels are cut on phones; a select shows them whole
 SUMMARY_CHARS = 150
+MAX_INLINE_IMAGE_BYTES = 1024 * 1024
 INPUT_ID = "value"  # every input shares one id: Teams merges it into the submit data
 
 # What starts formatting in the Markdown subset of Adaptive Cards (emphasis, links) and,
@@ -153,18 +165,85 @@ def _facts(fields: Fields) -> list[Element]:
     return elements
 
 
-def _image(image: Image) -> list[Element]:
+def _image_activity(image: Image) -> dict[str, Any]:
+    """An activity showing ``image`` inline (see the module's note on pictures)."""
     url = "data:image/png;base64," + base64.b64encode(image.png).decode("ascii")
-    return [
-        *_rich((Span(text=image.title, style="bold"),)),
-        {"type": "Image", "url": url, "altText": image.alt_text, "size": "Stretch"},
-    ]
+    attachment = {
+        "contentType": "image/png",
+        "contentUrl": url,
+        "name": filename_for(image.title, ".png"),
+    }
+    # The alt text is what the notification and a client without images show.
+    return {"type": "message", "attachments": [attachment], "summary": _summary(image.alt_text)}
+
+
+class _HtmlText(HTMLParser):
+    """The readable text of an HTML document: one line per block, list items bulleted,
+    pictures by their alt text; scripts and styles dropped."""
+
+    # fmt: off
+    BLOCKS = frozenset({
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol",
+        "section", "article", "header", "footer", "figure", "figcaption", "blockquote",
+        "pre", "br", "hr", "title",
+    })
+    # fmt: on
+    HIDDEN = frozenset({"script", "style", "head"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self._line: list[str] = []
+        self._hidden = 0
+
+    def _break(self) -> None:
+        line = " ".join("".join(self._line).split())
+        if line:
+            self.lines.append(line)
+        self._line = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.HIDDEN:
+            self._hidden += 1
+        elif tag in self.BLOCKS:
+            self._break()
+            if tag == "li":
+                self._line.append("• ")
+        elif tag == "img":
+            alt = dict(attrs).get("alt")
+            self._line.append(f" [{alt}] " if alt else " [picture] ")
+        elif tag in ("td", "th"):
+            self._line.append("  ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag in self.BLOCKS:
+            self._break()
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self._line.append(data)
+
+    def text(self, document: str) -> str:
+        self.feed(document)
+        self.close()
+        self._break()
+        return "\n".join(self.lines)
 
 
 def _file(file: File) -> list[Element]:
+    """A text file's content, in the conversation: a bot's file in a Teams channel needs
+    SharePoint (and a personal chat the user's consent), so the readout is shown rather
+    than attached. Markdown and plain text are shown literally, HTML as its text."""
     if not file.mime_type.startswith("text/"):
         return _plain(texts.FILE_NOT_INLINE.format(title=file.title, filename=file.filename))
     content = file.content.decode("utf-8", errors="replace")
+    if file.mime_type == "text/html":
+        return [
+            *_rich((Span(text=file.title, style="bold"),)),
+            *_plain(_HtmlText().text(content)),
+        ]
     return [
         *_rich((Span(text=file.title, style="bold"),)),
         *_rich((Span(text=content, style="code"),)),
@@ -181,8 +260,10 @@ def _block(block: Block) -> list[Element]:
             return [element for item in items for element in _rich(item, prefix="•\u00a0")]
         case Fields():
             return _facts(block)
-        case Image():
-            return _image(block)
+        case Image(title=title):
+            if len(block.png) > MAX_INLINE_IMAGE_BYTES:
+                return _plain(texts.IMAGE_TOO_LARGE.format(title=title))
+            return _rich((Span(text=title, style="bold"),))  # the picture follows it
         case File():
             return _file(block)
     return []
@@ -286,13 +367,6 @@ def _activity(card: dict[str, Any], summary: str) -> dict[str, Any]:
     return activity
 
 
-def _measured(element: Element) -> int:
-    """Size as Teams counts it: base64 images do not count."""
-    if element.get("type") == "Image" and str(element.get("url", "")).startswith("data:"):
-        element = {**element, "url": ""}
-    return utf16_size(element)
-
-
 def _summary(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
@@ -300,8 +374,10 @@ def _summary(text: str) -> str:
 
 def render_parts(message: Outbound, limit: int = MAX_ACTIVITY_BYTES) -> list[Part]:
     """The activities for one message, each within ``limit`` bytes, in order."""
-    # Units are kept whole in one card: a question with its input and buttons.
+    # Units are kept whole in one card: a question with its input and buttons. A
+    # picture is an activity of its own, after the card so far (its title ends it).
     units: list[tuple[list[Element], list[Element]]] = []
+    pictures: dict[int, dict[str, Any]] = {}  # units index -> the picture posted after it
     separate_next = False
     for block in message.blocks:
         if isinstance(block, Divider):
@@ -318,6 +394,8 @@ def render_parts(message: Outbound, limit: int = MAX_ACTIVITY_BYTES) -> list[Par
             units.append((elements, controls))
         else:
             units.extend(([element], []) for element in elements)
+        if isinstance(block, Image) and len(block.png) <= MAX_INLINE_IMAGE_BYTES:
+            pictures[len(units) - 1] = _image_activity(block)
 
     overhead = utf16_size(_activity(_card([], []), "x" * SUMMARY_CHARS))
     budget = limit - overhead
@@ -335,13 +413,16 @@ def render_parts(message: Outbound, limit: int = MAX_ACTIVITY_BYTES) -> list[Par
             parts.append(Part(_activity(_card(body, actions), _summary(text)), bool(actions)))
         body, actions, used = [], [], 0
 
-    for elements, unit_actions in units:
-        size = sum(_measured(e) for e in elements) + sum(utf16_size(a) for a in unit_actions)
+    for index, (elements, unit_actions) in enumerate(units):
+        size = sum(utf16_size(e) for e in elements) + sum(utf16_size(a) for a in unit_actions)
         if body and (used + size > budget or (unit_actions and actions)):
             flush()
         body.extend(elements)
         actions.extend(unit_actions)
         used += size
+        if index in pictures:
+            flush()
+            parts.append(Part(pictures[index]))
     flush()
     return parts
 

@@ -99,7 +99,8 @@ class FakeConnector:
         # accounts with ``tenantId`` and ``userRole`` (``user``, ``guest``); none by default.
         self.members: dict[str, list[dict[str, Any]]] = {}
 
-        app = web.Application()
+        # A picture travels base64 in the activity: room for a few MB, like the service.
+        app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_post("/v3/conversations", self._create_conversation)
         app.router.add_post("/v3/conversations/{conversation_id}/activities", self._activity)
         app.router.add_get("/v3/conversations/{conversation_id}/members", self._members)

@@ -33,6 +33,7 @@ CONTINUED = "(continued)"
 # -- content Teams cannot show inline ----------------------------------------------
 
 FILE_NOT_INLINE = "{title}: the file {filename} can't be shown in Teams; export it with vsa export."
+IMAGE_TOO_LARGE = "{title}: the picture is too large to show in Teams; export it with vsa export."
 
 # -- failures ---------------------------------------------------------------------
 

@@ -186,13 +186,22 @@ def test_a_long_summary_is_split_and_every_part_fits() -> None:
     assert parts[1].activity["summary"].startswith("(continued)")
 
 
-def test_images_are_inlined_and_do_not_count_against_the_limit() -> None:
+def test_images_are_inline_image_attachments_after_their_title() -> None:
     picture = Image(title="Value stream map", alt_text="Six steps", png=b"\x89PNG" + b"\0" * 60_000)
-    parts = render_parts(Outbound(blocks=(picture, text("Caption"))))
-    (part,) = parts  # 80 KB of base64 is not counted, as Teams does not count it
-    image = next(e for e in elements(card_of(part.activity)) if e["type"] == "Image")
-    assert image["url"].startswith("data:image/png;base64,iVBORw")
-    assert image["altText"] == "Six steps"
+    before, image, after = render_parts(
+        Outbound(blocks=(text("Findings"), picture, text("Caption")))
+    )
+    assert card_text(card_of(before.activity)).endswith("Value stream map")
+    (attachment,) = image.activity["attachments"]
+    assert attachment["contentType"] == "image/png"
+    assert attachment["contentUrl"].startswith("data:image/png;base64,iVBORw")
+    assert attachment["name"] == "value-stream-map.png"
+    assert image.activity["summary"] == "Six steps"
+    assert "Caption" in card_text(card_of(after.activity))
+    # Over Teams' 1 MB for an inline picture: a note instead of a message Teams refuses.
+    huge = Image(title="Huge", alt_text="x", png=b"\0" * (1024 * 1024 + 1))
+    (only,) = render(Outbound(blocks=(huge,)))
+    assert "too large to show in Teams" in card_text(card_of(only))
 
 
 def test_files_show_their_text_or_say_where_to_get_them() -> None:
@@ -200,6 +209,16 @@ def test_files_show_their_text_or_say_where_to_get_them() -> None:
     (activity,) = render(Outbound(blocks=(readout,)))
     shown = card_text(card_of(activity))
     assert "# Acme\n*not bold*" in shown  # literal, in a monospace run
+    page = (
+        b"<html><head><style>p{x:y}</style><script>alert(1)</script></head><body>"
+        b"<h1>Acme readout</h1><p>Lead time <b>3&nbsp;weeks</b> &lt;!channel&gt;</p>"
+        b"<ul><li>One *x*</li><li>Two</li></ul><img alt='The map' src='data:x'></body></html>"
+    )
+    html_readout = File(filename="r.html", title="Readout", content=page, mime_type="text/html")
+    (activity,) = render(Outbound(blocks=(html_readout,)))
+    shown = card_text(card_of(activity))
+    assert "Acme readout\nLead time 3 weeks <!channel>\n• One *x*\n• Two\n[The map]" in shown
+    assert "alert" not in shown and "x:y" not in shown
     deck = File(filename="deck.pdf", title="Deck", content=b"%PDF", mime_type="application/pdf")
     (activity,) = render(Outbound(blocks=(deck,)))
     assert "vsa export" in card_text(card_of(activity))
