@@ -144,7 +144,7 @@ def _key_distance(year: int, key: Key, cluster: Cluster, value: float) -> float:
     covered: frozenset[int] = getattr(rows[cluster], key)
     positions = [p for r in rows.values() for p in getattr(r, key)]
     spread = max(positions) - min(positions)
-    return min(abs(value - p) for p in covered) / spread
+    return float(min(abs(value - p) for p in covered)) / float(spread)
 
 
 def key_band(year: int, key: Key, value: float) -> Cluster:
@@ -292,12 +292,20 @@ def place(people: Sequence[Mapping[str, Any]], year: int = DEFAULT_YEAR) -> Plac
     return Placement(
         year=year,
         cluster=cluster,
-        best=min(reach, key=_rank) if reach else None,
-        worst=max(reach, key=_rank) if reach else None,
+        best=_extreme(reach, min),
+        worst=_extreme(reach, max),
         keys=tuple(results),
         rework_rate=rework,
         participants=answered,
     )
+
+
+def _extreme(clusters: list[Cluster], pick: Any) -> Cluster | None:
+    """The best (``min``) or worst (``max``) of some clusters; None for none."""
+    if not clusters:
+        return None
+    found: Cluster = pick(clusters, key=_rank)
+    return found
 
 
 def _count(values: Sequence[int]) -> dict[int, int]:
