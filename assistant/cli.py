@@ -142,15 +142,30 @@ def export(
     workspace: Annotated[
         str | None, typer.Option(help="platform:workspace, when names repeat across workspaces")
     ] = None,
+    writeups: Annotated[
+        Path | None,
+        typer.Option(
+            "--writeups",
+            help="Also write the discovery write-ups (one Markdown file each) into this folder.",
+        ),
+    ] = None,
 ) -> None:
-    """Write an engagement's readout (Markdown or HTML) to standard output."""
+    """Write an engagement's stakeholder readout (Markdown or HTML) to standard output."""
     from assistant.export import ExportError, export_engagement
     from assistant.settings import Settings
 
     try:
-        typer.echo(asyncio.run(export_engagement(Settings(), engagement, format.value, workspace)))
+        document, items = asyncio.run(
+            export_engagement(Settings(), engagement, format.value, workspace, writeups is not None)
+        )
     except ExportError as error:
         raise _fail(str(error)) from None
+    typer.echo(document)
+    if writeups is not None:
+        writeups.mkdir(parents=True, exist_ok=True)
+        for filename, content in items:
+            (writeups / filename).write_text(content, encoding="utf-8")
+        typer.secho(f"{len(items)} write-up(s) written to {writeups}.", err=True)
 
 
 def main() -> None:

@@ -106,12 +106,14 @@ def reply(*blocks: Any, to: ConversationRef | None = None) -> Outbound:
 class TurnService:
     def __init__(self, catalog: Catalog, clock: Clock, *, nudge_after_hours: float = 24) -> None:
         from assistant.interviews import Interviews
+        from assistant.report import Reports
 
         self.catalog = catalog
         self.clock = clock
         self.summaries = Summaries(catalog.templates_dir)
         self.commands = Registry.build(catalog)
         self.interviews = Interviews(self, nudge_after_hours=nudge_after_hours)
+        self.reports = Reports(self)
         # Participants already stored, by identity: most turns need no lookup.
         self._people: OrderedDict[tuple[str, str, str], Who] = OrderedDict()
 
@@ -561,6 +563,8 @@ class TurnService:
                 return self._resume_paused(session, here, found.argument)
             case "progress":
                 return self.interviews.progress(session, here, found.argument)
+            case "summary" | "readout":
+                return self.reports.command(session, here, command, found.argument)
         return self.interviews.command(session, here, command, found.argument)
 
     def _check_where(self, here: Here, command: Command) -> None:

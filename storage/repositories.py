@@ -1151,3 +1151,69 @@ def last_finished_run(
         .order_by(DialogRun.id.desc())
         .limit(1)
     )
+
+
+class FinishedAnswer(NamedTuple):
+    """One current answer of a finished interview, as the findings read it."""
+
+    run_id: int
+    dialog_id: str
+    participant_id: int
+    name: str  # the participant's display name, else their platform id
+    path: str
+    raw_text: str
+    value: Any
+    skipped: bool
+
+
+def finished_answers(
+    session: Session, engagement_id: int, dialog_ids: Sequence[str], also_run: int | None = None
+) -> list[FinishedAnswer]:
+    """The current answers of every completed run of these dialogs in an engagement (and
+    of ``also_run``, one completing in this transaction), by run, then answer. Only the
+    columns the findings need are read."""
+    finished = DialogRun.status == "completed"
+    if also_run is not None:
+        finished = or_(finished, DialogRun.id == also_run)
+    rows = session.execute(
+        select(
+            Answer.run_id,
+            DialogRun.dialog_id,
+            Answer.participant_id,
+            Participant.display_name,
+            Participant.user_id,
+            Answer.path,
+            Answer.raw_text,
+            Answer.value,
+            Answer.skipped,
+        )
+        .join(DialogRun, DialogRun.id == Answer.run_id)
+        .join(Participant, Participant.id == Answer.participant_id)
+        .where(
+            DialogRun.engagement_id == engagement_id,
+            DialogRun.dialog_id.in_(list(dialog_ids)),
+            finished,
+            Answer.superseded_at.is_(None),
+        )
+        .order_by(Answer.run_id, Answer.id)
+    )
+    return [
+        FinishedAnswer(run, dialog, who, display or user, path, raw, value, skipped)
+        for run, dialog, who, display, user, path, raw, value, skipped in rows
+    ]
+
+
+def open_runs_count(
+    session: Session, engagement_id: int, dialog_ids: Sequence[str]
+) -> dict[str, int]:
+    """How many runs of each dialog are still under way (active or paused) in an engagement."""
+    rows = session.execute(
+        select(DialogRun.dialog_id, func.count())
+        .where(
+            DialogRun.engagement_id == engagement_id,
+            DialogRun.dialog_id.in_(list(dialog_ids)),
+            DialogRun.status.in_(("active", "paused")),
+        )
+        .group_by(DialogRun.dialog_id)
+    )
+    return {dialog: int(count) for dialog, count in rows}

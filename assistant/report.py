@@ -1,0 +1,111 @@
+"""The ``summary`` and ``readout`` commands, and the note that findings are ready.
+
+``summary`` posts the engagement's current findings where it is said (its channel, or
+the terminal chat); ``readout`` posts the stakeholder readout as a file. Both act on an
+engagement as every engagement command does (:meth:`TurnService.engagement_for`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from assistant import readout, recommendations, texts
+from assistant.commands import Command
+from assistant.definitions import Dialog
+from assistant.document import Format, render_readout
+from assistant.events import Block, File, Outbound
+from assistant.interviews import split_for
+from assistant.markup import rich
+from storage.models import Engagement
+
+if TYPE_CHECKING:
+    from assistant.service import Here, TurnService
+
+
+class Reports:
+    def __init__(self, service: TurnService) -> None:
+        self.service = service
+
+    def command(
+        self, session: Session, here: Here, command: Command, argument: str
+    ) -> list[Outbound]:
+        _rest, named = split_for(f"x {argument}" if argument else "")
+        engagement = self.service.engagement_for(
+            session, here, named or (argument or None), command
+        )
+        self.service.check_role(session, here, engagement, command)
+        if command.name == "readout":
+            return [self.readout_message(session, engagement)]
+        return self.summary(session, engagement)
+
+    def findings(
+        self, session: Session, engagement: Engagement, also_run: int | None = None
+    ) -> readout.EngagementFindings:
+        return readout.load(session, self.service.catalog, engagement, also_run=also_run)
+
+    def summary(
+        self,
+        session: Session,
+        engagement: Engagement,
+        pictures: Mapping[str, bytes] | None = None,
+    ) -> list[Outbound]:
+        found = self.findings(session, engagement)
+        roadmap = recommendations.for_engagement(self.service.summaries, found)
+        return readout.summary_messages(
+            found, recommendations=recommendations.by_workflow(roadmap), pictures=pictures
+        )
+
+    def document(
+        self,
+        session: Session,
+        engagement: Engagement,
+        fmt: Format,
+        pictures: Mapping[str, bytes] | None = None,
+    ) -> str:
+        found = self.findings(session, engagement)
+        roadmap = recommendations.for_engagement(self.service.summaries, found)
+        qualification: list[Block] = list(
+            self.service.engagement_detail(session, engagement).blocks
+        )
+        return render_readout(
+            self.service.catalog.templates_dir,
+            found,
+            fmt,
+            qualification=qualification[1:],  # its heading is the engagement's name: ours says it
+            roadmap=roadmap,
+            pictures=pictures,
+            today=self.service.clock.now().date(),
+        )
+
+    def readout_message(self, session: Session, engagement: Engagement) -> Outbound:
+        content = self.document(session, engagement, "md")
+        return Outbound(
+            blocks=(
+                rich(texts.READOUT_POSTED, engagement=engagement.name),
+                File(
+                    filename=f"{_file_stem(engagement.slug or engagement.name)}-readout.md",
+                    title=texts.READOUT_FILE_TITLE.format(engagement=engagement.name),
+                    content=content.encode("utf-8"),
+                    mime_type="text/markdown",
+                ),
+            )
+        )
+
+    def ready_note(
+        self, session: Session, engagement: Engagement, dialog: Dialog, run_id: int
+    ) -> list[Any]:
+        """Told with "everyone has finished" (``run_id`` the last one, finishing now): the
+        workflow's headline, and where to look."""
+        found = self.findings(session, engagement, also_run=run_id)
+        for workflow in found.workflows:
+            if workflow.dialog_id == dialog.id:
+                return [readout.ready_note(workflow)]
+        return [rich(texts.FINDINGS_READY_SHORT)]
+
+
+def _file_stem(name: str) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip().lower())
+    return stem.strip("-")[:60] or "engagement"
