@@ -43,7 +43,7 @@ def _context(workflow: WorkflowFindings, step: StepFinding) -> dict[str, object]
     owner = step.owner or "the team"
     values = {"step": step.name, "owner": owner}
     questions = [
-        f"{texts.DISAGREEMENT_MEASURES[d.measure].capitalize()}: "
+        f"{_sentence(texts.DISAGREEMENT_MEASURES[d.measure])}: "
         + " · ".join(shown_answers(d))
         + " — which is typical?"
         for d in workflow.disagreements
@@ -81,6 +81,10 @@ def _context(workflow: WorkflowFindings, step: StepFinding) -> dict[str, object]
         "tasks": list(dict.fromkeys(tasks)),
         "criteria": criteria,
     }
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _half(value: Estimate) -> Estimate:
