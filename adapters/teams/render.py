@@ -39,6 +39,10 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
 MAX_ACTIVITY_BYTES = 28 * 1024
+# What the connector adds to an activity we render before it is sent: from, recipient,
+# conversation, serviceUrl, replyToId, channelId... (about 600 bytes in UTF-16 with
+# Teams' long ids); reserved so that the activity as sent stays within the limit.
+ENVELOPE_RESERVE = 1024
 MAX_RUN_CHARS = 2000  # a longer text is cut into several blocks, so any block fits a card
 MAX_FACT_CHARS = 500  # a longer answer is shown as a paragraph rather than a fact
 MAX_BUTTONS = 5  # Teams shows up to six card actions; more options become a select
@@ -319,7 +323,7 @@ def render_parts(message: Outbound, limit: int = MAX_ACTIVITY_BYTES) -> list[Par
         else:
             units.extend(([element], []) for element in elements)
 
-    overhead = utf16_size(_activity(_card([], []), "x" * SUMMARY_CHARS))
+    overhead = utf16_size(_activity(_card([], []), "x" * SUMMARY_CHARS)) + ENVELOPE_RESERVE
     budget = limit - overhead
     summary = _summary(message.plain_text())
     parts: list[Part] = []
