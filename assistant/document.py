@@ -1,5 +1,9 @@
 """The stakeholder readout as one self-contained document (Markdown or HTML).
 
+The readout is for the customer's stakeholders: participants were told the account
+team sees their answers with their names, so here they are "Participant 1", "2"...
+(the same person the same number throughout), never named.
+
 Structured by the benefits promised at commitment (DESIGN.md §1.1): the qualification
 and commitment; the documented value stream per workflow (with its picture when one is
 given); the baseline metrics and DORA band; manual touchpoints, handoffs and
@@ -14,7 +18,7 @@ hook. Pieces rendered by our own block renderers (already escaped) are ``Markup`
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -90,6 +94,14 @@ def render_readout(
     today: date | None = None,
 ) -> str:
     """The readout document, in Markdown or HTML."""
+    labels: dict[str, str] = {}
+    for w in findings.workflows:
+        for who in w.respondents:
+            labels.setdefault(who, texts.PARTICIPANT_LABEL.format(number=len(labels) + 1))
+
+    def name(who: str) -> str:
+        return labels.get(who, texts.PARTICIPANT_LABEL.format(number="?"))
+
     context = {
         "title": texts.READOUT_FILE_TITLE.format(engagement=findings.engagement),
         "engagement": findings.engagement,
@@ -97,7 +109,9 @@ def render_readout(
         "date": (today or date.today()).strftime("%d %b %Y"),
         "qualification": _fragment(qualification, fmt) if qualification else None,
         "workflows": [
-            _workflow(w, findings.under_way.get(w.dialog_id, 0), (pictures or {}).get(w.dialog_id))
+            _workflow(
+                w, findings.under_way.get(w.dialog_id, 0), (pictures or {}).get(w.dialog_id), name
+            )
             for w in findings.workflows
         ],
         "dora": _dora(findings),
@@ -121,12 +135,14 @@ def _title(findings: EngagementFindings, dialog_id: str) -> str:
     return texts.TOOLCHAIN_UPKEEP
 
 
-def _workflow(w: WorkflowFindings, under_way: int, picture: bytes | None) -> dict[str, Any]:
+def _workflow(
+    w: WorkflowFindings, under_way: int, picture: bytes | None, name: Callable[[str], str]
+) -> dict[str, Any]:
     from markupsafe import Markup
 
     return {
         "title": w.title,
-        "basis": texts.FINDINGS_BASIS.format(count=w.participants, names=", ".join(w.respondents)),
+        "basis": texts.READOUT_BASIS.format(count=w.participants),
         "under_way": texts.FINDINGS_UNDER_WAY.format(count=under_way) if under_way else None,
         "has_steps": w.has_steps,
         "no_steps": texts.FINDINGS_NO_STEPS.replace("*", "").format(title=w.title),
@@ -158,7 +174,7 @@ def _workflow(w: WorkflowFindings, under_way: int, picture: bytes | None) -> dic
                 "kind": texts.BOTTLENECK_KINDS[b.kind],
                 "step": f"{b.step.position}. {b.step.name}",
                 "figure": b.figure,
-                "evidence": [(e.who, e.says) for e in b.evidence[:MAX_READOUT_EVIDENCE]],
+                "evidence": [(name(e.who), e.says) for e in b.evidence[:MAX_READOUT_EVIDENCE]],
                 "more": max(0, len(b.evidence) - MAX_READOUT_EVIDENCE),
             }
             for b in w.bottlenecks
@@ -167,13 +183,13 @@ def _workflow(w: WorkflowFindings, under_way: int, picture: bytes | None) -> dic
             {
                 "step": d.step.name,
                 "measure": texts.DISAGREEMENT_MEASURES[d.measure],
-                "answers": shown_answers(d, limit=12),
+                "answers": shown_answers(d, limit=12, name=name),
             }
             for d in w.disagreements
         ],
-        "per_person": [(who, minutes(lead)) for who, lead in w.per_person_lead[:30]],
-        "pains": [(e.who, e.says) for e in w.pains[:MAX_READOUT_EVIDENCE]],
-        "better": [(e.who, e.says) for e in w.better[:MAX_READOUT_EVIDENCE]],
+        "per_person": [(name(who), minutes(lead)) for who, lead in w.per_person_lead[:30]],
+        "pains": [(name(e.who), e.says) for e in w.pains[:MAX_READOUT_EVIDENCE]],
+        "better": [(name(e.who), e.says) for e in w.better[:MAX_READOUT_EVIDENCE]],
     }
 
 

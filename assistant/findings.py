@@ -32,6 +32,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 STEPS_GROUP = "steps"  # the step group's id, the same in every interview
@@ -60,11 +61,10 @@ class Estimate:
     @classmethod
     def of(cls, value: Any) -> Estimate | None:
         """One stored answer (a number or a range dict) as an estimate; None if none."""
-        if isinstance(value, bool) or value is None:
-            return None
-        if isinstance(value, int | float):
+        kind = type(value)
+        if kind is int or kind is float:
             return cls(float(value), float(value), float(value))
-        if isinstance(value, Mapping) and {"low", "high"} <= value.keys():
+        if kind is dict and "low" in value and "high" in value:
             low, high = float(value["low"]), float(value["high"])
             typical = value.get("typical")
             middle = float(typical) if typical is not None else (low + high) / 2
@@ -113,7 +113,7 @@ class Respondent:
     name: str
     answers: Mapping[str, Any]
 
-    @property
+    @cached_property
     def steps(self) -> list[Mapping[str, Any]]:
         items = self.answers.get(STEPS_GROUP) or []
         return [item for item in items if isinstance(item, Mapping) and item.get("name")]
@@ -127,8 +127,16 @@ class Said:
     step_name: str
     item: Mapping[str, Any]
 
+    @cached_property
+    def _estimates(self) -> dict[str, Estimate | None]:
+        return {}
+
     def estimate(self, key: str) -> Estimate | None:
-        return Estimate.of(self.item.get(key))
+        # Read many times (figures, bottlenecks, disagreements): parsed once per answer.
+        cache = self._estimates
+        if key not in cache:
+            cache[key] = Estimate.of(self.item.get(key))
+        return cache[key]
 
     def text(self, key: str) -> str | None:
         value = self.item.get(key)
@@ -187,7 +195,7 @@ class Disagreement:
 
     step: StepFinding
     measure: Measure
-    answers: tuple[tuple[str, Any], ...]  # (who, their answer as stored)
+    answers: tuple[tuple[str, Any], ...]  # (who, their answer as stored), lowest first
 
 
 @dataclass(frozen=True)
@@ -317,7 +325,7 @@ def value_stream(dialog_id: str, title: str, respondents: Sequence[Respondent]) 
         rolled_ca=_rolled(ca, _resting(steps, "complete_accurate")) if ca else None,
         ca_steps=len(ca),
         per_person_lead=tuple(
-            (r.name, _own_lead(r)) for r in people if r.steps and _own_lead(r).typical
+            (r.name, lead) for r in people if r.steps and (lead := _own_lead(r)).typical
         ),
         felt_end_to_end=combine(
             [e for r in respondents if (e := Estimate.of(r.answers.get("end_to_end_time")))]
@@ -542,6 +550,10 @@ def _evidence(step: StepFinding, key: str, show: Any) -> tuple[Evidence, ...]:
     return tuple(found)
 
 
+def _lowest_first(said: list[tuple[str, Any, Estimate]]) -> tuple[tuple[str, Any], ...]:
+    return tuple((who, value) for who, value, _e in sorted(said, key=lambda a: a[2].typical))
+
+
 def _disagreements(step: StepFinding) -> list[Disagreement]:
     found = []
     durations: tuple[Measure, ...] = ("process_time", "wait_time")
@@ -550,7 +562,7 @@ def _disagreements(step: StepFinding) -> list[Disagreement]:
         lows = [e.low for _w, _v, e in said]
         highs = [e.high for _w, _v, e in said]
         if len(said) > 1 and max(lows) > 0 and max(lows) > DISAGREE_RATIO * min(highs):
-            found.append(Disagreement(step, measure, tuple((w, v) for w, v, _e in said)))
+            found.append(Disagreement(step, measure, _lowest_first(said)))
     said = [
         (s.who, s.item.get("complete_accurate"), e)
         for s in step.said
@@ -559,7 +571,7 @@ def _disagreements(step: StepFinding) -> list[Disagreement]:
     if len(said) > 1 and max(e.low for *_x, e in said) - min(e.high for *_x, e in said) >= (
         DISAGREE_POINTS
     ):
-        found.append(Disagreement(step, "complete_accurate", tuple((w, v) for w, v, _e in said)))
+        found.append(Disagreement(step, "complete_accurate", _lowest_first(said)))
     flags = [
         (s.who, s.item.get("approval"))
         for s in step.said

@@ -13,14 +13,14 @@ block after a workflow's figures; a figure in the readout); nothing here draws o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from assistant import dora, engine, texts
-from assistant.definitions import Catalog
+from assistant.definitions import Catalog, Dialog
 from assistant.engine import StoredAnswer
 from assistant.events import (
     Block,
@@ -70,12 +70,12 @@ def respondents_by_dialog(
 ) -> dict[str, list[Respondent]]:
     """Each finished run's applicable answers, grouped, per dialog (one respondent per
     person and dialog: their latest finished run)."""
-    runs: dict[int, tuple[str, int, str, dict[str, StoredAnswer]]] = {}
+    runs: dict[int, tuple[str, int, str, dict[str, tuple[Any, bool]]]] = {}
     for row in rows:
         entry = runs.get(row.run_id)
         if entry is None:
             entry = runs[row.run_id] = (row.dialog_id, row.participant_id, row.name, {})
-        entry[3][row.path] = StoredAnswer(raw=row.raw_text, value=row.value, skipped=row.skipped)
+        entry[3][row.path] = (row.value, row.skipped)
     latest: dict[tuple[str, int], int] = {}
     for run_id, (dialog_id, who, _name, _answers) in runs.items():
         latest[(dialog_id, who)] = max(run_id, latest.get((dialog_id, who), 0))
@@ -83,9 +83,24 @@ def respondents_by_dialog(
     for (dialog_id, _who), run_id in sorted(latest.items(), key=lambda kv: kv[1]):
         dialog = catalog.get(dialog_id)
         _d, _w, name, stored = runs[run_id]
-        answers = engine.grouped(dialog, engine.applicable_answers(dialog, stored))
+        answers = engine.grouped(dialog, applicable(dialog, stored))
         found.setdefault(dialog_id, []).append(Respondent(name, answers))
     return found
+
+
+def applicable(dialog: Dialog, stored: dict[str, tuple[Any, bool]]) -> dict[str, Any]:
+    """What :func:`engine.applicable_answers` keeps of a run's answers, given as
+    ``path -> (value, skipped)``. Which questions are shown depends only on the answers
+    conditions name and on a group's "another?" controls, so only those are handed to
+    the engine: a large engagement has tens of thousands of answers."""
+    gates = dialog.condition_steps
+    deciding = {
+        path: StoredAnswer(raw="", value=value, skipped=skipped)
+        for path, (value, skipped) in stored.items()
+        if path.rsplit(".", 1)[-1] in gates or path.endswith(("._more", "._any"))
+    }
+    shown = {slot.path for slot in engine.slots(dialog, deciding) if slot.control is None}
+    return {path: value for path, (value, _skipped) in stored.items() if path in shown}
 
 
 def compute(
@@ -178,18 +193,25 @@ def answer_text(measure: str, value: Any) -> str:
     return str(value)
 
 
-def shown_answers(disagreement: Disagreement, limit: int = MAX_SHOWN_ANSWERS) -> list[str]:
-    """Each answer with its author, lowest first; beyond ``limit`` the lowest and
-    highest few and how many lie between."""
-    ordered = sorted(
-        disagreement.answers,
-        key=lambda a: Estimate.of(a[1]).typical if Estimate.of(a[1]) else 0.0,  # type: ignore[union-attr]
-    )
-    shown = [f"{who}: {answer_text(disagreement.measure, value)}" for who, value in ordered]
-    if len(shown) <= limit:
-        return shown
-    half = limit // 2
-    return [*shown[:half], texts.MORE_EVIDENCE.format(count=len(shown) - 2 * half), *shown[-half:]]
+def shown_answers(
+    disagreement: Disagreement,
+    limit: int = MAX_SHOWN_ANSWERS,
+    name: Callable[[str], str] = str,
+) -> list[str]:
+    """Each answer with its author (as ``name`` shows them), lowest first; beyond
+    ``limit`` the lowest and highest few and how many lie between."""
+    ordered = disagreement.answers
+
+    def said(answers: Sequence[tuple[str, Any]]) -> list[str]:
+        return [
+            f"{name(who)}: {answer_text(disagreement.measure, value)}" for who, value in answers
+        ]
+
+    if len(ordered) > limit:
+        half = limit // 2
+        between = texts.MORE_EVIDENCE.format(count=len(ordered) - 2 * half)
+        return [*said(ordered[:half]), between, *said(ordered[-half:])]
+    return said(ordered)
 
 
 def step_detail(step: StepFinding) -> str:

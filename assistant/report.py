@@ -7,7 +7,7 @@ engagement as every engagement command does (:meth:`TurnService.engagement_for`)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from assistant.commands import Command
 from assistant.definitions import Dialog
 from assistant.document import Format, render_readout
 from assistant.events import Block, File, Outbound
+from assistant.findings import WorkflowFindings
 from assistant.interviews import split_for
 from assistant.markup import rich
 from storage.models import Engagement
@@ -25,9 +26,22 @@ if TYPE_CHECKING:
     from assistant.service import Here, TurnService
 
 
+# Draws a workflow's value stream map as a PNG (None: no picture). Given by whoever
+# builds the service; without one, summaries and readouts have no pictures.
+Draw = Callable[[WorkflowFindings], bytes | None]
+
+
 class Reports:
-    def __init__(self, service: TurnService) -> None:
+    def __init__(self, service: TurnService, draw: Draw | None = None) -> None:
         self.service = service
+        self.draw = draw
+
+    def pictures(self, found: readout.EngagementFindings) -> dict[str, bytes]:
+        """Each workflow's map, when there is something to draw and a way to draw it."""
+        if self.draw is None:
+            return {}
+        drawn = {w.dialog_id: self.draw(w) for w in found.workflows if w.has_steps}
+        return {dialog_id: png for dialog_id, png in drawn.items() if png is not None}
 
     def command(
         self, session: Session, here: Here, command: Command, argument: str
@@ -46,25 +60,16 @@ class Reports:
     ) -> readout.EngagementFindings:
         return readout.load(session, self.service.catalog, engagement, also_run=also_run)
 
-    def summary(
-        self,
-        session: Session,
-        engagement: Engagement,
-        pictures: Mapping[str, bytes] | None = None,
-    ) -> list[Outbound]:
+    def summary(self, session: Session, engagement: Engagement) -> list[Outbound]:
         found = self.findings(session, engagement)
         roadmap = recommendations.for_engagement(self.service.summaries, found)
         return readout.summary_messages(
-            found, recommendations=recommendations.by_workflow(roadmap), pictures=pictures
+            found,
+            recommendations=recommendations.by_workflow(roadmap),
+            pictures=self.pictures(found),
         )
 
-    def document(
-        self,
-        session: Session,
-        engagement: Engagement,
-        fmt: Format,
-        pictures: Mapping[str, bytes] | None = None,
-    ) -> str:
+    def document(self, session: Session, engagement: Engagement, fmt: Format) -> str:
         found = self.findings(session, engagement)
         roadmap = recommendations.for_engagement(self.service.summaries, found)
         qualification: list[Block] = list(
@@ -76,7 +81,7 @@ class Reports:
             fmt,
             qualification=qualification[1:],  # its heading is the engagement's name: ours says it
             roadmap=roadmap,
-            pictures=pictures,
+            pictures=self.pictures(found),
             today=self.service.clock.now().date(),
         )
 

@@ -387,3 +387,7 @@ WRITEUP_CRITERIA = {
     "handoff": "Nobody has to pass the work on by hand after {step}.",
     "rework": "Work loops back from {step} half as often as today.",
 }
+PARTICIPANT_LABEL = "Participant {number}"
+READOUT_BASIS = (
+    "Based on the finished interviews of {count} participant(s), quoted without their names."
+)

@@ -1161,7 +1161,6 @@ class FinishedAnswer(NamedTuple):
     participant_id: int
     name: str  # the participant's display name, else their platform id
     path: str
-    raw_text: str
     value: Any
     skipped: bool
 
@@ -1175,7 +1174,9 @@ def finished_answers(
     finished = DialogRun.status == "completed"
     if also_run is not None:
         finished = or_(finished, DialogRun.id == also_run)
-    rows = session.execute(
+    # Core execution: plain rows, without the ORM's per-row loading (a large
+    # engagement has tens of thousands of answers).
+    rows = session.connection().execute(
         select(
             Answer.run_id,
             DialogRun.dialog_id,
@@ -1183,7 +1184,6 @@ def finished_answers(
             Participant.display_name,
             Participant.user_id,
             Answer.path,
-            Answer.raw_text,
             Answer.value,
             Answer.skipped,
         )
@@ -1198,8 +1198,8 @@ def finished_answers(
         .order_by(Answer.run_id, Answer.id)
     )
     return [
-        FinishedAnswer(run, dialog, who, display or user, path, raw, value, skipped)
-        for run, dialog, who, display, user, path, raw, value, skipped in rows
+        FinishedAnswer(run, dialog, who, display or user, path, value, skipped)
+        for run, dialog, who, display, user, path, value, skipped in rows
     ]
 
 

@@ -85,7 +85,7 @@ def test_two_people_disagreeing_are_shown_side_by_side_not_averaged_away() -> No
     assert review.wait == Estimate(3 * DAY, (3 * DAY + 2 * WEEK) / 2, 2 * WEEK, participants=2)
     shown = {(d.measure, d.answers) for d in found.disagreements}
     assert ("wait_time", (("dana", 3 * DAY), ("sam", 2 * WEEK))) in shown
-    assert ("complete_accurate", (("dana", 90), ("sam", 40))) in shown
+    assert ("complete_accurate", (("sam", 40), ("dana", 90))) in shown  # lowest first
     # Process times 1 h and 2 h are close enough: no disagreement.
     assert "process_time" not in {d.measure for d in found.disagreements}
     (wait,) = [b for b in found.bottlenecks if b.kind == "wait"]

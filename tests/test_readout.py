@@ -278,8 +278,31 @@ def test_vsa_export_writes_the_readout_and_the_write_ups(
     )
     assert result.exit_code == 0, result.output
     assert "<h1>Acme VSA — stakeholder readout</h1>" in result.stdout
-    assert "dana: 3 days · sam: 2 weeks" in result.stdout
+    # For the customer's stakeholders: people are numbered, never named.
+    assert "Participant 1: 3 days · Participant 2: 2 weeks" in result.stdout
+    assert not re.search(r"\b(dana|sam)\b", result.stdout), re.findall(
+        r".{80}\b(?:dana|sam)\b.{40}", result.stdout
+    )
     files = sorted(p.name for p in out.iterdir())
     assert files and files[0].startswith("01-map-your-idea-to-production-workflow-code-review")
     missing = CliRunner().invoke(app, ["export", "Nope"], env={"DATABASE_URL": database_url})
     assert missing.exit_code == 1 and "No engagement called 'Nope'" in missing.output
+
+
+def test_applicable_answers_as_the_engine_keeps_them(catalog: Catalog) -> None:
+    from assistant import engine
+    from assistant.engine import StoredAnswer
+    from tests.findings_seed import flatten
+
+    dialog = catalog.get("idea_to_production")
+    flat = flatten(DANA)
+    # An approver left from before the approval was changed to "no" drops out; an
+    # item past the last "another?" that was answered "no" too.
+    flat["steps[0].approver"] = "stale"
+    flat["steps[1]._more"] = False
+    flat["steps[2].name"] = "orphan"
+    stored = {path: (value, False) for path, value in flat.items()}
+    full = {p: StoredAnswer(raw="", value=v, skipped=False) for p, v in flat.items()}
+    assert readout.applicable(dialog, stored) == engine.applicable_answers(dialog, full)
+    assert "steps[0].approver" not in readout.applicable(dialog, stored)
+    assert "steps[2].name" not in readout.applicable(dialog, stored)

@@ -12,7 +12,8 @@ import pytest
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
-from assistant.events import File
+from assistant.events import File, Image
+from assistant.findings import WorkflowFindings
 from assistant.settings import Settings
 from tests.chat import Chat
 from tests.test_interview_flow import sent_to, set_up_engagement, text_to
@@ -152,3 +153,21 @@ async def test_findings_reach_the_sa_and_the_channel(clocked: tuple[Assistant, F
     assert "## 7. RAID and open actions" in document and "None recorded." in document
     assert "<script>" not in document and "\\<script\\>" in document
     assert "<!channel>" not in document
+
+    # The picture seam: given a way to draw a map, the summary carries it after the
+    # figures and the readout embeds it; drawn from the findings' steps and totals.
+    drawn: list[tuple[str, ...]] = []
+
+    def draw(workflow: WorkflowFindings) -> bytes:
+        drawn.append(tuple(s.name for s in workflow.steps))
+        assert workflow.lead_time is not None and workflow.steps[0].wait is not None
+        return b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+    assistant.service.reports.draw = draw
+    await sa.say("summary")
+    images = [b for m in sa.replies for b in m.blocks if isinstance(b, Image)]
+    assert len(images) == 1 and drawn == [("Code review", "Deploy")]
+    assert "Code review → Deploy" in images[0].alt_text
+    await sa.say("readout")
+    files = [b for m in sa.replies for b in m.blocks if isinstance(b, File)]
+    assert "](data:image/png;base64,iVBORw0KGgo" in files[0].content.decode()
