@@ -14,6 +14,7 @@ lower-performing cluster: we would rather under-promise to a customer.
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -147,6 +148,7 @@ def _key_distance(year: int, key: Key, cluster: Cluster, value: float) -> float:
     return float(min(abs(value - p) for p in covered)) / float(spread)
 
 
+@functools.lru_cache(maxsize=1024)  # a few answer values per key, for every participant
 def key_band(year: int, key: Key, value: float) -> Cluster:
     """The cluster a key's answer belongs to on its own: the nearest on that key (the
     lower-performing one on a tie)."""

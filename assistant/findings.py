@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 STEPS_GROUP = "steps"  # the step group's id, the same in every interview
 
@@ -49,9 +49,10 @@ BottleneckKind = Literal["wait", "quality", "approval", "handoff", "rework"]
 Measure = Literal["process_time", "wait_time", "complete_accurate", "approval", "automation"]
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """A figure as low / typical / high, and how many participants it rests on."""
+class Estimate(NamedTuple):
+    """A figure as low / typical / high, and how many participants it rests on.
+
+    A named tuple: a large engagement makes hundreds of thousands of them."""
 
     low: float
     typical: float
@@ -126,17 +127,31 @@ class Said:
     who: str
     step_name: str
     item: Mapping[str, Any]
+    # The estimates read again and again (figures, bottlenecks, disagreements), parsed once.
+    process: Estimate | None
+    wait: Estimate | None
+    complete_accurate: Estimate | None
 
-    @cached_property
-    def _estimates(self) -> dict[str, Estimate | None]:
-        return {}
+    @classmethod
+    def of(cls, who: str, item: Mapping[str, Any]) -> Said:
+        return cls(
+            who,
+            str(item["name"]),
+            item,
+            Estimate.of(item.get("process_time")),
+            Estimate.of(item.get("wait_time")),
+            Estimate.of(item.get("complete_accurate")),
+        )
 
     def estimate(self, key: str) -> Estimate | None:
-        # Read many times (figures, bottlenecks, disagreements): parsed once per answer.
-        cache = self._estimates
-        if key not in cache:
-            cache[key] = Estimate.of(self.item.get(key))
-        return cache[key]
+        match key:
+            case "process_time":
+                return self.process
+            case "wait_time":
+                return self.wait
+            case "complete_accurate":
+                return self.complete_accurate
+        return Estimate.of(self.item.get(key))
 
     def text(self, key: str) -> str | None:
         value = self.item.get(key)
@@ -279,6 +294,8 @@ def _common(keys: Sequence[str], slots: Sequence[set[str]]) -> list[tuple[int, i
     rows, cols = len(keys), len(slots)
     if not rows or not cols:
         return []
+    if rows <= cols and all(key in slots[i] for i, key in enumerate(keys)):
+        return [(i, i) for i in range(rows)]  # step for step as before: nothing to search
     lengths = [[0] * (cols + 1) for _ in range(rows + 1)]
     for i in range(rows - 1, -1, -1):
         for j in range(cols - 1, -1, -1):
@@ -310,9 +327,10 @@ def value_stream(dialog_id: str, title: str, respondents: Sequence[Respondent]) 
     members = align([[str(s["name"]) for s in r.steps] for r in ordered])
     steps = [_step(position, ordered, slot) for position, slot in enumerate(members, 1)]
     steps = _mark(steps)
-    lead = _lead(steps, people)
-    process = _total((s.process for s in steps), _resting(steps, "process_time"))
-    wait = _total((s.wait for s in steps), _resting(steps, "wait_time"))
+    resting = _resting(steps)
+    lead = _total((e for s in steps for e in (s.process, s.wait)), len(resting["lead"]))
+    process = _total((s.process for s in steps), len(resting["process"]))
+    wait = _total((s.wait for s in steps), len(resting["wait"]))
     ca = [s.complete_accurate for s in steps if s.complete_accurate is not None]
     return WorkflowFindings(
         dialog_id=dialog_id,
@@ -322,11 +340,9 @@ def value_stream(dialog_id: str, title: str, respondents: Sequence[Respondent]) 
         lead_time=lead if steps else None,
         process_time=process if steps else None,
         flow_efficiency=_efficiency(process, wait, lead.participants) if steps else None,
-        rolled_ca=_rolled(ca, _resting(steps, "complete_accurate")) if ca else None,
+        rolled_ca=_rolled(ca, len(resting["ca"])) if ca else None,
         ca_steps=len(ca),
-        per_person_lead=tuple(
-            (r.name, lead) for r in people if r.steps and (lead := _own_lead(r)).typical
-        ),
+        per_person_lead=_own_leads(steps),
         felt_end_to_end=combine(
             [e for r in respondents if (e := Estimate.of(r.answers.get("end_to_end_time")))]
         ),
@@ -339,10 +355,7 @@ def value_stream(dialog_id: str, title: str, respondents: Sequence[Respondent]) 
 
 
 def _step(position: int, people: Sequence[Respondent], slot: list[tuple[int, int]]) -> StepFinding:
-    said = tuple(
-        Said(who=people[p].name, step_name=str(people[p].steps[i]["name"]), item=people[p].steps[i])
-        for p, i in slot
-    )
+    said = tuple(Said.of(people[p].name, people[p].steps[i]) for p, i in slot)
     names = Counter(s.step_name.strip() for s in said)
     name = names.most_common(1)[0][0]
     others = tuple(n for n in names if step_key(n) != step_key(name))
@@ -352,9 +365,9 @@ def _step(position: int, people: Sequence[Respondent], slot: list[tuple[int, int
         name=name,
         other_names=others,
         owners=tuple(o for o, _n in owners.most_common()),
-        process=combine([e for s in said if (e := s.estimate("process_time"))]),
-        wait=combine([e for s in said if (e := s.estimate("wait_time"))]),
-        complete_accurate=combine([e for s in said if (e := s.estimate("complete_accurate"))]),
+        process=combine([e for s in said if (e := s.process)]),
+        wait=combine([e for s in said if (e := s.wait)]),
+        complete_accurate=combine([e for s in said if (e := s.complete_accurate)]),
         said=said,
         manual=any(s.item.get("automation") in ("manual", "partly_automated") for s in said),
         approval=any(s.item.get("approval") is True for s in said),
@@ -363,32 +376,31 @@ def _step(position: int, people: Sequence[Respondent], slot: list[tuple[int, int
     )
 
 
-def _resting(steps: Sequence[StepFinding], key: str) -> int:
-    """How many people answered ``key`` at one step or more."""
-    return len({s.who for step in steps for s in step.said if s.estimate(key) is not None})
+def _resting(steps: Sequence[StepFinding]) -> dict[str, set[str]]:
+    """Who answered each figure's parts at one step or more."""
+    found: dict[str, set[str]] = {"process": set(), "wait": set(), "ca": set(), "lead": set()}
+    for step in steps:
+        for s in step.said:
+            if s.process is not None:
+                found["process"].add(s.who)
+            if s.wait is not None:
+                found["wait"].add(s.who)
+            if s.complete_accurate is not None:
+                found["ca"].add(s.who)
+    found["lead"] = found["process"] | found["wait"]
+    return found
 
 
-def _lead(steps: Sequence[StepFinding], people: Sequence[Respondent]) -> Estimate:
-    parts = [e for s in steps for e in (s.process, s.wait) if e is not None]
-    resting = len(
-        {
-            s.who
-            for step in steps
-            for s in step.said
-            if s.estimate("process_time") or s.estimate("wait_time")
-        }
-    )
-    return _total(parts, resting)
-
-
-def _own_lead(respondent: Respondent) -> Estimate:
-    parts = [
-        e
-        for item in respondent.steps
-        for key in ("process_time", "wait_time")
-        if (e := Estimate.of(item.get(key))) is not None
-    ]
-    return _total(parts, 1)
+def _own_leads(steps: Sequence[StepFinding]) -> tuple[tuple[str, Estimate], ...]:
+    """Each person's own lead time over the steps they described, in the map's order of
+    people (the longest description first)."""
+    parts: dict[str, list[Estimate]] = {}
+    for step in steps:
+        for s in step.said:
+            mine = parts.setdefault(s.who, [])
+            mine += [e for e in (s.process, s.wait) if e is not None]
+    leads = ((who, _total(found, 1)) for who, found in parts.items())
+    return tuple((who, lead) for who, lead in leads if lead.typical)
 
 
 def _efficiency(process: Estimate, wait: Estimate, participants: int) -> Estimate | None:

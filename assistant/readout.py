@@ -13,7 +13,9 @@ block after a workflow's figures; a figure in the readout); nothing here draws o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +115,34 @@ def compute(
     under_way: Mapping[str, int] | None = None,
 ) -> EngagementFindings:
     """The findings from loaded answers (pure: the bench and the tests call it directly)."""
+    with _no_cycle_collection():
+        return _compute(catalog, engagement, customer, respondents, year, under_way)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while findings are built. They make hundreds of
+    thousands of small objects and no reference cycles (reference counting frees them),
+    but each allocation burst set the collector scanning every answer held: for 1,000
+    participants it took more than half the time (8.5 s with it, 3.2 s without, on
+    this machine). Paused only while they are built, then as it was."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compute(
+    catalog: Catalog,
+    engagement: str,
+    customer: str,
+    respondents: Mapping[str, Sequence[Respondent]],
+    year: int,
+    under_way: Mapping[str, int] | None,
+) -> EngagementFindings:
     workflows = tuple(
         value_stream(dialog.id, dialog.title, respondents[dialog.id])
         for dialog in catalog.interviews()
@@ -141,12 +171,14 @@ def load(
     """An engagement's findings from its finished interviews (and ``also_run``, one
     finishing in this transaction), read in one query."""
     ids = [d.id for d in catalog.interviews()]
-    rows = repo.finished_answers(session, engagement.id, ids, also_run)
+    with _no_cycle_collection():
+        rows = repo.finished_answers(session, engagement.id, ids, also_run)
+        by_dialog = respondents_by_dialog(catalog, rows)
     return compute(
         catalog,
         engagement.name,
         engagement.customer,
-        respondents_by_dialog(catalog, rows),
+        by_dialog,
         year=year,
         under_way=repo.open_runs_count(session, engagement.id, ids),
     )

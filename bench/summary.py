@@ -178,8 +178,7 @@ def seed(session: Session, everyone: dict[str, list[Respondent]]) -> Engagement:
     ]  # fmt: skip
     session.execute(insert(Participant), rows)
     ids = {
-        p.user_id: p.id
-        for p in session.query(Participant).filter(Participant.user_id.like("p%"))  # noqa: bench
+        p.user_id: p.id for p in session.query(Participant).filter(Participant.user_id.like("p%"))
     }
     for dialog, respondents in everyone.items():
         runs = [
@@ -193,7 +192,7 @@ def seed(session: Session, everyone: dict[str, list[Respondent]]) -> Engagement:
         session.execute(insert(DialogRun), runs)
         run_ids = {
             r.participant_id: r.id
-            for r in session.query(DialogRun).filter(DialogRun.dialog_id == dialog)  # noqa: bench
+            for r in session.query(DialogRun).filter(DialogRun.dialog_id == dialog)
         }
         answers = [
             {"run_id": run_ids[ids[f"p{p}"]], "participant_id": ids[f"p{p}"],
