@@ -14,7 +14,7 @@ block after a workflow's figures; a figure in the readout); nothing here draws o
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,25 +68,35 @@ class EngagementFindings:
 
 
 def respondents_by_dialog(
-    catalog: Catalog, rows: Sequence[repo.FinishedAnswer]
+    catalog: Catalog, rows: Iterable[repo.FinishedAnswer]
 ) -> dict[str, list[Respondent]]:
-    """Each finished run's applicable answers, grouped, per dialog (one respondent per
-    person and dialog: their latest finished run)."""
-    runs: dict[int, tuple[str, int, str, dict[str, tuple[Any, bool]]]] = {}
-    for row in rows:
-        entry = runs.get(row.run_id)
-        if entry is None:
-            entry = runs[row.run_id] = (row.dialog_id, row.participant_id, row.name, {})
-        entry[3][row.path] = (row.value, row.skipped)
-    latest: dict[tuple[str, int], int] = {}
-    for run_id, (dialog_id, who, _name, _answers) in runs.items():
-        latest[(dialog_id, who)] = max(run_id, latest.get((dialog_id, who), 0))
-    found: dict[str, list[Respondent]] = {}
-    for (dialog_id, _who), run_id in sorted(latest.items(), key=lambda kv: kv[1]):
-        dialog = catalog.get(dialog_id)
-        _d, _w, name, stored = runs[run_id]
+    """Each finished run's applicable answers, grouped, per dialog: one respondent per
+    person and dialog (their latest finished run). ``rows`` come run by run; each run
+    is shaped as soon as its rows are read, so the raw rows are never all held."""
+    latest: dict[tuple[str, int], tuple[int, Respondent]] = {}
+    current: repo.FinishedAnswer | None = None
+    stored: dict[str, tuple[Any, bool]] = {}
+
+    def finish() -> None:
+        if current is None:
+            return
+        dialog = catalog.get(current.dialog_id)
         answers = engine.grouped(dialog, applicable(dialog, stored))
-        found.setdefault(dialog_id, []).append(Respondent(name, answers))
+        # Runs come in id order: a later finished run of the same person replaces theirs.
+        latest[(current.dialog_id, current.participant_id)] = (
+            current.run_id,
+            Respondent(current.name, answers),
+        )
+
+    for row in rows:
+        if current is None or row.run_id != current.run_id:
+            finish()
+            current, stored = row, {}
+        stored[row.path] = (row.value, row.skipped)
+    finish()
+    found: dict[str, list[Respondent]] = {}
+    for (dialog_id, _who), (_run, respondent) in sorted(latest.items(), key=lambda kv: kv[1][0]):
+        found.setdefault(dialog_id, []).append(respondent)
     return found
 
 

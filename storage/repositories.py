@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple, cast
@@ -1167,10 +1167,11 @@ class FinishedAnswer(NamedTuple):
 
 def finished_answers(
     session: Session, engagement_id: int, dialog_ids: Sequence[str], also_run: int | None = None
-) -> list[FinishedAnswer]:
+) -> Iterator[FinishedAnswer]:
     """The current answers of every completed run of these dialogs in an engagement (and
     of ``also_run``, one completing in this transaction), by run, then answer. Only the
-    columns the findings need are read."""
+    columns the findings need are read, streamed in batches: a large engagement has
+    hundreds of thousands of answers, never all held at once as rows."""
     finished = DialogRun.status == "completed"
     if also_run is not None:
         finished = or_(finished, DialogRun.id == also_run)
@@ -1196,11 +1197,10 @@ def finished_answers(
             Answer.superseded_at.is_(None),
         )
         .order_by(Answer.run_id, Answer.id)
+        .execution_options(yield_per=5_000)
     )
-    return [
-        FinishedAnswer(run, dialog, who, display or user, path, value, skipped)
-        for run, dialog, who, display, user, path, value, skipped in rows
-    ]
+    for run, dialog, who, display, user, path, value, skipped in rows:
+        yield FinishedAnswer(run, dialog, who, display or user, path, value, skipped)
 
 
 def open_runs_count(
