@@ -149,14 +149,22 @@ def export(
             help="Also write the discovery write-ups (one Markdown file each) into this folder.",
         ),
     ] = None,
+    dora_year: Annotated[
+        int, typer.Option("--dora-year", help="The State of DevOps table: 2024 or 2023.")
+    ] = 2024,
 ) -> None:
     """Write an engagement's stakeholder readout (Markdown or HTML) to standard output."""
+    from assistant.dora import YEARS
     from assistant.export import ExportError, export_engagement
     from assistant.settings import Settings
 
+    if dora_year not in YEARS:
+        raise _fail(f"No State of DevOps table for {dora_year}; choose one of {YEARS}.")
     try:
         document, items = asyncio.run(
-            export_engagement(Settings(), engagement, format.value, workspace, writeups is not None)
+            export_engagement(
+                Settings(), engagement, format.value, workspace, writeups is not None, dora_year
+            )
         )
     except ExportError as error:
         raise _fail(str(error)) from None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from assistant.app import Assistant
 from assistant.definitions import normalize_words
 from assistant.document import Format
+from assistant.dora import DEFAULT_YEAR
 from assistant.settings import Settings
 from assistant.writeups import write_ups
 from storage import repositories as repo
@@ -43,6 +44,7 @@ async def export_engagement(
     fmt: str,
     workspace: str | None = None,
     writeups: bool = False,
+    year: int = DEFAULT_YEAR,
 ) -> tuple[str, list[tuple[str, str]]]:
     """The readout document and, with ``writeups``, the discovery write-ups as
     (file name, Markdown) pairs, one per piece of work found in discovery."""
@@ -51,10 +53,10 @@ async def export_engagement(
 
     def readout(session: Session) -> tuple[str, list[tuple[str, str]]]:
         engagement = _find(session, name, workspace)
-        document = service.reports.document(session, engagement, cast(Format, fmt))
+        document = service.reports.document(session, engagement, cast(Format, fmt), year)
         items = []
         if writeups:
-            found = service.reports.findings(session, engagement)
+            found = service.reports.findings(session, engagement, year=year)
             items = [
                 (w.filename, w.content) for w in write_ups(service.catalog.templates_dir, found)
             ]

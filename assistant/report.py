@@ -7,12 +7,13 @@ engagement as every engagement command does (:meth:`TurnService.engagement_for`)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from assistant import readout, recommendations, texts
+from assistant import dora, readout, recommendations, texts
 from assistant.commands import Command
 from assistant.definitions import Dialog
 from assistant.document import Format, render_readout
@@ -20,7 +21,10 @@ from assistant.events import Block, File, Outbound
 from assistant.findings import WorkflowFindings
 from assistant.interviews import split_for
 from assistant.markup import rich
+from assistant.writeups import slug
 from storage.models import Engagement
+
+_YEAR = re.compile(r"\b(20\d\d)\b")
 
 if TYPE_CHECKING:
     from assistant.service import Here, TurnService
@@ -46,22 +50,30 @@ class Reports:
     def command(
         self, session: Session, here: Here, command: Command, argument: str
     ) -> list[Outbound]:
+        """``summary [2023] [for <engagement>]``: a report year picks DORA's table."""
+        year, argument = _year(argument)
         _rest, named = split_for(f"x {argument}" if argument else "")
         engagement = self.service.engagement_for(
             session, here, named or (argument or None), command
         )
         self.service.check_role(session, here, engagement, command)
         if command.name == "readout":
-            return [self.readout_message(session, engagement)]
-        return self.summary(session, engagement)
+            return [self.readout_message(session, engagement, year)]
+        return self.summary(session, engagement, year)
 
     def findings(
-        self, session: Session, engagement: Engagement, also_run: int | None = None
+        self,
+        session: Session,
+        engagement: Engagement,
+        also_run: int | None = None,
+        year: int = dora.DEFAULT_YEAR,
     ) -> readout.EngagementFindings:
-        return readout.load(session, self.service.catalog, engagement, also_run=also_run)
+        return readout.load(session, self.service.catalog, engagement, also_run=also_run, year=year)
 
-    def summary(self, session: Session, engagement: Engagement) -> list[Outbound]:
-        found = self.findings(session, engagement)
+    def summary(
+        self, session: Session, engagement: Engagement, year: int = dora.DEFAULT_YEAR
+    ) -> list[Outbound]:
+        found = self.findings(session, engagement, year=year)
         roadmap = recommendations.for_engagement(self.service.summaries, found)
         return readout.summary_messages(
             found,
@@ -69,8 +81,14 @@ class Reports:
             pictures=self.pictures(found),
         )
 
-    def document(self, session: Session, engagement: Engagement, fmt: Format) -> str:
-        found = self.findings(session, engagement)
+    def document(
+        self,
+        session: Session,
+        engagement: Engagement,
+        fmt: Format,
+        year: int = dora.DEFAULT_YEAR,
+    ) -> str:
+        found = self.findings(session, engagement, year=year)
         roadmap = recommendations.for_engagement(self.service.summaries, found)
         qualification: list[Block] = list(
             self.service.engagement_detail(session, engagement).blocks
@@ -85,13 +103,15 @@ class Reports:
             today=self.service.clock.now().date(),
         )
 
-    def readout_message(self, session: Session, engagement: Engagement) -> Outbound:
-        content = self.document(session, engagement, "md")
+    def readout_message(
+        self, session: Session, engagement: Engagement, year: int = dora.DEFAULT_YEAR
+    ) -> Outbound:
+        content = self.document(session, engagement, "md", year)
         return Outbound(
             blocks=(
                 rich(texts.READOUT_POSTED, engagement=engagement.name),
                 File(
-                    filename=f"{_file_stem(engagement.slug or engagement.name)}-readout.md",
+                    filename=f"{slug(engagement.slug or engagement.name)}-readout.md",
                     title=texts.READOUT_FILE_TITLE.format(engagement=engagement.name),
                     content=content.encode("utf-8"),
                     mime_type="text/markdown",
@@ -111,6 +131,10 @@ class Reports:
         return [rich(texts.FINDINGS_READY_SHORT)]
 
 
-def _file_stem(name: str) -> str:
-    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip().lower())
-    return stem.strip("-")[:60] or "engagement"
+def _year(argument: str) -> tuple[int, str]:
+    """A State of DevOps report year named in the argument, and the rest."""
+    found = _YEAR.search(argument)
+    if found is None or int(found[1]) not in dora.YEARS:
+        return dora.DEFAULT_YEAR, argument
+    rest = (argument[: found.start()] + argument[found.end() :]).strip()
+    return int(found[1]), " ".join(rest.split())

@@ -33,7 +33,7 @@ def write_ups(templates_dir: Path, findings: EngagementFindings) -> list[WriteUp
     found = []
     for number, (workflow, step) in enumerate(items(findings), 1):
         context = _context(workflow, step)
-        name = f"{number:02d}-{_slug(workflow.title)}-{_slug(step.name)}.md"
+        name = f"{number:02d}-{slug(workflow.title)}-{slug(step.name)}.md"
         found.append(WriteUp(name, template.render(**context)))
     return found
 
@@ -91,6 +91,7 @@ def _half(value: Estimate) -> Estimate:
     return Estimate(value.typical / 2, value.typical / 2, value.typical / 2)
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A file name's stem: lower-case letters, digits and dashes."""
     slug = "".join(c if c.isalnum() else "-" for c in text.lower())
     return "-".join(part for part in slug.split("-") if part)[:40] or "item"

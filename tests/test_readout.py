@@ -285,6 +285,10 @@ def test_vsa_export_writes_the_readout_and_the_write_ups(
     )
     files = sorted(p.name for p in out.iterdir())
     assert files and files[0].startswith("01-map-your-idea-to-production-workflow-code-review")
+    older = CliRunner().invoke(
+        app, ["export", "Acme VSA", "--dora-year", "2023"], env={"DATABASE_URL": database_url}
+    )
+    assert older.exit_code == 0 and "State of DevOps 2023 table" in older.stdout
     missing = CliRunner().invoke(app, ["export", "Nope"], env={"DATABASE_URL": database_url})
     assert missing.exit_code == 1 and "No engagement called 'Nope'" in missing.output
 

@@ -142,6 +142,10 @@ async def test_findings_reach_the_sa_and_the_channel(clocked: tuple[Assistant, F
     assert "Recommendations" in said and "Shorten the wait before Code review" in said
     assert HOSTILE in said  # carried as text: each renderer escapes it
 
+    await sa.say("summary 2023")  # the 2023 table, by its year
+    assert "DORA four keys — State of DevOps 2023 table" in sa.text
+    assert "of teams in 2023" in sa.text
+
     # A participant may not post the findings; the owner may post the readout.
     await dana.say("summary")
     assert "Only" in dana.text and "summary" in dana.text
