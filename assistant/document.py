@@ -1,8 +1,7 @@
 """The stakeholder readout as one self-contained document (Markdown or HTML).
 
-The readout is for the customer's stakeholders: participants were told the account
-team sees their answers with their names, so here they are "Participant 1", "2"...
-(the same person the same number throughout), never named.
+The readout is for the customer's stakeholders: people are numbered, never named
+(:func:`assistant.readout.numbering`).
 
 Structured by the benefits promised at commitment (DESIGN.md §1.1): the qualification
 and commitment; the documented value stream per workflow (with its picture when one is
@@ -32,6 +31,7 @@ from assistant.readout import (
     headline,
     map_alt_text,
     minutes,
+    numbering,
     percent,
     shown_answers,
 )
@@ -94,14 +94,7 @@ def render_readout(
     today: date | None = None,
 ) -> str:
     """The readout document, in Markdown or HTML."""
-    labels: dict[str, str] = {}
-    for w in findings.workflows:
-        for who in w.respondents:
-            labels.setdefault(who, texts.PARTICIPANT_LABEL.format(number=len(labels) + 1))
-
-    def name(who: str) -> str:
-        return labels.get(who, texts.PARTICIPANT_LABEL.format(number="?"))
-
+    name = numbering(findings)
     context = {
         "title": texts.READOUT_FILE_TITLE.format(engagement=findings.engagement),
         "engagement": findings.engagement,

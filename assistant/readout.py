@@ -272,14 +272,32 @@ def step_detail(step: StepFinding) -> str:
 # -- the channel summary -------------------------------------------------------------------
 
 
+def numbering(findings: EngagementFindings) -> Callable[[str], str]:
+    """People as "Participant 1", "2"... (the same person the same number everywhere):
+    how findings name them where more than the account team reads (a channel, the
+    readout). Participants were told the account team sees their answers with their
+    names, and that the findings are presented to their stakeholders."""
+    labels: dict[str, str] = {}
+    for w in findings.workflows:
+        for who in w.respondents:
+            labels.setdefault(who, texts.PARTICIPANT_LABEL.format(number=len(labels) + 1))
+
+    def name(who: str) -> str:
+        return labels.get(who, texts.PARTICIPANT_LABEL.format(number="?"))
+
+    return name
+
+
 def summary_messages(
     findings: EngagementFindings,
     *,
     recommendations: Mapping[str, Sequence[Block]] | None = None,
     pictures: Mapping[str, bytes] | None = None,
+    named: bool = True,
 ) -> list[Outbound]:
-    """The findings as channel messages: one per workflow, then DORA. Adapters split a
-    long one to their platform's limits."""
+    """The findings as messages: one per workflow, then DORA. Adapters split a long one
+    to their platform's limits. ``named=False`` numbers the people (see
+    :func:`numbering`)."""
     if findings.empty:
         return [Outbound(blocks=(rich(texts.FINDINGS_NONE, engagement=findings.engagement),))]
     messages = [
@@ -290,6 +308,7 @@ def summary_messages(
                     under_way=findings.under_way.get(w.dialog_id, 0),
                     recommendations=(recommendations or {}).get(w.dialog_id, ()),
                     picture=(pictures or {}).get(w.dialog_id),
+                    name=None if named else numbering(findings),
                 )
             )
         )
@@ -306,15 +325,16 @@ def workflow_blocks(
     recommendations: Sequence[Block] = (),
     picture: bytes | None = None,
     evidence: int = MAX_EVIDENCE,
+    name: Callable[[str], str] | None = None,
 ) -> list[Block]:
-    blocks: list[Block] = [
-        Heading(text=texts.FINDINGS_TITLE.format(title=workflow.title)),
-        rich(
-            texts.FINDINGS_BASIS,
-            count=workflow.participants,
-            names=_names(workflow.respondents),
-        ),
-    ]
+    """One workflow's findings; ``name`` shows a person (None: by their own name)."""
+    basis = (
+        rich(texts.FINDINGS_BASIS, count=workflow.participants, names=_names(workflow.respondents))
+        if name is None
+        else rich(texts.FINDINGS_BASIS_NUMBERED, count=workflow.participants)
+    )
+    shown = name or str
+    blocks: list[Block] = [Heading(text=texts.FINDINGS_TITLE.format(title=workflow.title)), basis]
     if under_way:
         blocks.append(rich(texts.FINDINGS_UNDER_WAY, count=under_way))
     if not workflow.has_steps:
@@ -347,7 +367,9 @@ def workflow_blocks(
     if workflow.bottlenecks:
         blocks.append(Heading(text=texts.BOTTLENECKS_TITLE))
         blocks.append(
-            BulletList(items=tuple(_bottleneck_line(b, evidence) for b in workflow.bottlenecks))
+            BulletList(
+                items=tuple(_bottleneck_line(b, evidence, shown) for b in workflow.bottlenecks)
+            )
         )
     if workflow.disagreements:
         blocks.append(Heading(text=texts.DISAGREEMENTS_TITLE))
@@ -358,7 +380,7 @@ def workflow_blocks(
                         Span(text=d.step.name, style="bold"),
                         Span(
                             text=f" — {texts.DISAGREEMENT_MEASURES[d.measure]}: "
-                            + " · ".join(shown_answers(d))
+                            + " · ".join(shown_answers(d, name=shown))
                         ),
                     )
                     for d in workflow.disagreements
@@ -405,8 +427,8 @@ def people(count: int) -> str:
     return texts.PEOPLE[count != 1].format(count=count)
 
 
-def _bottleneck_line(bottleneck: Any, limit: int) -> tuple[Span, ...]:
-    said = [f"{e.who}: {e.says}" for e in bottleneck.evidence[:limit]]
+def _bottleneck_line(bottleneck: Any, limit: int, name: Callable[[str], str]) -> tuple[Span, ...]:
+    said = [f"{name(e.who)}: {e.says}" for e in bottleneck.evidence[:limit]]
     if len(bottleneck.evidence) > limit:
         said.append(texts.MORE_EVIDENCE.format(count=len(bottleneck.evidence) - limit))
     return (

@@ -59,7 +59,10 @@ class Reports:
         self.service.check_role(session, here, engagement, command)
         if command.name == "readout":
             return [self.readout_message(session, engagement, year)]
-        return self.summary(session, engagement, year)
+        # Names in a direct conversation only: a channel may have more than the account
+        # team in it.
+        by_name = here.inbound.conversation.is_personal
+        return self.summary(session, engagement, year, named=by_name)
 
     def findings(
         self,
@@ -71,7 +74,12 @@ class Reports:
         return readout.load(session, self.service.catalog, engagement, also_run=also_run, year=year)
 
     def summary(
-        self, session: Session, engagement: Engagement, year: int = dora.DEFAULT_YEAR
+        self,
+        session: Session,
+        engagement: Engagement,
+        year: int = dora.DEFAULT_YEAR,
+        *,
+        named: bool = True,
     ) -> list[Outbound]:
         found = self.findings(session, engagement, year=year)
         roadmap = recommendations.for_engagement(self.service.summaries, found)
@@ -79,6 +87,7 @@ class Reports:
             found,
             recommendations=recommendations.by_workflow(roadmap),
             pictures=self.pictures(found),
+            named=named,
         )
 
     def document(

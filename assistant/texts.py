@@ -391,3 +391,8 @@ PARTICIPANT_LABEL = "Participant {number}"
 READOUT_BASIS = (
     "Based on the finished interviews of {count} participant(s), quoted without their names."
 )
+FINDINGS_BASIS_NUMBERED = (
+    "Based on the finished interviews of {count} participant(s), numbered here rather than "
+    "named: people were told the account team sees their answers with their names. Say "
+    "*summary* to me in a direct message to see who said what."
+)

@@ -32,7 +32,8 @@ async def test_summary_and_readout_in_a_teams_channel(served: Served) -> None:
     await served.settle()
     said = in_channel.new_text()
     assert "Map your Idea to Production workflow — findings" in said
-    assert "Dana: 3 days · Sam: 2 weeks" in said
+    assert "Participant 1: 3 days · Participant 2: 2 weeks" in said  # numbered in a channel
+    assert "Dana" not in said
     assert "Nearest cluster across the four keys: medium" in said
     # User text travels in TextRuns (shown as typed, never parsed); FactSet values, which
     # Teams reads as Markdown, carry none of it unescaped.
