@@ -25,6 +25,7 @@ from typing import Any, Literal
 from assistant import texts
 from assistant.events import Block
 from assistant.findings import WorkflowFindings
+from assistant.parsing import format_number
 from assistant.readout import (
     EngagementFindings,
     dora_rows,
@@ -235,8 +236,6 @@ def _touchpoints(workflows: Sequence[WorkflowFindings]) -> list[dict[str, Any]]:
 
 
 def _roi(findings: EngagementFindings) -> dict[str, Any] | None:
-    from assistant.parsing import format_number
-
     baseline = findings.toolchain
     if baseline is None:
         return None

@@ -31,9 +31,11 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
+
+from assistant.parsing import format_duration, format_percent
 
 STEPS_GROUP = "steps"  # the step group's id, the same in every interview
 
@@ -459,8 +461,6 @@ def _mark(steps: list[StepFinding]) -> list[StepFinding]:
 
 
 def _with(step: StepFinding, **changes: Any) -> StepFinding:
-    from dataclasses import replace
-
     return replace(step, **changes)
 
 
@@ -479,8 +479,6 @@ def _lowest_ca(steps: Sequence[StepFinding]) -> list[StepFinding]:
 
 
 def _bottlenecks(steps: Sequence[StepFinding]) -> list[Bottleneck]:
-    from assistant.parsing import format_duration, format_percent
-
     found: list[Bottleneck] = []
     for s in _largest_waits(steps):
         assert s.wait is not None

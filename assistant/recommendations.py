@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.events import Block
 from assistant.findings import WorkflowFindings
+from assistant.parsing import format_number
+from assistant.readout import EngagementFindings, minutes, share
 
 if TYPE_CHECKING:
-    from assistant.readout import EngagementFindings
     from assistant.summaries import Summaries
 
 FOLDER = "recommendations"
@@ -36,8 +37,6 @@ def _exists(summaries: Summaries, name: str) -> bool:
 
 
 def for_workflow(summaries: Summaries, workflow: WorkflowFindings) -> list[Recommendation]:
-    from assistant.readout import minutes, share
-
     metrics = {
         "lead": minutes(workflow.lead_time),
         "efficiency": share(workflow.flow_efficiency),
@@ -69,8 +68,6 @@ def for_workflow(summaries: Summaries, workflow: WorkflowFindings) -> list[Recom
 
 
 def for_engagement(summaries: Summaries, findings: EngagementFindings) -> list[Recommendation]:
-    from assistant.readout import minutes
-
     found = [r for w in findings.workflows for r in for_workflow(summaries, w)]
     baseline = findings.toolchain
     if (
@@ -78,8 +75,6 @@ def for_engagement(summaries: Summaries, findings: EngagementFindings) -> list[R
         and baseline.toil_hours is not None
         and _exists(summaries, "toil.md.j2")
     ):
-        from assistant.parsing import format_number
-
         context = {
             "toil": format_number(baseline.toil_hours.as_answer(), "hours"),  # type: ignore[arg-type]
             "consolidation": "; ".join(
