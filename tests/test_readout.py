@@ -162,14 +162,19 @@ def test_a_picture_given_is_embedded_in_both_formats_and_the_summary(
     assert Image in kinds and kinds.index(Image) == kinds.index(Fields) + 1
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it from apt)"
+)
 def test_the_html_readout_renders_in_headless_chromium(catalog: Catalog, tmp_path: Path) -> None:
     page = tmp_path / "readout.html"
     page.write_text(document(catalog, "html"), encoding="utf-8")
     shot = tmp_path / "readout.png"
     subprocess.run(
         [
-            str(shutil.which("chromium")),
+            str(CHROMIUM),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
