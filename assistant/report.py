@@ -24,7 +24,8 @@ from assistant.markup import rich
 from assistant.writeups import slug
 from storage.models import Engagement
 
-_YEAR = re.compile(r"\b(20\d\d)\b")
+# A report year first ("summary 2023 for Acme"): an engagement's own name may hold one.
+_YEAR = re.compile(r"^\s*(20\d\d)\b")
 
 if TYPE_CHECKING:
     from assistant.service import Here, TurnService
@@ -141,8 +142,8 @@ class Reports:
 
 
 def _year(argument: str) -> tuple[int, str]:
-    """A State of DevOps report year named in the argument, and the rest."""
-    found = _YEAR.search(argument)
+    """A State of DevOps report year opening the argument, and the rest."""
+    found = _YEAR.match(argument)
     if found is None or int(found[1]) not in dora.YEARS:
         return dora.DEFAULT_YEAR, argument
     rest = (argument[: found.start()] + argument[found.end() :]).strip()
