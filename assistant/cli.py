@@ -158,9 +158,20 @@ def export(
     retro: Annotated[
         bool, typer.Option("--retro", help="the recap of its latest retrospective instead")
     ] = False,
+    writeups: Annotated[
+        Path | None,
+        typer.Option(
+            "--writeups",
+            help="Also write the discovery write-ups (one Markdown file each) into this folder.",
+        ),
+    ] = None,
+    dora_year: Annotated[
+        int, typer.Option("--dora-year", help="The State of DevOps table: 2024 or 2023.")
+    ] = 2024,
 ) -> None:
-    """Write an engagement's readout (Markdown or HTML), or with --pov the proofs of
-    value as CSV, to standard output."""
+    """Write an engagement's stakeholder readout (Markdown or HTML), or the recap of its
+    latest retrospective, to standard output; with --pov the proofs of value as CSV."""
+    from assistant.dora import YEARS
     from assistant.export import ExportError, export_engagement, export_povs
     from assistant.settings import Settings
 
@@ -174,16 +185,31 @@ def export(
         return
     if engagement is None:
         raise _fail("Name the engagement to export, or pass --pov.")
+    if dora_year not in YEARS:
+        raise _fail(f"No State of DevOps table for {dora_year}; choose one of {YEARS}.")
     try:
-        text = asyncio.run(
-            export_engagement(Settings(), engagement, format.value, workspace, retro=retro)
+        document, items = asyncio.run(
+            export_engagement(
+                Settings(),
+                engagement,
+                format.value,
+                workspace,
+                writeups is not None,
+                dora_year,
+                retro=retro,
+            )
         )
     except ExportError as error:
         raise _fail(str(error)) from None
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        output.write_text(document, encoding="utf-8")
     else:
-        typer.echo(text)
+        typer.echo(document)
+    if writeups is not None:
+        writeups.mkdir(parents=True, exist_ok=True)
+        for filename, content in items:
+            (writeups / filename).write_text(content, encoding="utf-8")
+        typer.secho(f"{len(items)} write-up(s) written to {writeups}.", err=True)
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ from assistant.clock import Clock, SystemClock
 from assistant.events import (
     Answered,
     ConversationRef,
+    Image,
     Inbound,
     Outbound,
     Person,
@@ -680,6 +681,10 @@ class Dispatcher:
                 log.info("could not update the answered question: %s", error)
         if not message.blocks:
             return None
+        if any(isinstance(block, Image) and block.png is None for block in message.blocks):
+            from assistant.vsm_picture import draw_pictures  # matplotlib only when drawing
+
+            message = await draw_pictures(message)
         return await adapter.send(to, message, Progress(item.parts, partial(self._parts, item.id)))
 
     @staticmethod

@@ -160,7 +160,17 @@ class Image(_Frozen):
     kind: Literal["image"] = "image"
     title: str
     alt_text: str
-    png: Binary  # adapters upload it (Slack files) or inline it (Teams data URI)
+    png: Binary | None = None  # adapters upload it (Slack files) or inline it (Teams data URI)
+    # A value stream map as data (assistant.vsm_picture.MapInput), drawn by the dispatcher
+    # off the event loop just before posting, so a turn never waits for a drawing.
+    map: dict[str, Any] | None = None
+
+    @property
+    def content(self) -> bytes:
+        """The PNG. The dispatcher draws a map before any adapter is given the image."""
+        if self.png is None:
+            raise ValueError(f"the picture {self.title!r} was not drawn")
+        return self.png
 
 
 class File(_Frozen):

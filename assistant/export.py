@@ -1,58 +1,97 @@
-"""`vsa export`: an engagement's readout as a Markdown or HTML document; with ``--pov``,
-every opportunity's proof of value as CSV, to compare win rates with and without one."""
+"""`vsa export`: an engagement's stakeholder readout as a Markdown or HTML document, its
+discovery write-ups as Markdown files, or the recap of its latest retrospective; with
+``--pov``, every opportunity's proof of value as CSV, to compare win rates with and
+without one."""
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
 from assistant.app import Assistant
 from assistant.definitions import normalize_words
-from assistant.events import File, Outbound
+from assistant.document import Format
+from assistant.dora import DEFAULT_YEAR
+from assistant.events import File
 from assistant.render import to_html, to_markdown
 from assistant.settings import Settings
+from assistant.vsm_picture import MapInput, render_map
+from assistant.writeups import write_ups
 from storage import repositories as repo
+from storage.models import Engagement
 
 
 class ExportError(RuntimeError):
     """No such engagement, or the name is ambiguous; the message says which."""
 
 
-async def export_engagement(
-    settings: Settings, name: str, fmt: str, workspace: str | None = None, *, retro: bool = False
-) -> str:
-    """The engagement's readout; with ``retro``, the recap of its latest retrospective."""
-    assistant = await Assistant.start(settings)
+def _find(session: Session, name: str, workspace: str | None) -> Engagement:
     wanted = normalize_words(name)
+    found = [
+        e
+        for e in repo.all_engagements(session, tenant=workspace)
+        if wanted in (normalize_words(e.name), normalize_words(e.slug))
+    ]
+    if not found:
+        raise ExportError(f"No engagement called {name!r}.")
+    tenants = sorted({e.tenant for e in found})
+    if len(tenants) > 1:
+        raise ExportError(
+            f"{name!r} exists in several workspaces ({', '.join(tenants)}); pass --workspace."
+        )
+    return found[0]
 
-    def readout(session: Session) -> tuple[str, Outbound]:
-        found = [
-            e
-            for e in repo.all_engagements(session, tenant=workspace)
-            if wanted in (normalize_words(e.name), normalize_words(e.slug))
-        ]
-        if not found:
-            raise ExportError(f"No engagement called {name!r}.")
-        tenants = sorted({e.tenant for e in found})
-        if len(tenants) > 1:
-            raise ExportError(
-                f"{name!r} exists in several workspaces ({', '.join(tenants)}); pass --workspace."
-            )
+
+async def export_engagement(
+    settings: Settings,
+    name: str,
+    fmt: str,
+    workspace: str | None = None,
+    writeups: bool = False,
+    year: int = DEFAULT_YEAR,
+    *,
+    retro: bool = False,
+) -> tuple[str, list[tuple[str, str]]]:
+    """The readout document and, with ``writeups``, the discovery write-ups as
+    (file name, Markdown) pairs, one per piece of work found in discovery; with
+    ``retro``, the recap of the engagement's latest retrospective instead."""
+    assistant = await Assistant.start(settings)
+    service = assistant.service
+
+    def maps(session: Session) -> dict[str, MapInput]:
+        engagement = _find(session, name, workspace)
+        return service.reports.maps(service.reports.findings(session, engagement, year=year))
+
+    def readout(session: Session, pictures: dict[str, bytes]) -> tuple[str, list[tuple[str, str]]]:
+        engagement = _find(session, name, workspace)
         if retro:
-            return found[0].name, assistant.service.retros.recap_message(session, found[0])
-        return found[0].name, assistant.service.engagement_detail(session, found[0])
+            recap = service.retros.recap_message(session, engagement)
+            blocks: list[Any] = [b for b in recap.blocks if not isinstance(b, File)]
+            if fmt == "html":
+                return to_html(blocks, title=engagement.name), []
+            return to_markdown(blocks), []
+        document = service.reports.document(
+            session, engagement, cast(Format, fmt), year, pictures=pictures
+        )
+        items = []
+        if writeups:
+            found = service.reports.findings(session, engagement, year=year)
+            items = [
+                (w.filename, w.content) for w in write_ups(service.catalog.templates_dir, found)
+            ]
+        return document, items
 
     try:
-        title, message = await assistant.db.run(readout)
+        # The maps are drawn between two reads, off the event loop (matplotlib blocks).
+        drawn = {} if retro else await assistant.db.run(maps)
+        pictures = {key: await render_map(map) for key, map in drawn.items()}
+        return await assistant.db.run(partial(readout, pictures=pictures))
     finally:
         await assistant.close()
-    blocks: list[Any] = [b for b in message.blocks if not isinstance(b, File)]
-    if fmt == "html":
-        return to_html(blocks, title=title)
-    return to_markdown(blocks)
 
 
 POV_COLUMNS = (

@@ -540,6 +540,7 @@ class Interviews:
                         engagement=engagement.name,
                     )
                 )
+                blocks += self.service.reports.ready_note(session, engagement, dialog, run.id)
         thanks = (
             []
             if how != "completed"

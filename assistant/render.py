@@ -53,8 +53,8 @@ def to_markdown(blocks: list[Block]) -> str:
                 parts.append("\n".join(["| | |", "|---|---|", *rows]))
             case Divider():
                 parts.append("---")
-            case Image(title=title, alt_text=alt, png=png):
-                data = base64.b64encode(png).decode()
+            case Image(title=title, alt_text=alt):
+                data = base64.b64encode(block.content).decode()
                 parts.append(
                     f'![{md_escape(alt)}](data:image/png;base64,{data} "{md_escape(title)}")'
                 )
@@ -75,7 +75,8 @@ def _html_spans(spans: tuple[Span, ...]) -> str:
     return "".join(out)
 
 
-def to_html(blocks: list[Block], title: str) -> str:
+def html_body(blocks: list[Block]) -> str:
+    """The blocks as an HTML fragment, every piece of text escaped."""
     body: list[str] = []
     for block in blocks:
         match block:
@@ -93,8 +94,8 @@ def to_html(blocks: list[Block], title: str) -> str:
                 body.append(f"<table>{rows}</table>")
             case Divider():
                 body.append("<hr>")
-            case Image(title=image_title, alt_text=alt, png=png):
-                data = base64.b64encode(png).decode()
+            case Image(title=image_title, alt_text=alt):
+                data = base64.b64encode(block.content).decode()
                 body.append(
                     f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
                     f"<figcaption>{html.escape(image_title)}</figcaption></figure>"
@@ -103,6 +104,10 @@ def to_html(blocks: list[Block], title: str) -> str:
                 body.append(f"<p><em>Attached: {html.escape(filename)}</em></p>")
             case Question():
                 pass
+    return "\n".join(body)
+
+
+def to_html(blocks: list[Block], title: str) -> str:
     style = (
         "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;line-height:1.5}"
         "th{text-align:left;padding-right:1rem}table{border-collapse:collapse}"
@@ -110,6 +115,6 @@ def to_html(blocks: list[Block], title: str) -> str:
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{style}</style></head>\n<body>\n"
-        + "\n".join(body)
+        + html_body(blocks)
         + "\n</body></html>\n"
     )

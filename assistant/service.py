@@ -124,6 +124,7 @@ class TurnService:
         from assistant.delivery import Delivery
         from assistant.interviews import Interviews
         from assistant.raid import RaidLog
+        from assistant.report import Reports
         from assistant.retros import Retros
         from assistant.schedules import Schedules
 
@@ -138,6 +139,7 @@ class TurnService:
         self.raid = RaidLog(self)
         self.retros = Retros(self)
         self.schedules = Schedules(self, grace=timedelta(minutes=reminder_grace_minutes))
+        self.reports = Reports(self)
         # Participants already stored, by identity: most turns need no lookup.
         self._people: OrderedDict[tuple[str, str, str], Who] = OrderedDict()
 
@@ -670,6 +672,8 @@ class TurnService:
                 return self.retros.command(session, here, command, found.argument)
             case "schedule":
                 return self.schedules.command(session, here, command, found.argument)
+            case "summary" | "readout":
+                return self.reports.command(session, here, command, found.argument)
         return self.interviews.command(session, here, command, found.argument)
 
     def _check_where(self, here: Here, command: Command) -> None:

@@ -637,3 +637,144 @@ SCHEDULE_TEAM_WHO = "Mention the people to add: *schedule team @dana @lee*."
 SCHEDULE_NO_CHANNEL = "this conversation (bind a channel with *bind {engagement}* to post there)"
 RETRO_START = "Start the retrospective"
 RETRO_WHEN_READY = "When the team is together:"
+
+# -- findings, the summary and the readout (assistant/readout.py) --------------------
+FINDINGS_TITLE = "{title} — findings"
+FINDINGS_BASIS = "Based on the finished interviews of {count} participant(s): {names}."
+FINDINGS_UNDER_WAY = "{count} interview(s) still under way are not counted yet."
+FINDINGS_NONE = (
+    "No finished interviews for *{engagement}* yet, so there are no findings to show. "
+    "Invite people with *interview <workflow> @people*; say *status* to see who is midway."
+)
+FINDINGS_NO_STEPS = "Nobody has described the steps of *{title}* yet."
+FINDINGS_RULES = (
+    "Ranges run from the lowest to the highest answer given; the typical figure is the "
+    "median of the people's typical answers. Steps with the same name are the same step; "
+    "the others line up by position."
+)
+FIELD_LEAD_TIME = "Lead time (Σ hands-on + wait)"
+FIELD_PROCESS_TIME = "Hands-on time (Σ process)"
+FIELD_FLOW_EFFICIENCY = "Flow efficiency (hands-on ÷ lead)"
+FIELD_ROLLED_CA = "Rolled %C/A (Π %C/A)"
+FIELD_FELT = "End to end, as people felt it"
+ROLLED_CA_BASIS = "{value} over {steps} of {total} steps"
+RESTS_ON = "{value} · {people}"
+PEOPLE = ("{count} person", "{count} people")
+STEPS_TITLE = "The steps, in order"
+STEP_LINE = "{position}. {name}"
+STEP_DETAIL = " ({owner}) — hands-on {process}, waits {wait} before it, %C/A {ca} · {people}"
+STEP_ALSO_CALLED = " · also called {names}"
+NOT_ANSWERED = "—"
+BOTTLENECKS_TITLE = "Bottlenecks"
+BOTTLENECK_KINDS = {
+    "wait": "Long wait",
+    "quality": "Low %C/A",
+    "approval": "Approval",
+    "handoff": "Manual handoff",
+    "rework": "Rework loop",
+}
+MORE_EVIDENCE = "and {count} more"
+DISAGREEMENTS_TITLE = "Where people disagree (shown, not averaged)"
+DISAGREEMENT_MEASURES = {
+    "process_time": "hands-on time",
+    "wait_time": "wait",
+    "complete_accurate": "%C/A",
+    "approval": "needs an approval",
+    "automation": "manual or automated",
+}
+YES, NO = "yes", "no"
+PER_PERSON_TITLE = "Lead time per person"
+RECOMMENDATIONS_TITLE = "Recommendations"
+DORA_TITLE = "DORA four keys — State of DevOps {year} table"
+DORA_NEAREST = "Nearest cluster across the four keys: *{cluster}* ({share}% of teams in {year})."
+DORA_RANGE = "The answers' ranges reach from *{best}* to *{worst}*."
+DORA_BASIS = (
+    "From {count} participant(s). Each key shows the team's answer (the median), its own "
+    "band, and the table's figure for that band."
+)
+DORA_KEY = "{answer} — {band} (table: {table})"
+DORA_KEY_RANGE = "{answer} — {band}, reaching {best} to {worst} (table: {table})"
+DORA_REWORK = "Rework rate (2024, beside the four keys)"
+DORA_NONE = "Nobody has answered DORA's questions yet."
+DORA_KEYS = {
+    "deploy_frequency": "Deployment frequency",
+    "lead_time": "Lead time for changes",
+    "change_failure_rate": "Change failure rate",
+    "recovery_time": "Failed deployment recovery time",
+}
+DORA_ANSWERS = {
+    "on_demand": "on demand",
+    "daily_to_weekly": "daily to weekly",
+    "weekly_to_monthly": "weekly to monthly",
+    "monthly_to_6_months": "monthly to every 6 months",
+    "less_than_every_6_months": "fewer than every 6 months",
+    "under_1_hour": "under an hour",
+    "1_hour_to_1_day": "an hour to a day",
+    "under_1_day": "under a day",
+    "1_day_to_1_week": "a day to a week",
+    "1_week_to_1_month": "a week to a month",
+    "1_to_6_months": "1 to 6 months",
+    "over_6_months": "over 6 months",
+}
+FINDINGS_READY = (
+    "{title}: lead time {lead}, flow efficiency {efficiency}; the longest wait is before "
+    "*{step}*. Say *summary* in the engagement's channel to post the findings there, or "
+    "*readout* for the stakeholder document."
+)
+FINDINGS_READY_SHORT = (
+    "Say *summary* in the engagement's channel to post the findings there, or *readout* "
+    "for the stakeholder document."
+)
+READOUT_POSTED = "The stakeholder readout for *{engagement}*, as of today."
+READOUT_FILE_TITLE = "{engagement} — stakeholder readout"
+TOOLCHAIN_UPKEEP = "Toolchain upkeep"
+ROI_TOIL = "Upkeep (toil) a month, whole toolchain"
+ROI_UPGRADES = "Upgrades a year"
+ROI_UPGRADE_TIME = "A typical upgrade takes"
+ROI_DOWNTIME = "Downtime per upgrade"
+ROI_TOOLS = "Tools named"
+
+# Discovery write-ups (assistant/writeups.py): per bottleneck kind.
+WRITEUP_TASKS = {
+    "wait": [
+        "Measure the queue before {step} for two weeks: when work arrives, when it starts.",
+        "Make the queue visible and give it an owner who picks work up daily.",
+        "Automate the trigger that tells {owner} the work is ready.",
+    ],
+    "quality": [
+        "Collect the last 10 items that arrived at {step} incomplete and what was missing.",
+        "Agree a definition of ready with the step before {step}.",
+        "Add a template or an automated check at the handover.",
+    ],
+    "approval": [
+        "Write down what the approver checks at {step}.",
+        "Turn each check that a tool can make into a pipeline gate.",
+        "Agree which changes still need a person to approve them.",
+    ],
+    "handoff": [
+        "Map how the next team learns that {step} is done.",
+        "Let the tool that finishes {step} notify or trigger the next step.",
+    ],
+    "rework": [
+        "Record for a month how often work loops back from {step}, and why.",
+        "Move the check that sends work back to before {step}.",
+    ],
+}
+WRITEUP_CRITERIA = {
+    "wait": "The wait before {step} is at most {target} (today {now}).",
+    "quality": (
+        "At least {target} of the work arrives at {step} complete and accurate (today {now})."
+    ),
+    "approval": "Routine changes pass {step} without waiting for a person's approval.",
+    "handoff": "Nobody has to pass the work on by hand after {step}.",
+    "rework": "Work loops back from {step} half as often as today.",
+}
+PARTICIPANT_LABEL = "Participant {number}"
+READOUT_BASIS = (
+    "Based on the finished interviews of {count} participant(s), quoted without their names."
+)
+FINDINGS_BASIS_NUMBERED = (
+    "Based on the finished interviews of {count} participant(s), numbered here rather than "
+    "named: people were told the account team sees their answers with their names. Say "
+    "*summary* to me in a direct message to see who said what."
+)

@@ -27,10 +27,10 @@ import functools
 import io
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from assistant.events import Image
+from assistant.events import Image, Outbound
 
 if TYPE_CHECKING:  # only for annotations: importing matplotlib is the drawing's cost
     from matplotlib.figure import Figure
@@ -64,6 +64,50 @@ class MapInput:
     flow_efficiency: Triple | None
     rolled_ca: Triple | None
     participants: int
+
+
+def map_data(map: MapInput) -> dict[str, Any]:
+    """The map as JSON data: an outbound :class:`~assistant.events.Image` carries it
+    through the outbox, and the dispatcher draws it when it is posted."""
+    return asdict(map)
+
+
+def map_from_data(data: dict[str, Any]) -> MapInput:
+    def triple(value: Any) -> Triple | None:
+        return None if value is None else (float(value[0]), float(value[1]), float(value[2]))
+
+    return MapInput(
+        title=data["title"],
+        steps=tuple(
+            MapStep(
+                name=step["name"],
+                owner=step["owner"],
+                process_minutes=triple(step["process_minutes"]),
+                wait_minutes=triple(step["wait_minutes"]),
+                complete_accurate=triple(step["complete_accurate"]),
+                bottleneck=step["bottleneck"],
+            )
+            for step in data["steps"]
+        ),
+        lead_time=triple(data["lead_time"]),
+        process_time=triple(data["process_time"]),
+        flow_efficiency=triple(data["flow_efficiency"]),
+        rolled_ca=triple(data["rolled_ca"]),
+        participants=int(data["participants"]),
+    )
+
+
+async def draw_pictures(message: Outbound) -> Outbound:
+    """``message`` with every value stream map it carries as data drawn (off the event
+    loop): what the dispatcher does just before posting."""
+    if not any(isinstance(b, Image) and b.png is None and b.map for b in message.blocks):
+        return message
+    blocks = []
+    for block in message.blocks:
+        if isinstance(block, Image) and block.png is None and block.map:
+            block = block.model_copy(update={"png": await render_map(map_from_data(block.map))})
+        blocks.append(block)
+    return message.model_copy(update={"blocks": tuple(blocks)})
 
 
 # --- sizes: inches and points at a fixed resolution ------------------------------------

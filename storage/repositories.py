@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple, cast
@@ -1734,3 +1734,69 @@ def engagement_runs(
         )
         .order_by(DialogRun.id)
     ).all()
+
+
+class FinishedAnswer(NamedTuple):
+    """One current answer of a finished interview, as the findings read it."""
+
+    run_id: int
+    dialog_id: str
+    participant_id: int
+    name: str  # the participant's display name, else their platform id
+    path: str
+    value: Any
+    skipped: bool
+
+
+def finished_answers(
+    session: Session, engagement_id: int, dialog_ids: Sequence[str], also_run: int | None = None
+) -> Iterator[FinishedAnswer]:
+    """The current answers of every completed run of these dialogs in an engagement (and
+    of ``also_run``, one completing in this transaction), by run, then answer. Only the
+    columns the findings need are read, streamed in batches: a large engagement has
+    hundreds of thousands of answers, never all held at once as rows."""
+    finished = DialogRun.status == "completed"
+    if also_run is not None:
+        finished = or_(finished, DialogRun.id == also_run)
+    # Core execution: plain rows, without the ORM's per-row loading (a large
+    # engagement has tens of thousands of answers).
+    rows = session.connection().execute(
+        select(
+            Answer.run_id,
+            DialogRun.dialog_id,
+            Answer.participant_id,
+            Participant.display_name,
+            Participant.user_id,
+            Answer.path,
+            Answer.value,
+            Answer.skipped,
+        )
+        .join(DialogRun, DialogRun.id == Answer.run_id)
+        .join(Participant, Participant.id == Answer.participant_id)
+        .where(
+            DialogRun.engagement_id == engagement_id,
+            DialogRun.dialog_id.in_(list(dialog_ids)),
+            finished,
+            Answer.superseded_at.is_(None),
+        )
+        .order_by(Answer.run_id, Answer.id)
+        .execution_options(yield_per=5_000)
+    )
+    for run, dialog, who, display, user, path, value, skipped in rows:
+        yield FinishedAnswer(run, dialog, who, display or user, path, value, skipped)
+
+
+def open_runs_count(
+    session: Session, engagement_id: int, dialog_ids: Sequence[str]
+) -> dict[str, int]:
+    """How many runs of each dialog are still under way (active or paused) in an engagement."""
+    rows = session.execute(
+        select(DialogRun.dialog_id, func.count())
+        .where(
+            DialogRun.engagement_id == engagement_id,
+            DialogRun.dialog_id.in_(list(dialog_ids)),
+            DialogRun.status.in_(("active", "paused")),
+        )
+        .group_by(DialogRun.dialog_id)
+    )
+    return {dialog: int(count) for dialog, count in rows}

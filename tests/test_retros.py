@@ -308,7 +308,7 @@ async def test_the_end_of_project_retro_asks_who_facilitates_warns_about_the_pm_
     # And again on request, and from `vsa export Acme VSA --retro`.
     await room.say("retro recap")
     assert "Recap — end-of-project retrospective of Acme VSA" in room.text
-    exported = await export_engagement(settings, "Acme VSA", "md", retro=True)
+    exported, _ = await export_engagement(settings, "Acme VSA", "md", retro=True)
     assert exported == markdown
 
 

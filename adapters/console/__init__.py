@@ -77,7 +77,7 @@ def default_files_dir() -> Path:
 def saved_name(block: Image | File) -> str:
     """The name a picture or file is saved under: its title or name, then a content hash."""
     if isinstance(block, Image):
-        data, stem, suffix = block.png, block.title, ".png"
+        data, stem, suffix = block.content, block.title, ".png"
     else:
         name = Path(block.filename)
         data, stem = block.content, name.stem
@@ -97,7 +97,7 @@ def save_files(message: Outbound, directory: Path) -> dict[int, Path]:
         path = directory / saved_name(block)
         if not path.exists():
             partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-            partial.write_bytes(block.png if isinstance(block, Image) else block.content)
+            partial.write_bytes(block.content)
             os.replace(partial, path)  # whole or not at all, for whoever opens it
         saved[index] = path.resolve()
     return saved

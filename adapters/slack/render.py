@@ -381,7 +381,7 @@ def _upload(block: Image | File) -> SlackUpload:
         return SlackUpload(
             filename=filename_for(block.title, ".png"),
             title=block.title,
-            content=block.png,
+            content=block.content,
             alt_text=shorten(block.alt_text, MAX_ALT_TEXT),
         )
     return SlackUpload(filename=block.filename, title=block.title, content=block.content)

@@ -50,6 +50,10 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
 MAX_ACTIVITY_BYTES = 28 * 1024
+# What the connector adds to an activity we render before it is sent: from, recipient,
+# conversation, serviceUrl, replyToId, channelId... (about 600 bytes in UTF-16 with
+# Teams' long ids); reserved so that the activity as sent stays within the limit.
+ENVELOPE_RESERVE = 1024
 MAX_RUN_CHARS = 2000  # a longer text is cut into several blocks, so any block fits a card
 MAX_FACT_CHARS = 500  # a longer answer is shown as a paragraph rather than a fact
 MAX_BUTTONS = 5  # Teams shows up to six card actions; more options become a select
@@ -167,7 +171,7 @@ def _facts(fields: Fields) -> list[Element]:
 
 def _image_activity(image: Image) -> dict[str, Any]:
     """An activity showing ``image`` inline (see the module's note on pictures)."""
-    url = "data:image/png;base64," + base64.b64encode(image.png).decode("ascii")
+    url = "data:image/png;base64," + base64.b64encode(image.content).decode("ascii")
     attachment = {
         "contentType": "image/png",
         "contentUrl": url,
@@ -261,7 +265,7 @@ def _block(block: Block) -> list[Element]:
         case Fields():
             return _facts(block)
         case Image(title=title):
-            if len(block.png) > MAX_INLINE_IMAGE_BYTES:
+            if len(block.content) > MAX_INLINE_IMAGE_BYTES:
                 return _plain(texts.IMAGE_TOO_LARGE.format(title=title))
             return _rich((Span(text=title, style="bold"),))  # the picture follows it
         case File():
@@ -394,10 +398,10 @@ def render_parts(message: Outbound, limit: int = MAX_ACTIVITY_BYTES) -> list[Par
             units.append((elements, controls))
         else:
             units.extend(([element], []) for element in elements)
-        if isinstance(block, Image) and len(block.png) <= MAX_INLINE_IMAGE_BYTES:
+        if isinstance(block, Image) and len(block.content) <= MAX_INLINE_IMAGE_BYTES:
             pictures[len(units) - 1] = _image_activity(block)
 
-    overhead = utf16_size(_activity(_card([], []), "x" * SUMMARY_CHARS))
+    overhead = utf16_size(_activity(_card([], []), "x" * SUMMARY_CHARS)) + ENVELOPE_RESERVE
     budget = limit - overhead
     summary = _summary(message.plain_text())
     parts: list[Part] = []

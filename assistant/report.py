@@ -1,0 +1,196 @@
+"""The ``summary`` and ``readout`` commands, and the note that findings are ready.
+
+``summary`` posts the engagement's current findings where it is said (its channel, or
+the terminal chat); ``readout`` posts the stakeholder readout as a file. Both act on an
+engagement as every engagement command does (:meth:`TurnService.engagement_for`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from assistant import dora, readout, recommendations, texts
+from assistant.commands import Command
+from assistant.definitions import Dialog
+from assistant.document import Format, render_readout
+from assistant.events import Block, File, Image, Outbound
+from assistant.findings import Estimate, WorkflowFindings
+from assistant.interviews import split_for
+from assistant.markup import rich
+from assistant.vsm_picture import MapInput, MapStep, map_data
+from assistant.writeups import slug
+from storage.models import Engagement
+
+# A report year first ("summary 2023 for Acme"): an engagement's own name may hold one.
+_YEAR = re.compile(r"^\s*(20\d\d)\b")
+
+if TYPE_CHECKING:
+    from assistant.service import Here, TurnService
+
+
+class Reports:
+    def __init__(self, service: TurnService) -> None:
+        self.service = service
+
+    @staticmethod
+    def maps(found: readout.EngagementFindings) -> dict[str, MapInput]:
+        """Each workflow's value stream map, where people described steps."""
+        return {w.dialog_id: map_of(w) for w in found.workflows if w.has_steps}
+
+    def pictures(self, found: readout.EngagementFindings) -> dict[str, Image]:
+        """Each workflow's map as an image the dispatcher draws when it posts it (a
+        turn never waits for matplotlib)."""
+        by_id = {w.dialog_id: w for w in found.workflows}
+        return {
+            dialog_id: Image(
+                title=texts.FINDINGS_TITLE.format(title=map.title),
+                alt_text=readout.map_alt_text(by_id[dialog_id]),
+                map=map_data(map),
+            )
+            for dialog_id, map in self.maps(found).items()
+        }
+
+    def command(
+        self, session: Session, here: Here, command: Command, argument: str
+    ) -> list[Outbound]:
+        """``summary [2023] [for <engagement>]``: a report year picks DORA's table."""
+        year, argument = _year(argument)
+        _rest, named = split_for(f"x {argument}" if argument else "")
+        engagement = self.service.engagement_for(
+            session, here, named or (argument or None), command
+        )
+        self.service.check_role(session, here, engagement, command)
+        if command.name == "readout":
+            return [self.readout_message(session, engagement, year)]
+        # Names in a direct conversation only: a channel may have more than the account
+        # team in it.
+        by_name = here.inbound.conversation.is_personal
+        return self.summary(session, engagement, year, named=by_name)
+
+    def findings(
+        self,
+        session: Session,
+        engagement: Engagement,
+        also_run: int | None = None,
+        year: int = dora.DEFAULT_YEAR,
+    ) -> readout.EngagementFindings:
+        return readout.load(session, self.service.catalog, engagement, also_run=also_run, year=year)
+
+    def summary(
+        self,
+        session: Session,
+        engagement: Engagement,
+        year: int = dora.DEFAULT_YEAR,
+        *,
+        named: bool = True,
+    ) -> list[Outbound]:
+        found = self.findings(session, engagement, year=year)
+        roadmap = recommendations.for_engagement(self.service.summaries, found)
+        return readout.summary_messages(
+            found,
+            recommendations=recommendations.by_workflow(roadmap),
+            pictures=self.pictures(found),
+            named=named,
+        )
+
+    def document(
+        self,
+        session: Session,
+        engagement: Engagement,
+        fmt: Format,
+        year: int = dora.DEFAULT_YEAR,
+        pictures: Mapping[str, bytes] | None = None,
+    ) -> str:
+        """The readout; ``pictures``: the maps as PNG, drawn by the caller off the loop."""
+        found = self.findings(session, engagement, year=year)
+        roadmap = recommendations.for_engagement(self.service.summaries, found)
+        qualification: list[Block] = list(
+            self.service.engagement_detail(session, engagement).blocks
+        )
+        return render_readout(
+            self.service.catalog.templates_dir,
+            found,
+            fmt,
+            qualification=qualification[1:],  # its heading is the engagement's name: ours says it
+            roadmap=roadmap,
+            pictures=pictures,
+            today=self.service.clock.now().date(),
+        )
+
+    def readout_message(
+        self, session: Session, engagement: Engagement, year: int = dora.DEFAULT_YEAR
+    ) -> Outbound:
+        content = self.document(session, engagement, "md", year)
+        return Outbound(
+            blocks=(
+                rich(texts.READOUT_POSTED, engagement=engagement.name),
+                File(
+                    filename=f"{slug(engagement.slug or engagement.name)}-readout.md",
+                    title=texts.READOUT_FILE_TITLE.format(engagement=engagement.name),
+                    content=content.encode("utf-8"),
+                    mime_type="text/markdown",
+                ),
+                # The maps beside the document (drawn when posted; `vsa export` embeds them).
+                *self.pictures(self.findings(session, engagement, year=year)).values(),
+            )
+        )
+
+    def ready_note(
+        self, session: Session, engagement: Engagement, dialog: Dialog, run_id: int
+    ) -> list[Any]:
+        """Told with "everyone has finished" (``run_id`` the last one, finishing now): the
+        workflow's headline, and where to look."""
+        found = self.findings(session, engagement, also_run=run_id)
+        for workflow in found.workflows:
+            if workflow.dialog_id == dialog.id:
+                return [readout.ready_note(workflow)]
+        return [rich(texts.FINDINGS_READY_SHORT)]
+
+
+def _year(argument: str) -> tuple[int, str]:
+    """A State of DevOps report year opening the argument, and the rest."""
+    found = _YEAR.match(argument)
+    if found is None or int(found[1]) not in dora.YEARS:
+        return dora.DEFAULT_YEAR, argument
+    rest = (argument[: found.start()] + argument[found.end() :]).strip()
+    return int(found[1]), " ".join(rest.split())
+
+
+def map_of(workflow: WorkflowFindings) -> MapInput:
+    """A workflow's findings as the picture draws them. People are asked for the wait
+    *before* each step; the map's ladder shows the wait *after* a step, before the next,
+    so each wait moves back one step (the wait before the first step is in the lead time
+    of the summary box)."""
+
+    def triple(value: Estimate | None, scale: float = 1.0) -> tuple[float, float, float] | None:
+        if value is None:
+            return None
+        return (value.low * scale, value.typical * scale, value.high * scale)
+
+    why: dict[int, str] = {}
+    for found in workflow.bottlenecks:
+        why.setdefault(found.step.position, found.figure)
+    steps = workflow.steps
+    return MapInput(
+        title=workflow.title,
+        steps=tuple(
+            MapStep(
+                name=step.name,
+                owner=", ".join(step.owners[:2]) or None,
+                process_minutes=triple(step.process),
+                wait_minutes=triple(steps[index + 1].wait) if index + 1 < len(steps) else None,
+                complete_accurate=triple(step.complete_accurate),
+                bottleneck=why.get(step.position),
+            )
+            for index, step in enumerate(steps)
+        ),
+        lead_time=triple(workflow.lead_time),
+        process_time=triple(workflow.process_time),
+        flow_efficiency=triple(workflow.flow_efficiency, 100),
+        rolled_ca=triple(workflow.rolled_ca, 100),
+        participants=len(workflow.respondents),
+    )
