@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,11 +21,14 @@ from assistant.document import render_readout
 from assistant.events import Fields, Image
 from assistant.findings import Respondent
 from assistant.render import md_escape
+from assistant.report import Reports
 from assistant.roi import tool_key, toolchain_baseline
 from assistant.settings import Settings
 from assistant.summaries import Summaries
+from assistant.vsm_picture import draw_value_stream_map
 from assistant.writeups import write_ups
 from storage import repositories as repo
+from tests.browser import requires_chromium, screenshot_html
 from tests.chat import Chat
 from tests.findings_seed import DANA, HOSTILE, SAM, seed_finished, step
 from tests.test_interview_flow import set_up_engagement
@@ -165,31 +167,11 @@ def test_a_picture_given_is_embedded_in_both_formats_and_the_summary(
     assert Image in kinds and kinds.index(Image) == kinds.index(Fields) + 1
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it from apt)"
-)
+@requires_chromium
 def test_the_html_readout_renders_in_headless_chromium(catalog: Catalog, tmp_path: Path) -> None:
-    page = tmp_path / "readout.html"
-    page.write_text(document(catalog, "html"), encoding="utf-8")
-    shot = tmp_path / "readout.png"
-    subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            f"--screenshot={shot}",
-            "--window-size=1280,2400",
-            page.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    found = findings(catalog)
+    maps = {key: draw_value_stream_map(m) for key, m in Reports.maps(found).items()}
+    shot = screenshot_html(document(catalog, "html", pictures=maps), tmp_path, height=2400)
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000  # a page with content
 

@@ -84,8 +84,9 @@ async def engagement(sa: Chat, iterations: str = "6", start: str = "2027-01-11")
 async def schedule(sa: Chat, channel: Chat, *, ceremonies: str = "recommended") -> str:
     """`schedule` in the channel, answered in the DM: London, Monday to Friday."""
     await channel.say("schedule")
-    assert "I've sent you a direct message to start *Set up the ceremony schedule*" in channel.text or (
-        "direct message" in channel.text
+    assert (
+        "I've sent you a direct message to start *Set up the ceremony schedule*" in channel.text
+        or ("direct message" in channel.text)
     )
     question = sa.question
     assert question is not None and "Which timezone does the team keep?" in question.text
