@@ -345,11 +345,11 @@ class Dispatcher:
         def turn(session: Session) -> tuple[list[_Claimed], set[str]]:
             # One turn of a conversation at a time, across processes (PostgreSQL).
             repo.lock_conversation(session, key)
-            if not repo.claim_inbound(session, event_id):
+            now = self.clock.now()
+            if not repo.claim_inbound(session, event_id, now=now):
                 return [], set()  # another worker processed it
             elsewhere: set[str] = set()
             written: dict[int, tuple[ConversationRef, Outbound]] = {}
-            now = self.clock.now()
             replies = self.handler.turn(session, inbound)
             for message in replies:
                 to = message.to or inbound.conversation
@@ -360,7 +360,6 @@ class Dispatcher:
                 # Said beside a dialog, not to us: keep what recognises a redelivery only.
                 unsaid = inbound.model_copy(update={"text": "", "mentions": ()})
                 repo.replace_inbound_payload(session, event_id, unsaid.model_dump(mode="json"))
-            repo.finish_inbound(session, event_id, now=now)
             return self._claim(session, key, written), elsewhere
 
         for attempt in range(1, MAX_TURN_RETRIES + 1):

@@ -569,7 +569,11 @@ _UTC = _OUTBOX.c.created_at.type  # the UTC datetime type of every timestamp col
 _CLAIM_INBOUND = (
     update(_INBOUND)
     .where(_INBOUND.c.id == bindparam("inbound_id"), _INBOUND.c.status == "pending")
-    .values(status="processing", attempts=_INBOUND.c.attempts + 1)
+    .values(
+        status="done",
+        processed_at=bindparam("now", type_=_UTC),
+        attempts=_INBOUND.c.attempts + 1,
+    )
 )
 _FINISH_INBOUND = (
     update(_INBOUND)
@@ -634,9 +638,11 @@ def record_inbound(
     return cast(int | None, found)
 
 
-def claim_inbound(session: Session, event_id: int) -> bool:
-    """Take a pending event for processing; False when another worker has it."""
-    return _execute(session, _CLAIM_INBOUND, {"inbound_id": event_id}).rowcount == 1
+def claim_inbound(session: Session, event_id: int, *, now: datetime) -> bool:
+    """Take a pending event for its turn, marked done in the same statement (the turn is
+    one transaction: if it fails, the mark is rolled back with it); False when another
+    worker has it or had it."""
+    return _execute(session, _CLAIM_INBOUND, {"inbound_id": event_id, "now": now}).rowcount == 1
 
 
 def finish_inbound(session: Session, event_id: int, *, now: datetime, status: str = "done") -> None:
