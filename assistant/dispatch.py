@@ -249,7 +249,11 @@ class Dispatcher:
                 session.info.setdefault(AFTER_COMMIT, []).append(partial(self._stored, ref))
             return record_event(session, inbound, now=now)
 
-        return await self.db.run(record, urgent=True)  # the platform waits for our ack
+        # The platform waits for our ack. Each statement stands alone (the reference is
+        # an upsert, the event ignores its duplicate), so each may commit by itself. (Run
+        # again after a connection dropped mid-insert, it may find its own event: that
+        # one stays pending, and the sweep runs its turn.)
+        return await self.db.run(record, urgent=True, autocommit=True)
 
     def _stored(self, ref: ConversationRef) -> None:
         """The conversation reference is saved: later events need not save it again."""

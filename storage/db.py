@@ -138,8 +138,8 @@ def _after_commit(session: Session) -> None:
 def _dropped_before_commit(error: DBAPIError, attempt: int) -> bool:
     """Whether a PostgreSQL transaction is worth running again: its pooled connection
     proved dropped (the server restarted, an idle timeout, a failover) before anything was
-    committed, so nothing of it is stored. Once only: a second drop is an outage, for the
-    caller to report."""
+    committed, so nothing of it is stored (autocommit work is written to run again).
+    Once only: a second drop is an outage, for the caller to report."""
     if not error.connection_invalidated or attempt > 1:
         return False
     log.info("the database connection was dropped; running the transaction on a new one")
@@ -199,6 +199,7 @@ class Database:
         self._session: Session | None = None  # ...and its one session, reused
         self._async_engine: AsyncEngine | None = None
         self._async_sessions: async_sessionmaker[AsyncSession] | None = None
+        self._autocommit_sessions: async_sessionmaker[AsyncSession] | None = None
         if self._sqlite:
             database = url.database
             if database and database != ":memory:":
@@ -219,6 +220,11 @@ class Database:
                 url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
             )
             self._async_sessions = async_sessionmaker(self._async_engine, expire_on_commit=False)
+            # The same pool, with each statement committed by itself.
+            self._autocommit_sessions = async_sessionmaker(
+                self._async_engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+            )
             self.engine = self._async_engine.sync_engine
 
     @classmethod
@@ -240,16 +246,24 @@ class Database:
     def is_sqlite(self) -> bool:
         return self._sqlite
 
-    async def run(self, fn: Callable[[Session], T], *, urgent: bool = False) -> T:
+    async def run(
+        self, fn: Callable[[Session], T], *, urgent: bool = False, autocommit: bool = False
+    ) -> T:
         """Run ``fn`` in a transaction, committed when it returns, rolled back if it raises.
 
         ``urgent`` work goes ahead of waiting work on SQLite: recording an event that a
-        platform waits to see acknowledged must not queue behind other people's turns."""
+        platform waits to see acknowledged must not queue behind other people's turns.
+
+        ``autocommit`` is for work whose statements each stand alone and may run again
+        (an upsert, an insert that ignores a duplicate): on PostgreSQL each statement
+        commits by itself, which spares a transaction's BEGIN and COMMIT round trips (on
+        SQLite the work is one transaction, group-committed, as ever)."""
         if self._sqlite:
             return await self._submit(fn, with_session=True, urgent=urgent)
-        assert self._async_sessions is not None
+        sessions = self._autocommit_sessions if autocommit else self._async_sessions
+        assert sessions is not None
         for attempt in (1, 2):
-            session = self._async_sessions()
+            session = sessions()
             try:
                 try:
                     result = await session.run_sync(fn)
