@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CursorResult,
     Executable,
     Select,
@@ -805,16 +806,19 @@ class DueMessage(NamedTuple):
 CLAIM_LEASE = timedelta(minutes=2)
 
 
+# A constant, like the other statements of every turn: built and given its cache key once.
+_LOCK = select(func.pg_advisory_xact_lock(bindparam("lock_key", type_=BigInteger())))
+
+
 def lock_conversation(session: Session, conversation_key: str) -> bool:
     """Hold one conversation until the transaction ends, across processes: its turns
     run one at a time and its messages are claimed in order. PostgreSQL: a
     transaction-scoped advisory lock on the key's 64-bit hash; True. SQLite (one
     process serves a conversation, one transaction at a time): nothing to take; False."""
-    if session.get_bind().dialect.name != "postgresql":
+    if _dialect(session) != "postgresql":
         return False
     digest = hashlib.blake2b(conversation_key.encode(), digest_size=8).digest()
-    key = int.from_bytes(digest, "big", signed=True)
-    session.execute(select(func.pg_advisory_xact_lock(key)))
+    _execute(session, _LOCK, {"lock_key": int.from_bytes(digest, "big", signed=True)})
     return True
 
 
