@@ -268,7 +268,11 @@ class Dispatcher:
                 session.info.setdefault(AFTER_COMMIT, []).append(partial(self._stored, ref))
             return record_event(session, inbound, now=now)
 
-        return await self.db.run(record, urgent=True)  # the platform waits for our ack
+        # The platform waits for our ack. Each statement stands alone (the reference is
+        # an upsert, the event ignores its duplicate), so each may commit by itself. (Run
+        # again after a connection dropped mid-insert, it may find its own event: that
+        # one stays pending, and the sweep runs its turn.)
+        return await self.db.run(record, urgent=True, autocommit=True)
 
     def _stored(self, ref: ConversationRef) -> None:
         """The conversation reference is saved: later events need not save it again."""
@@ -363,12 +367,12 @@ class Dispatcher:
 
         def turn(session: Session) -> tuple[list[_Claimed], set[str]]:
             # One turn of a conversation at a time, across processes (PostgreSQL).
-            repo.lock_conversation(session, key)
-            if not repo.claim_inbound(session, event_id):
+            locked = repo.lock_conversation(session, key)
+            now = self.clock.now()
+            if not repo.claim_inbound(session, event_id, now=now):
                 return [], set()  # another worker processed it
             elsewhere: set[str] = set()
             written: dict[int, tuple[ConversationRef, Outbound]] = {}
-            now = self.clock.now()
             replies = self.handler.turn(session, inbound)
             for message in replies:
                 to = message.to or inbound.conversation
@@ -379,8 +383,7 @@ class Dispatcher:
                 # Said beside a dialog, not to us: keep what recognises a redelivery only.
                 unsaid = inbound.model_copy(update={"text": "", "mentions": ()})
                 repo.replace_inbound_payload(session, event_id, unsaid.model_dump(mode="json"))
-            repo.finish_inbound(session, event_id, now=now)
-            return self._claim(session, key, written), elsewhere
+            return self._claim(session, key, written, locked=locked), elsewhere
 
         for attempt in range(1, MAX_TURN_RETRIES + 1):
             try:
@@ -479,11 +482,13 @@ class Dispatcher:
         written: Mapping[int, tuple[ConversationRef, Outbound]] | None = None,
         *,
         overtake: bool = False,
+        locked: bool = False,
     ) -> list[_Claimed]:
         """Claim the conversation's due messages, with what sending them needs; those
-        this transaction ``written`` are not read back."""
+        this transaction ``written`` are not read back. ``locked``: this transaction
+        holds the conversation's lock already."""
         claimed = []
-        for row in repo.claim_due(session, key, self.clock.now(), overtake=overtake):
+        for row in repo.claim_due(session, key, self.clock.now(), overtake=overtake, locked=locked):
             known = written.get(row.id) if written else None
             parts: tuple[str | None, ...] = ()
             if known is not None:
@@ -493,10 +498,7 @@ class Dispatcher:
                 to = ConversationRef.model_validate(conversation)
                 message = Outbound.model_validate(payload)
                 parts = tuple(repo.outbox_parts(session, row.id))
-            earlier = None
-            if message.answered is not None:
-                earlier = repo.message_for_prompt(session, key, message.answered.prompt_key)
-            claimed.append(_Claimed(row.id, row.attempts, to, message, earlier, parts))
+            claimed.append(_Claimed(row.id, row.attempts, to, message, row.earlier, parts))
         return claimed
 
     async def _send_claimed(self, key: str, claimed: list[_Claimed]) -> None:

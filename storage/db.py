@@ -35,6 +35,11 @@ AFTER_COMMIT = "vsa.after_commit"
 # How long SQLite work waits for a write lock another connection holds (another process
 # on the same file, or the OAuth stores' own engine), retrying without blocking the loop.
 LOCK_WAIT = 10.0
+# PostgreSQL connections kept open: the dispatcher runs up to 32 turns at once, and
+# events are recorded beside them before their acks. A connection opened for a burst and
+# closed after it costs a server process and the preparing of every statement again.
+POOL_SIZE = 40
+POOL_OVERFLOW = 10
 _FIRST_RETRY, _LONGEST_RETRY = 0.001, 0.05
 
 log = logging.getLogger(__name__)
@@ -130,6 +135,17 @@ def _after_commit(session: Session) -> None:
             log.exception("work after a commit failed (the transaction itself is stored)")
 
 
+def _dropped_before_commit(error: DBAPIError, attempt: int) -> bool:
+    """Whether a PostgreSQL transaction is worth running again: its pooled connection
+    proved dropped (the server restarted, an idle timeout, a failover) before anything was
+    committed, so nothing of it is stored (autocommit work is written to run again).
+    Once only: a second drop is an outage, for the caller to report."""
+    if not error.connection_invalidated or attempt > 1:
+        return False
+    log.info("the database connection was dropped; running the transaction on a new one")
+    return True
+
+
 def _is_locked(error: BaseException) -> bool:
     """SQLite said another connection holds the write lock (SQLITE_BUSY / LOCKED)."""
     found = getattr(error, "orig", error)
@@ -183,6 +199,7 @@ class Database:
         self._session: Session | None = None  # ...and its one session, reused
         self._async_engine: AsyncEngine | None = None
         self._async_sessions: async_sessionmaker[AsyncSession] | None = None
+        self._autocommit_sessions: async_sessionmaker[AsyncSession] | None = None
         if self._sqlite:
             database = url.database
             if database and database != ":memory:":
@@ -197,8 +214,17 @@ class Database:
             self.engine: Engine = sa_create_engine(url.set(drivername="sqlite+pysqlite"))
             _sqlite_setup(self.engine, pysqlite=True)
         else:
-            self._async_engine = create_async_engine(url, pool_pre_ping=True)
+            # No ping before each checkout (on asyncpg a BEGIN, a query and a ROLLBACK:
+            # nine round trips a turn): a connection found dropped is retried instead.
+            self._async_engine = create_async_engine(
+                url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+            )
             self._async_sessions = async_sessionmaker(self._async_engine, expire_on_commit=False)
+            # The same pool, with each statement committed by itself.
+            self._autocommit_sessions = async_sessionmaker(
+                self._async_engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+            )
             self.engine = self._async_engine.sync_engine
 
     @classmethod
@@ -220,26 +246,54 @@ class Database:
     def is_sqlite(self) -> bool:
         return self._sqlite
 
-    async def run(self, fn: Callable[[Session], T], *, urgent: bool = False) -> T:
+    async def run(
+        self, fn: Callable[[Session], T], *, urgent: bool = False, autocommit: bool = False
+    ) -> T:
         """Run ``fn`` in a transaction, committed when it returns, rolled back if it raises.
 
         ``urgent`` work goes ahead of waiting work on SQLite: recording an event that a
-        platform waits to see acknowledged must not queue behind other people's turns."""
+        platform waits to see acknowledged must not queue behind other people's turns.
+
+        ``autocommit`` is for work whose statements each stand alone and may run again
+        (an upsert, an insert that ignores a duplicate): on PostgreSQL each statement
+        commits by itself, which spares a transaction's BEGIN and COMMIT round trips (on
+        SQLite the work is one transaction, group-committed, as ever)."""
         if self._sqlite:
             return await self._submit(fn, with_session=True, urgent=urgent)
-        assert self._async_sessions is not None
-        async with self._async_sessions.begin() as session:
-            result = await session.run_sync(fn)
-        _after_commit(session.sync_session)
-        return result
+        sessions = self._autocommit_sessions if autocommit else self._async_sessions
+        assert sessions is not None
+        for attempt in (1, 2):
+            session = sessions()
+            try:
+                try:
+                    result = await session.run_sync(fn)
+                except DBAPIError as error:
+                    if _dropped_before_commit(error, attempt):
+                        continue
+                    raise
+                await session.commit()
+            finally:
+                await session.close()
+            _after_commit(session.sync_session)
+            return result
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     async def run_connection(self, fn: Callable[[Connection], T]) -> T:
         """Like :meth:`run`, with a Core connection (migrations, raw checks)."""
         if self._sqlite:
             return await self._submit(fn, with_session=False)
         assert self._async_engine is not None
-        async with self._async_engine.begin() as connection:
-            return await connection.run_sync(fn)
+        for attempt in (1, 2):
+            async with self._async_engine.connect() as connection:
+                try:
+                    result = await connection.run_sync(fn)
+                except DBAPIError as error:
+                    if _dropped_before_commit(error, attempt):
+                        continue
+                    raise
+                await connection.commit()
+                return result
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     async def _submit(
         self, fn: Callable[[Any], T], *, with_session: bool, urgent: bool = False

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CursorResult,
     Executable,
     Select,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    exists,
     func,
     insert,
     literal_column,
@@ -582,7 +584,11 @@ _UTC = _OUTBOX.c.created_at.type  # the UTC datetime type of every timestamp col
 _CLAIM_INBOUND = (
     update(_INBOUND)
     .where(_INBOUND.c.id == bindparam("inbound_id"), _INBOUND.c.status == "pending")
-    .values(status="processing", attempts=_INBOUND.c.attempts + 1)
+    .values(
+        status="done",
+        processed_at=bindparam("now", type_=_UTC),
+        attempts=_INBOUND.c.attempts + 1,
+    )
 )
 _FINISH_INBOUND = (
     update(_INBOUND)
@@ -606,27 +612,63 @@ _OUTBOX_MESSAGE = select(_OUTBOX.c.conversation, _OUTBOX.c.payload).where(
 )
 
 
-_DUE_OUTBOX = (
-    select(_OUTBOX.c.id, _OUTBOX.c.attempts, _OUTBOX.c.not_before)
-    .where(_OUTBOX.c.conversation_key == bindparam("key"), _OUTBOX.c.status == "pending")
-    .order_by(_OUTBOX.c.id)
-    .limit(bindparam("limit"))
-    .with_for_update()
-)
-_CLAIM_OUTBOX = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("message_id"))
-    .values(status="sending", claimed_at=bindparam("now", type_=_UTC))
-)
 _MARK_SENT = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("message_id"))
     .values(status="sent", **_values(_OUTBOX, "sent_at", "platform_message_id"))
 )
-_MESSAGE_FOR_PROMPT = select(_MESSAGE_REFS.c.platform_message_id).where(
-    _MESSAGE_REFS.c.conversation_key == bindparam("conversation_key"),
-    _MESSAGE_REFS.c.prompt_key == bindparam("prompt_key"),
-)
+
+
+def _claim_due(*, unless_sending: bool) -> Executable:
+    """Claim a conversation's next pending messages in one statement, in order, up to the
+    first that waits for a retry (nothing overtakes it); ``unless_sending``: none while
+    another worker is posting one of its messages (claimed since ``lease_start``).
+
+    It returns each claimed message with the platform id of the question it answers
+    (the question is updated to show the answer), read in the same statement."""
+    due, waiting, sending = (_OUTBOX.alias(name) for name in ("due", "waiting", "sending"))
+    first = (
+        select(due.c.id)
+        .where(
+            due.c.conversation_key == bindparam("key"),
+            due.c.status == "pending",
+            ~exists().where(
+                waiting.c.conversation_key == bindparam("key"),
+                waiting.c.status == "pending",
+                waiting.c.not_before > bindparam("now", type_=_UTC),
+                waiting.c.id <= due.c.id,
+            ),
+        )
+        .order_by(due.c.id)
+        .limit(bindparam("limit"))
+    )
+    claim = update(_OUTBOX).where(_OUTBOX.c.id.in_(first), _OUTBOX.c.status == "pending")
+    if unless_sending:
+        claim = claim.where(
+            ~exists().where(
+                sending.c.conversation_key == bindparam("key"),
+                sending.c.status == "sending",
+                sending.c.claimed_at >= bindparam("lease_start", type_=_UTC),
+            )
+        )
+    answered = _OUTBOX.c.payload[("answered", "prompt_key")].as_string()
+    earlier = (
+        select(_MESSAGE_REFS.c.platform_message_id)
+        .where(
+            # The key as a parameter: SQLite's RETURNING names the updated table's
+            # columns unqualified, where the subquery's own columns would shadow them.
+            _MESSAGE_REFS.c.conversation_key == bindparam("key"),
+            _MESSAGE_REFS.c.prompt_key == answered,
+        )
+        .scalar_subquery()
+    )
+    return claim.values(status="sending", claimed_at=bindparam("now", type_=_UTC)).returning(
+        _OUTBOX.c.id, _OUTBOX.c.attempts, earlier
+    )
+
+
+_CLAIM_DUE = _claim_due(unless_sending=False)
+_CLAIM_DUE_UNLESS_SENDING = _claim_due(unless_sending=True)
 
 
 def record_inbound(
@@ -647,9 +689,11 @@ def record_inbound(
     return cast(int | None, found)
 
 
-def claim_inbound(session: Session, event_id: int) -> bool:
-    """Take a pending event for processing; False when another worker has it."""
-    return _execute(session, _CLAIM_INBOUND, {"inbound_id": event_id}).rowcount == 1
+def claim_inbound(session: Session, event_id: int, *, now: datetime) -> bool:
+    """Take a pending event for its turn, marked done in the same statement (the turn is
+    one transaction: if it fails, the mark is rolled back with it); False when another
+    worker has it or had it."""
+    return _execute(session, _CLAIM_INBOUND, {"inbound_id": event_id, "now": now}).rowcount == 1
 
 
 def finish_inbound(session: Session, event_id: int, *, now: datetime, status: str = "done") -> None:
@@ -767,7 +811,7 @@ def pending_outbox(
 class DueMessage(NamedTuple):
     id: int
     attempts: int
-    not_before: datetime | None
+    earlier: str | None  # platform id of the question the message answers, when it does
 
 
 # A claimed message not marked sent within this long belongs to a worker that died:
@@ -775,31 +819,20 @@ class DueMessage(NamedTuple):
 CLAIM_LEASE = timedelta(minutes=2)
 
 
+# A constant, like the other statements of every turn: built and given its cache key once.
+_LOCK = select(func.pg_advisory_xact_lock(bindparam("lock_key", type_=BigInteger())))
+
+
 def lock_conversation(session: Session, conversation_key: str) -> bool:
     """Hold one conversation until the transaction ends, across processes: its turns
     run one at a time and its messages are claimed in order. PostgreSQL: a
     transaction-scoped advisory lock on the key's 64-bit hash; True. SQLite (one
     process serves a conversation, one transaction at a time): nothing to take; False."""
-    if session.get_bind().dialect.name != "postgresql":
+    if _dialect(session) != "postgresql":
         return False
     digest = hashlib.blake2b(conversation_key.encode(), digest_size=8).digest()
-    key = int.from_bytes(digest, "big", signed=True)
-    session.execute(select(func.pg_advisory_xact_lock(key)))
+    _execute(session, _LOCK, {"lock_key": int.from_bytes(digest, "big", signed=True)})
     return True
-
-
-def _sending(session: Session, conversation_key: str, claimed_after: datetime) -> bool:
-    """Whether a live worker is posting one of the conversation's messages now."""
-    found = session.scalar(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.conversation_key == conversation_key,
-            OutboxMessage.status == "sending",
-            OutboxMessage.claimed_at >= claimed_after,
-        )
-        .limit(1)
-    )
-    return found is not None
 
 
 def claim_due(
@@ -809,27 +842,24 @@ def claim_due(
     limit: int = 50,
     *,
     overtake: bool = False,
+    locked: bool = False,
 ) -> list[DueMessage]:
     """Take a conversation's next messages for sending, in order: the pending ones up to
     the first that waits for a retry (nothing overtakes it). Rows another worker holds
     are left to it (on PostgreSQL the lock makes a concurrent claimer wait, then skip
     them); one a crashed worker held comes back through :func:`stuck_outbox`.
-    ``overtake`` claims even while a message of the conversation is being sent."""
-    locked = lock_conversation(session, conversation_key)
-    if locked and not overtake and _sending(session, conversation_key, now - CLAIM_LEASE):
-        # Another worker is posting this conversation's earlier messages: it claims
-        # these too once its last is marked sent (under this same lock), so nothing
-        # posted here can overtake what it is posting.
-        return []
-    claimed: list[DueMessage] = []
-    for row in _execute(session, _DUE_OUTBOX, {"key": conversation_key, "limit": limit}):
-        message = DueMessage._make(row)
-        if message.not_before is not None and message.not_before > now:
-            break
-        claimed.append(message)
-    for message in claimed:
-        _execute(session, _CLAIM_OUTBOX, {"message_id": message.id, "now": now})
-    return claimed
+    ``overtake`` claims even while a message of the conversation is being sent;
+    ``locked`` says this transaction holds the conversation's lock already."""
+    locked = locked or lock_conversation(session, conversation_key)
+    # While another worker posts this conversation's earlier messages, nothing is
+    # claimed: it claims these too once its last is marked sent (under this same lock),
+    # so nothing posted here can overtake what it is posting.
+    statement = _CLAIM_DUE_UNLESS_SENDING if locked and not overtake else _CLAIM_DUE
+    params = {"key": conversation_key, "now": now, "limit": limit}
+    if statement is _CLAIM_DUE_UNLESS_SENDING:
+        params["lease_start"] = now - CLAIM_LEASE
+    rows = _execute(session, statement, params)
+    return sorted(map(DueMessage._make, rows))  # RETURNING promises no order
 
 
 def release_outbox(session: Session, message_ids: Sequence[int]) -> None:
@@ -913,15 +943,6 @@ def remember_message(
             "created_at": now,
         },
     )
-
-
-def message_for_prompt(session: Session, conversation_key: str, prompt_key: str) -> str | None:
-    found = _execute(
-        session,
-        _MESSAGE_FOR_PROMPT,
-        {"conversation_key": conversation_key, "prompt_key": prompt_key},
-    ).scalar_one_or_none()
-    return str(found) if found is not None else None
 
 
 # --- engagements: members, channels, invitations -------------------------------
