@@ -92,9 +92,11 @@ def render_readout(
     qualification: Sequence[Block] = (),
     roadmap: Sequence[Recommendation] = (),
     pictures: Mapping[str, bytes] | None = None,
+    raid: Sequence[str] = (),
     today: date | None = None,
 ) -> str:
-    """The readout document, in Markdown or HTML."""
+    """The readout document, in Markdown or HTML; ``raid``: the open RAID items and
+    actions, a line each (nothing internal: the readout is for the customer)."""
     name = numbering(findings)
     context = {
         "title": texts.READOUT_FILE_TITLE.format(engagement=findings.engagement),
@@ -115,7 +117,7 @@ def render_readout(
             for r in roadmap
         ],
         "roi": _roi(findings),
-        "raid": [],  # no RAID log is recorded yet: the readout says so
+        "raid": list(raid),
         "no_findings": texts.FINDINGS_NONE.replace("*", "").format(engagement=findings.engagement),
         "rules": texts.FINDINGS_RULES,
     }

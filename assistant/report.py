@@ -23,6 +23,7 @@ from assistant.interviews import split_for
 from assistant.markup import rich
 from assistant.vsm_picture import MapInput, MapStep, map_data
 from assistant.writeups import slug
+from storage import repositories as repo
 from storage.models import Engagement
 
 # A report year first ("summary 2023 for Acme"): an engagement's own name may hold one.
@@ -118,6 +119,7 @@ class Reports:
             qualification=qualification[1:],  # its heading is the engagement's name: ours says it
             roadmap=roadmap,
             pictures=pictures,
+            raid=open_items(session, engagement),
             today=self.service.clock.now().date(),
         )
 
@@ -194,3 +196,40 @@ def map_of(workflow: WorkflowFindings) -> MapInput:
         rolled_ca=triple(workflow.rolled_ca, 100),
         participants=len(workflow.respondents),
     )
+
+
+def open_items(session: Session, engagement: Engagement) -> list[str]:
+    """The readout's RAID and open actions: the open RAID items and the open actions of
+    the engagement's retrospectives, one line each. The readout is for the customer, so
+    internal items and the actions of internal retrospectives are left out."""
+    items = repo.open_raid_items(session, engagement.id, internal=False)
+    actions = [
+        a
+        for a in repo.open_actions(session, engagement.id)
+        if repo.retro_kind(session, a.retro_id) != "internal"
+    ]
+    names: dict[int, str] = {}
+    for person_id in {i.owner_id for i in items if i.owner_id} | {a.owner_id for a in actions}:
+        row = repo.participant(session, person_id)
+        if row is not None:
+            names[person_id] = row.display_name or row.user_id
+    lines = [
+        texts.READOUT_RAID_LINE.format(
+            kind=item.kind.capitalize(),
+            number=item.number,
+            title=item.title,
+            impact=item.impact,
+            owner=names.get(item.owner_id or 0) or item.owner_name or texts.RAID_NO_OWNER,
+            due=item.due_date.strftime("%d %b %Y") if item.due_date else texts.RETRO_NO_DUE,
+        )
+        for item in items
+    ]
+    lines += [
+        texts.READOUT_ACTION_LINE.format(
+            text=action.text,
+            owner=names.get(action.owner_id, texts.RAID_NO_OWNER),
+            due=action.due_date.strftime("%d %b %Y") if action.due_date else texts.RETRO_NO_DUE,
+        )
+        for action in actions
+    ]
+    return lines

@@ -778,3 +778,5 @@ FINDINGS_BASIS_NUMBERED = (
     "named: people were told the account team sees their answers with their names. Say "
     "*summary* to me in a direct message to see who said what."
 )
+READOUT_RAID_LINE = "{kind} #{number}: {title} — impact {impact}; owner {owner}; due {due}"
+READOUT_ACTION_LINE = "Action: {text} — owner {owner}; due {due}"

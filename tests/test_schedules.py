@@ -19,6 +19,7 @@ from assistant.scheduler import post_reminders
 from assistant.settings import Settings
 from storage.models import Engagement, OutboxMessage, ReminderDelivery, Schedule
 from tests.chat import Chat, Recorder
+from tests.records import log_raid_and_actions
 from tests.scenario import DELIVERY_PLAN
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -399,10 +400,6 @@ async def test_the_review_agenda_lists_open_raid_items_and_actions_due_never_int
 ) -> None:
     """The iteration review reads the RAID log and the retro actions due by its day; the
     channel may be read by the customer, so internal items and internal retros stay out."""
-    from datetime import date
-
-    from storage.models import Participant, RaidItem, Retro, RetroAction
-
     assistant, clock = clocked
     sa = Chat(assistant, "sa")
     channel = await engagement(sa)
@@ -413,50 +410,7 @@ async def test_the_review_agenda_lists_open_raid_items_and_actions_due_never_int
     assert "Open RAID items" in review and "• None open." in review
     assert "Action items due" in review and "• None due." in review
 
-    def log(session) -> None:  # type: ignore[no-untyped-def]
-        acme = session.scalar(select(Engagement))
-        sa_id = session.scalar(select(Participant.id).where(Participant.user_id == "sa"))
-        for title, internal in (("<!channel> Vendor late", False), ("Margin at risk", True)):
-            item = RaidItem(
-                engagement_id=acme.id,
-                number=0,
-                kind="risk",
-                title=title,
-                owner_id=sa_id,
-                impact="high",
-                due_date=date(2027, 2, 26),
-                internal=internal,
-                created_by_id=sa_id,
-            )
-            session.add(item)
-            session.flush()
-            item.number = item.id
-        for kind, text, due in (
-            ("customer", "Renew certificates", date(2027, 2, 18)),
-            ("customer", "Later thing", date(2027, 3, 30)),
-            ("internal", "Rework the quote", date(2027, 2, 10)),
-        ):
-            retro = Retro(
-                engagement_id=acme.id,
-                kind=kind,
-                status="closed",
-                started_by_id=sa_id,
-                conversation={},
-            )
-            session.add(retro)
-            session.flush()
-            session.add(
-                RetroAction(
-                    retro_id=retro.id,
-                    engagement_id=acme.id,
-                    text=text,
-                    owner_id=sa_id,
-                    due_date=due,
-                    created_by_id=sa_id,
-                )
-            )
-
-    await assistant.db.run(log)
+    await assistant.db.run(log_raid_and_actions)
     clock._now = datetime(2027, 2, 19, 14, 0, tzinfo=UTC)
     await tick(assistant)
     review = [t for t in reminders(channel) if t.startswith("Iteration review")][-1]

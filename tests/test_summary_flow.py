@@ -15,6 +15,7 @@ from assistant.clock import FixedClock
 from assistant.events import File, Image
 from assistant.settings import Settings
 from tests.chat import Chat
+from tests.records import log_raid_and_actions
 from tests.test_interview_flow import sent_to, set_up_engagement, text_to
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -168,3 +169,22 @@ async def test_findings_reach_the_sa_and_the_channel(clocked: tuple[Assistant, F
     # The readout comes with the maps beside it.
     await sa.say("readout")
     assert [type(b) for m in sa.replies for b in m.blocks][-2:] == [File, Image]
+
+
+async def test_the_readout_lists_open_raid_items_and_actions_but_nothing_internal(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await set_up_engagement(sa)
+    await assistant.db.run(log_raid_and_actions)
+    await sa.say("readout")
+    [document] = [b for m in sa.replies for b in m.blocks if isinstance(b, File)]
+    section = document.content.decode().split("## 7. RAID and open actions", 1)[1]
+    assert "Risk \\#1: \\<\\!channel\\> Vendor late — impact high; owner sa; due 26 Feb 2027" in (
+        section
+    )
+    assert "Action: Renew certificates — owner sa; due 18 Feb 2027" in section
+    assert "Action: Later thing" in section  # open, though not due yet
+    assert "Margin at risk" not in section and "Rework the quote" not in section
+    assert "None recorded." not in section
