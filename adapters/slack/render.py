@@ -86,8 +86,10 @@ class SlackPost:
     def payload(self) -> dict[str, Any]:
         # The top-level text is the notification and screen-reader fallback, parsed as
         # mrkdwn unless `mrkdwn` is false (chat.postMessage): it stays escaped for
-        # pings and links, and unstyled for a customer's `*` and `_`.
-        return {"text": self.text, "blocks": self.blocks, "mrkdwn": False}
+        # pings and links, and unstyled for a customer's `*` and `_`. chat.update
+        # parses with `parse=client` unless told `none` (chat.postMessage's default):
+        # a typed "@here" must stay text there too.
+        return {"text": self.text, "blocks": self.blocks, "mrkdwn": False, "parse": "none"}
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.slack.testing import markup_texts, rich_elements, shown
-from tests.scenario import QUALIFIED, Type
+from adapters.slack.testing import home_opened_body, markup_texts, rich_elements, shown
+from tests.scenario import DELIVERY_PLAN, QUALIFIED, Type
 from tests.slack.conftest import Served, SlackUser
 from tests.slack.test_interviews import CHANNEL, set_up_and_bind
 from tests.test_retros import give_items
@@ -53,6 +53,10 @@ async def test_an_answer_is_shown_literally_and_our_labels_stay_bold(served: Ser
     assert {"Account", "Addressable users"} <= set(bold_texts([summary]))
     # The notification text is escaped, and Slack is told not to style it.
     assert "&lt;!channel&gt;" in summary["text"] and summary["mrkdwn"] is False
+    # Answered questions are updated in place: the same rules, and no `parse=client`.
+    updates = [c.body for c in served.fake.of("chat.update")]
+    assert updates and all(u["parse"] == "none" and u["mrkdwn"] is False for u in updates)
+    assert all("<!channel>" not in text for text in markup_texts(updates))
 
 
 async def test_a_retro_item_is_shown_literally_in_the_channel(served: Served) -> None:
@@ -82,3 +86,19 @@ async def test_a_raid_title_is_shown_literally_in_the_listing(served: Served) ->
     listing = served.fake.posts(CHANNEL)[before:]
     assert_literal(listing)
     assert "Risks" in shown(listing)
+
+
+async def test_app_home_shows_an_engagement_named_with_markup_literally(served: Served) -> None:
+    sa = SlackUser(served)
+    await sa.say("new engagement")
+    for answer in (MARKUP, "Acme VSA", "2027-01-11"):
+        await sa.say(answer)
+    await sa.click("2")
+    await sa.say("6")
+    for answer in DELIVERY_PLAN:
+        await sa.say(answer)
+    assert_literal(sa.posts())
+    await served.event(home_opened_body())
+    await served.settle()
+    [publish] = served.fake.of("views.publish")
+    assert_literal([publish.body["view"]])
