@@ -346,7 +346,7 @@ class SlackApp:
             thread = message.get("thread_ts") or message.get("ts")
         action = (body.get("actions") or [{}])[0]
         metadata = {"channel": channel, "thread": thread, "prompt": action.get("value")}
-        question = _question_mrkdwn(message.get("blocks") or [], action.get("block_id"))
+        question = _question_block(message.get("blocks") or [], action.get("block_id"))
         try:
             # trigger_id is valid for 3 seconds: open the modal now, not in the background.
             await context.client.views_open(
@@ -482,14 +482,15 @@ class SlackApp:
         return channel if isinstance(channel, str) else None
 
 
-def _question_mrkdwn(blocks: list[dict[str, Any]], block_id: str | None) -> str:
-    """The question's text as we rendered it: the section just before its controls."""
-    previous = ""
+def _question_block(blocks: list[dict[str, Any]], block_id: str | None) -> dict[str, Any] | None:
+    """The question as we rendered it: the text block just before its controls (without
+    its block_id, which must be unique within the modal)."""
+    previous: dict[str, Any] | None = None
     for block in blocks:
         if block.get("block_id") == block_id and block_id is not None:
             return previous
-        if block.get("type") == "section":
-            previous = (block.get("text") or {}).get("text") or previous
+        if block.get("type") in ("rich_text", "section"):
+            previous = {k: v for k, v in block.items() if k != "block_id"}
     return previous
 
 

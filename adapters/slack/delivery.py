@@ -31,7 +31,7 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import texts
-from adapters.slack.render import SlackPost, SlackUpload, render
+from adapters.slack.render import SlackPost, SlackUpload, escape, render
 from assistant.dispatch import DeliveryError, Progress
 from assistant.events import ConversationRef, Outbound, Platform
 
@@ -407,7 +407,8 @@ class SlackAdapter:
             await client.chat_postMessage(
                 channel=to.channel,
                 thread_ts=to.thread,
-                text=texts.FILE_UPLOAD_FAILED.format(title=part.title),
+                text=texts.FILE_UPLOAD_FAILED.format(title=escape(part.title)),
+                mrkdwn=False,
             )
             return None
         except SlackRequestError:

@@ -1,10 +1,17 @@
 """Outbound messages to Block Kit: pure functions, no I/O.
 
 :func:`render` turns one neutral :class:`~assistant.events.Outbound` into the
-posts (and file uploads) that show it in Slack. Every piece of text that came
-from a person or the engine is escaped for mrkdwn (``&``, ``<``, ``>``), so a
-customer's ``<!channel>`` or ``<@U123>`` renders literally and pings nobody.
-Block Kit limits are respected by splitting, never by dropping content.
+posts (and file uploads) that show it in Slack. Text that can carry a person's
+words (paragraphs, bullet lists, fields, long headings, question texts) becomes
+``rich_text`` blocks: each span is one ``text`` element whose style (bold, italic,
+code) and link are set by us, and Slack shows the element's text exactly as
+given. mrkdwn has no escape for ``*``, ``_``, ``~``, `````` ` `````` or ``>``, so a
+customer's ``*bold*`` or ``> quote`` would be styled there; in a rich_text
+element it is just text, and ``<!channel>`` is a literal string (a broadcast is
+an element of its own type, which we never make). What remains mrkdwn (the
+notification fallback, our own fixed texts) is escaped (``&``, ``<``, ``>``);
+notes under a question are ``plain_text``. Block Kit limits are respected by
+splitting, never by dropping content.
 """
 
 from __future__ import annotations
@@ -37,8 +44,9 @@ from assistant.events import (
 MAX_BLOCKS = 50  # per message
 MAX_VIEW_BLOCKS = 100  # per modal or Home tab
 MAX_SECTION_TEXT = 3000
-MAX_FIELDS = 10  # per section
-MAX_FIELD_TEXT = 2000
+# Slack documents no character limit for a rich_text block; each holds at most a
+# section's 3000 characters, so a long text is split into blocks as it always was.
+MAX_RICH_TEXT = MAX_SECTION_TEXT
 MAX_HEADER_TEXT = 150
 MAX_BUTTON_TEXT = 75  # plain_text of a button
 MAX_OPTION_TEXT = 75
@@ -76,7 +84,12 @@ class SlackPost:
     question: bool = False
 
     def payload(self) -> dict[str, Any]:
-        return {"text": self.text, "blocks": self.blocks}
+        # The top-level text is the notification and screen-reader fallback, parsed as
+        # mrkdwn unless `mrkdwn` is false (chat.postMessage): it stays escaped for
+        # pings and links, and unstyled for a customer's `*` and `_`. chat.update
+        # parses with `parse=client` unless told `none` (chat.postMessage's default):
+        # a typed "@here" must stay text there too.
+        return {"text": self.text, "blocks": self.blocks, "mrkdwn": False, "parse": "none"}
 
 
 @dataclass(frozen=True)
@@ -102,31 +115,6 @@ def escape(text: str) -> str:
 
 def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-_MARKS = {"bold": "*", "italic": "_", "code": "`"}
-
-
-def span_mrkdwn(span: Span) -> str:
-    body = escape(span.text)
-    stripped = body.strip()
-    # Links and styles wrap the words only: mrkdwn won't style a run that starts or
-    # ends with a space, so the spaces go outside.
-    lead = body[: len(body) - len(body.lstrip())]
-    trail = body[len(body.rstrip()) :]
-    if span.link:
-        label = stripped.replace("|", "¦") or escape(span.link)
-        return f"{lead}<{escape(span.link)}|{label}>{trail}"
-    mark = _MARKS.get(span.style)
-    if mark is None or not stripped:
-        return body
-    if mark != "`":
-        stripped = stripped.replace(mark, "")  # a stray marker would end the style early
-    return f"{lead}{mark}{stripped}{mark}{trail}"
-
-
-def spans_mrkdwn(spans: Iterable[Span]) -> str:
-    return "".join(span_mrkdwn(s) for s in spans)
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -176,30 +164,85 @@ def context(mrkdwn: str) -> SlackBlock:
     }
 
 
-# --- blocks -------------------------------------------------------------------
+# --- rich text -------------------------------------------------------------------
+# https://docs.slack.dev/reference/block-kit/blocks/rich-text-block: element text is
+# shown as given (no mrkdwn, no entities, no <!channel>), styles are booleans we set.
+
+
+def _element(span: Span) -> dict[str, Any]:
+    element: dict[str, Any]
+    if span.link:
+        element = {"type": "link", "url": span.link, "text": span.text or span.link}
+    else:
+        element = {"type": "text", "text": span.text}
+    if span.style != "plain":
+        element["style"] = {span.style: True}
+    return element
+
+
+def split_spans(spans: Iterable[Span], limit: int = MAX_RICH_TEXT) -> list[list[Span]]:
+    """Spans in runs of at most ``limit`` characters of text, cut after a line break
+    or a space where possible; a link is never cut."""
+    runs: list[list[Span]] = [[]]
+    size = 0
+    for span in spans:
+        rest = span.text
+        while rest:
+            room = limit - size
+            if len(rest) <= room or (span.link and not size):
+                runs[-1].append(span.model_copy(update={"text": rest}))
+                size += len(rest)
+                break
+            line = rest.rfind("\n", 0, room)
+            cut = 0 if span.link else (line if line != -1 else rest.rfind(" ", 0, room)) + 1
+            if cut == 0 and not size:
+                cut = room  # one unbroken word longer than a block
+            if cut:
+                runs[-1].append(span.model_copy(update={"text": rest[:cut]}))
+                rest = rest[cut:]
+            runs.append([])
+            size = 0
+    return [run for run in runs if "".join(s.text for s in run).strip()]
+
+
+def _section(spans: Iterable[Span]) -> dict[str, Any]:
+    return {"type": "rich_text_section", "elements": [_element(s) for s in spans if s.text]}
+
+
+def rich_text(spans: Iterable[Span]) -> list[SlackBlock]:
+    """rich_text blocks showing ``spans``, split to Slack's limits."""
+    return [{"type": "rich_text", "elements": [_section(run)]} for run in split_spans(spans)]
+
+
+def _bullets(items: Sequence[Sequence[Span]]) -> list[SlackBlock]:
+    lists: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for item in items:
+        for run in split_spans(item):
+            length = sum(len(s.text) for s in run)
+            if size and size + length > MAX_RICH_TEXT:
+                lists.append([])
+                size = 0
+            lists[-1].append(_section(run))
+            size += length
+    return [
+        {
+            "type": "rich_text",
+            "elements": [{"type": "rich_text_list", "style": "bullet", "elements": sections}],
+        }
+        for sections in lists
+        if sections
+    ]
 
 
 def _fields(items: Sequence[Field_]) -> list[SlackBlock]:
-    blocks: list[SlackBlock] = []
-    batch: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        if batch:
-            blocks.append({"type": "section", "fields": list(batch)})
-            batch.clear()
-
-    for item in items:
-        text = f"*{escape(item.label)}*\n{escape(item.value)}"
-        if len(text) > MAX_FIELD_TEXT:
-            # Too long for a field: give it a section of its own, split as needed.
-            flush()
-            blocks.extend(sections(text))
-            continue
-        batch.append({"type": "mrkdwn", "text": text})
-        if len(batch) == MAX_FIELDS:
-            flush()
-    flush()
-    return blocks
+    """Label (bold) over value, a blank line between pairs."""
+    spans: list[Span] = []
+    for index, item in enumerate(items):
+        if index:
+            spans.append(Span(text="\n\n"))
+        spans += [Span(text=item.label, style="bold"), Span(text=f"\n{item.value}")]
+    return rich_text(spans)
 
 
 def control_block_id(index: int, prompt_key: str) -> str:
@@ -286,15 +329,14 @@ def _chunks(items: Sequence[Option], size: int) -> list[Sequence[Option]]:
 
 
 def _question(question: Question, index: int) -> list[SlackBlock]:
-    blocks = sections(f"*{escape(question.text).replace('*', '')}*" if question.text else "")
+    blocks = rich_text([Span(text=question.text, style="bold")])
     notes: list[str] = []
     if question.position:
-        notes.append(escape(question.position))
+        notes.append(question.position)
     if question.help:
-        notes.append(escape(question.help))
+        notes.append(question.help)
     if question.example:
-        example = escape(question.example).replace("_", " ").strip()
-        notes.append(texts.EXAMPLE.format(example=f"_{example}_"))
+        notes.append(texts.EXAMPLE.format(example=question.example))
     if question.optional:
         notes.append(texts.OPTIONAL_HINT)
     controls = _controls(question, index)
@@ -307,20 +349,21 @@ def _question(question: Question, index: int) -> list[SlackBlock]:
             }
         )
     if notes:
-        blocks.append(context(" · ".join(notes)))
+        # plain_text: a context block has no rich_text, and these may quote anyone.
+        blocks.append({"type": "context", "elements": [plain(" · ".join(notes), MAX_CONTEXT_TEXT)]})
     return blocks
 
 
 def _block(block: Block, index: int) -> list[SlackBlock]:
     match block:
         case Paragraph(spans=spans):
-            return sections(spans_mrkdwn(spans))
+            return rich_text(spans)
         case Heading(text=text):
             if len(text) <= MAX_HEADER_TEXT:
                 return [{"type": "header", "text": plain(text, MAX_HEADER_TEXT)}]
-            return sections(f"*{escape(text).replace('*', '')}*")
+            return rich_text([Span(text=text, style="bold")])
         case BulletList(items=items):
-            return sections("\n".join(f"• {spans_mrkdwn(item)}" for item in items))
+            return _bullets(items)
         case Fields(items=items):
             return _fields(items)
         case Divider():
@@ -407,10 +450,10 @@ def render_home(outbound: Outbound) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks}
 
 
-def answer_modal(question_mrkdwn: str, metadata: dict[str, Any]) -> dict[str, Any]:
+def answer_modal(question: SlackBlock | None, metadata: dict[str, Any]) -> dict[str, Any]:
     """The modal for a long written answer; its submission is the typed answer.
 
-    ``question_mrkdwn`` is already mrkdwn (taken from the question we posted)."""
+    ``question`` is the block that showed the question in the message we posted."""
     return {
         "type": "modal",
         "callback_id": MODAL_CALLBACK,
@@ -419,7 +462,7 @@ def answer_modal(question_mrkdwn: str, metadata: dict[str, Any]) -> dict[str, An
         "submit": plain(texts.MODAL_SUBMIT, 24),
         "close": plain(texts.MODAL_CANCEL, 24),
         "blocks": [
-            *sections(question_mrkdwn)[:1],
+            *([question] if question else []),
             {
                 "type": "input",
                 "block_id": MODAL_BLOCK,

@@ -702,3 +702,61 @@ def block_actions_body(
         "response_url": "https://hooks.slack.com/actions/T0001/1/abc",
         "actions": [action],
     }
+
+
+# --- reading what we posted, the way Slack shows it ---------------------------------
+
+
+def markup_texts(node: object) -> list[str]:
+    """Every text Slack parses for markup (pings, links, styles): ``mrkdwn`` text objects
+    and a post's top-level ``text``. rich_text elements and plain_text are shown as given."""
+    found: list[str] = []
+    if isinstance(node, Mapping):
+        if node.get("type") == "mrkdwn" or ("blocks" in node and isinstance(node.get("text"), str)):
+            found.append(str(node["text"]))
+        for key, value in node.items():
+            if key != "text" or not isinstance(value, str):
+                found += markup_texts(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            found += markup_texts(value)
+    return found
+
+
+def rich_elements(node: object) -> list[dict[str, Any]]:
+    """The text and link elements of every rich_text block in ``node``, in order."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, Mapping):
+        if node.get("type") in ("text", "link"):
+            return [dict(node)]
+        for value in node.values():
+            found += rich_elements(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            found += rich_elements(value)
+    return found
+
+
+def shown(node: object) -> str:
+    """The text a reader sees in blocks (or a post, a view): rich_text and plain_text as
+    given, mrkdwn with its entities decoded; blocks one per line."""
+    if isinstance(node, list | tuple):
+        return "\n".join(filter(None, (shown(n) for n in node)))
+    if not isinstance(node, Mapping):
+        return ""
+    kind = node.get("type")
+    if "blocks" in node and kind in (None, "home", "modal"):
+        return shown(node["blocks"])
+    if kind in ("text", "link"):
+        return str(node.get("text") or node.get("url") or "")
+    if kind == "plain_text":
+        return str(node["text"])
+    if kind == "mrkdwn":
+        text = str(node["text"])
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    if kind == "rich_text_section":
+        return "".join(shown(e) for e in node.get("elements") or ())
+    if kind == "rich_text_list":
+        return "\n".join(f"• {shown(e)}" for e in node.get("elements") or ())
+    parts = [node.get("text"), *(node.get("fields") or ()), *(node.get("elements") or ())]
+    return "\n".join(filter(None, (shown(p) for p in parts)))

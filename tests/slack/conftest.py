@@ -21,6 +21,7 @@ from adapters.slack.testing import (
     find_control,
     form_request,
     json_request,
+    markup_texts,
     mention_body,
     message_body,
     payload_request,
@@ -187,6 +188,10 @@ class SlackUser(Player):
         return "\n".join(
             json.dumps(p.get("blocks")) + "\n" + str(p.get("text")) for p in self.posts()
         )
+
+    def markup(self) -> str:
+        """Everything Slack parses for markup in our posts here (pings, links, styles)."""
+        return "\n".join(markup_texts(self.posts()))
 
 
 async def serve(

@@ -5,12 +5,11 @@ status in the assessment's channel shows the plan."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.slack.testing import FakeSlack, find_control, message_body
+from adapters.slack.testing import FakeSlack, find_control, message_body, rich_elements
 from tests.scenario import QUALIFIED, Type
 from tests.slack.conftest import Served, SlackUser, serve, slack_settings
 
@@ -40,8 +39,8 @@ async def test_educate_commit_invite_and_follow_the_plan_in_slack(with_deck: Ser
     await sa.play([QUALIFIED[0], Type("Acme"), *QUALIFIED[2:]])
     await sa.click("commitment")
 
-    opening = json.dumps(sa.posts()[-1]["blocks"])
-    assert f"<{DECK}|open the pitch deck>" in opening
+    opening = rich_elements(sa.posts()[-1]["blocks"])
+    assert {"type": "link", "url": DECK, "text": "open the pitch deck"} in opening
     assert "Which of these did you present to the customer?" in sa.posts()[-1]["text"]
 
     for answer in (

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from adapters.slack import delivery
 from adapters.slack.delivery import ChannelPacer
-from adapters.slack.testing import FakeSlack, Reply, message_body
+from adapters.slack.testing import FakeSlack, Reply, markup_texts, message_body, shown
 from assistant.clock import FixedClock
 from assistant.events import ConversationRef, File, Heading, Image, Outbound, say, text
 from storage.models import InboundEvent, OutboxMessage
@@ -148,10 +148,12 @@ async def test_hostile_typed_text_pings_nobody(served: Served) -> None:
     await user.say("<!channel> & <@U123> <!here|here> Corp")
 
     sent = [c.body for c in served.fake.calls if c.method in ("chat.postMessage", "chat.update")]
-    wire = json.dumps(sent)
-    assert "&lt;!channel&gt; &amp; &lt;@U123&gt;" in wire
+    # Shown as typed (rich_text is literal); wherever Slack parses markup, escaped.
+    assert "<!channel> & <@U123> <!here|here> Corp" in shown(sent)
+    markup = "\n".join(markup_texts(sent))
+    assert "&lt;!channel&gt; &amp; &lt;@U123&gt;" in markup
     for ping in ("<!channel>", "<@U123>", "<!here"):
-        assert ping not in wire
+        assert ping not in markup
 
 
 async def test_a_real_mention_becomes_a_name_not_a_ping(served: Served) -> None:

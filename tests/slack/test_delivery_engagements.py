@@ -9,7 +9,7 @@ import json
 
 from sqlalchemy import select
 
-from adapters.slack.testing import message_body
+from adapters.slack.testing import markup_texts, message_body, shown
 from storage.models import Engagement, EngagementMember, Participant
 from tests.slack.conftest import Served, SlackUser
 
@@ -47,7 +47,7 @@ async def test_a_delivery_engagement_set_up_and_followed_in_its_channel(served: 
     assert "Engagement set up: Acme rollout" in summary
     assert "Use case" in summary and "DevSecOps transformation" in summary
     assert "person-u0005" in summary and "person-u0007" in summary
-    assert "<!channel>" not in summary and "&lt;!channel&gt; pipelines" in summary
+    assert "<!channel>" not in sa.markup() and "<!channel> pipelines" in shown(sa.posts())
 
     def members(session: object) -> dict[str, str]:
         rows = session.execute(  # type: ignore[attr-defined]
@@ -99,4 +99,4 @@ async def test_a_delivery_engagement_set_up_and_followed_in_its_channel(served: 
     assert "Planning → In Progress" in str(served.fake.posts(CHANNEL)[-1]["text"])
     await pm.command("pov outcome won", from_channel=CHANNEL)
     assert "outcome open → won" in str(served.fake.posts(CHANNEL)[-1]["text"])
-    assert "<!channel>" not in channel_text(served)
+    assert "<!channel>" not in "\n".join(markup_texts(served.fake.posts(CHANNEL)))

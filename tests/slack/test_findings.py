@@ -9,6 +9,7 @@ import json
 from sqlalchemy.orm import Session
 
 from adapters.slack.render import MAX_BLOCKS, MAX_SECTION_TEXT
+from adapters.slack.testing import markup_texts, shown
 from storage import repositories as repo
 from tests.findings_seed import DANA, HOSTILE, SAM, seed_finished, step
 from tests.slack.conftest import Served
@@ -42,9 +43,10 @@ async def test_summary_in_the_channel_escapes_and_splits(served: Served) -> None
     assert "Participant 1: 3 days · Participant 2: 2 weeks" in text
     assert "dana" not in text and "sam:" not in text
     assert "DORA four keys — State of DevOps 2024 table" in text
-    # Hostile text is shown, escaped for mrkdwn: no channel ping, no markup.
-    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
-    assert "<script>" not in text
+    # Hostile text is shown as typed, never parsed: no channel ping, no markup.
+    markup = "\n".join(markup_texts(posts[bound:]))
+    assert "<!channel>" not in markup and "<script>" not in markup
+    assert "<!channel>" in shown(posts[bound:])
 
     # Fifteen steps and many people: every post within Block Kit's limits.
     many = {

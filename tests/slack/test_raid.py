@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.slack.testing import FakeSlack, Reply
+from adapters.slack.testing import FakeSlack, Reply, markup_texts, shown
 from assistant.clock import FixedClock
 from tests.slack.conftest import Served, SlackUser, serve, slack_settings
 from tests.slack.test_interviews import CHANNEL, set_up_and_bind
@@ -64,9 +64,9 @@ async def test_an_internal_listing_is_withheld_in_a_slack_connect_channel(
     assert "Risks" in listing and "margin" not in listing
     assert "Internal — our side only" in internal and "Our margin is thin" in internal
     # Hostile text is text: no ping, no link, no markup of the customer's.
-    for shown in (listing, *(json.dumps(p) for p in sa.posts())):
-        assert "<!channel>" not in shown and "<b>" not in shown
-    assert "&lt;!channel&gt;" in listing
+    markup = "\n".join(markup_texts([*served.fake.posts(CHANNEL), *sa.posts()]))
+    assert "<!channel>" not in markup and "<b>" not in markup
+    assert HOSTILE in shown(served.fake.posts(CHANNEL)[before])
     checks = served.fake.of("conversations.info")
     assert [c.body["channel"] for c in checks][-1] == CHANNEL
 

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.slack.render import (
     MAX_BLOCKS,
-    MAX_FIELD_TEXT,
+    MAX_RICH_TEXT,
     MAX_SECTION_TEXT,
     MODAL_ACTION,
     SlackPost,
@@ -20,7 +20,9 @@ from adapters.slack.render import (
     render_home,
     split_text,
 )
+from adapters.slack.testing import markup_texts, rich_elements, shown
 from assistant.events import (
+    BulletList,
     Divider,
     Field_,
     Fields,
@@ -36,6 +38,8 @@ from assistant.events import (
 )
 
 HOSTILE = "<!channel> <@U123> & <https://evil.example|click> <!here>"
+# Everything mrkdwn would style, ping or link, and an entity that must stay as typed.
+MARKUP = "*bold* _it_ ~s~ `code` > quote <!channel> <https://evil|click> &amp;"
 
 
 def posts(outbound: Outbound) -> list[SlackPost]:
@@ -46,20 +50,6 @@ def posts(outbound: Outbound) -> list[SlackPost]:
 
 def all_text(post: SlackPost) -> str:
     return json.dumps(post.blocks) + post.text
-
-
-def mrkdwn_texts(node: object) -> list[str]:
-    """Every text Slack parses as markup (plain_text objects are shown literally)."""
-    found: list[str] = []
-    if isinstance(node, dict):
-        if node.get("type") == "mrkdwn":
-            found.append(str(node["text"]))
-        for value in node.values():
-            found += mrkdwn_texts(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += mrkdwn_texts(value)
-    return found
 
 
 def test_hostile_text_is_escaped_everywhere_it_can_ping() -> None:
@@ -78,18 +68,37 @@ def test_hostile_text_is_escaped_everywhere_it_can_ping() -> None:
         )
     )
     [post] = posts(outbound)
-    rendered = "\n".join(mrkdwn_texts(post.blocks))
-    for dangerous in ("<!channel>", "<@U123>", "<!here>", "<https://evil"):
-        assert dangerous not in rendered
-    assert "&lt;!channel&gt;" in rendered and "&amp;" in rendered
-    # The fallback text (used for notifications) is escaped too.
+    # No user text reaches a mrkdwn text object in the blocks at all.
+    assert markup_texts(post.blocks) == []
+    # Shown as typed: paragraph, label, value, question, option, help, example.
+    assert shown(post.blocks).count(HOSTILE) == 7
+    # The fallback text (notifications, screen readers) is escaped, with mrkdwn off.
     assert "<!channel>" not in post.text and "&lt;!channel&gt;" in post.text
+    assert post.payload()["mrkdwn"] is False
     # A button label is plain_text: shown exactly as typed, never parsed.
     button = post.blocks[[b["type"] for b in post.blocks].index("actions")]["elements"][0]
     assert button["text"] == {"type": "plain_text", "text": HOSTILE, "emoji": True}
 
 
-def test_styles_become_mrkdwn_and_links_stay_links() -> None:
+def test_user_markup_is_one_unstyled_element_next_to_our_bold_label() -> None:
+    paragraph = Paragraph(
+        spans=(Span(text="Answer:", style="bold"), Span(text=" "), Span(text=MARKUP))
+    )
+    [post] = posts(
+        Outbound(blocks=(paragraph, Fields(items=(Field_(label="Title", value=MARKUP),))))
+    )
+    assert [b["type"] for b in post.blocks] == ["rich_text", "rich_text"]
+    assert rich_elements(post.blocks) == [
+        {"type": "text", "text": "Answer:", "style": {"bold": True}},
+        {"type": "text", "text": " "},
+        {"type": "text", "text": MARKUP},
+        {"type": "text", "text": "Title", "style": {"bold": True}},
+        {"type": "text", "text": "\n" + MARKUP},
+    ]
+    assert markup_texts(post.blocks) == []
+
+
+def test_styles_become_rich_text_styles_and_links_stay_links() -> None:
     paragraph = Paragraph(
         spans=(
             Span(text="bold ", style="bold"),
@@ -100,8 +109,14 @@ def test_styles_become_mrkdwn_and_links_stay_links() -> None:
         )
     )
     [post] = posts(Outbound(blocks=(paragraph,)))
-    section = post.blocks[0]["text"]["text"]
-    assert section == "*bold* _it_ `x&lt;y` <https://example.com/a?b=1&amp;c=2|docs>"
+    assert post.blocks[0]["elements"][0]["type"] == "rich_text_section"
+    assert rich_elements(post.blocks) == [
+        {"type": "text", "text": "bold ", "style": {"bold": True}},
+        {"type": "text", "text": "it", "style": {"italic": True}},
+        {"type": "text", "text": " "},
+        {"type": "text", "text": "x<y", "style": {"code": True}},
+        {"type": "link", "url": "https://example.com/a?b=1&c=2", "text": " docs"},
+    ]
 
 
 @pytest.mark.parametrize(("count", "messages"), [(MAX_BLOCKS, 1), (MAX_BLOCKS + 1, 2)])
@@ -112,12 +127,28 @@ def test_fifty_blocks_fit_one_message_and_fifty_one_take_two(count: int, message
     assert sum(len(p.blocks) for p in parts) == count
 
 
-@pytest.mark.parametrize(("length", "sections"), [(MAX_SECTION_TEXT, 1), (MAX_SECTION_TEXT + 1, 2)])
-def test_section_text_splits_past_3000_characters(length: int, sections: int) -> None:
+@pytest.mark.parametrize(("length", "blocks"), [(MAX_RICH_TEXT, 1), (MAX_RICH_TEXT + 1, 2)])
+def test_rich_text_splits_past_3000_characters(length: int, blocks: int) -> None:
     [post] = posts(Outbound(blocks=(text("x" * length),)))
-    assert len(post.blocks) == sections
-    assert all(len(b["text"]["text"]) <= MAX_SECTION_TEXT for b in post.blocks)
-    assert "".join(b["text"]["text"] for b in post.blocks) == "x" * length
+    assert len(post.blocks) == blocks
+    assert all(len(shown(b)) <= MAX_RICH_TEXT for b in post.blocks)
+    assert "".join(shown(b) for b in post.blocks) == "x" * length
+
+
+def test_long_text_splits_at_line_breaks_and_keeps_styles_and_bullets() -> None:
+    line = "y" * 999 + "\n"
+    paragraph = text(Span(text="Top", style="bold"), " " + line * 4)
+    bullets = BulletList(
+        items=tuple((Span(text=f"#{i} ", style="bold"), Span(text=line)) for i in range(7))
+    )
+    [post] = posts(Outbound(blocks=(paragraph, bullets)))
+    assert all(sum(len(e["text"]) for e in rich_elements(b)) <= MAX_RICH_TEXT for b in post.blocks)
+    paragraphs = [b for b in post.blocks if b["elements"][0]["type"] == "rich_text_section"]
+    lists = [b for b in post.blocks if b["elements"][0]["type"] == "rich_text_list"]
+    assert len(paragraphs) == 2 and len(lists) == 4  # two items of 1003 characters per block
+    assert all(shown(b).endswith("\n") for b in paragraphs[:1])
+    assert sum(len(b["elements"][0]["elements"]) for b in lists) == 7
+    assert rich_elements(post.blocks)[0] == {"type": "text", "text": "Top", "style": {"bold": True}}
 
 
 def test_splitting_never_cuts_an_escaped_entity() -> None:
@@ -136,21 +167,13 @@ def test_a_long_summary_is_split_into_several_messages_never_truncated() -> None
     assert all(f"line {i} " in joined for i in range(120))
 
 
-@pytest.mark.parametrize(("count", "sections"), [(10, 1), (11, 2)])
-def test_ten_fields_per_section(count: int, sections: int) -> None:
-    fields = Fields(items=tuple(Field_(label=f"L{i}", value="v") for i in range(count)))
+def test_fields_are_bold_labels_over_values_split_to_the_limit() -> None:
+    fields = Fields(items=tuple(Field_(label=f"L{i}", value="v" * 900) for i in range(11)))
     [post] = posts(Outbound(blocks=(fields,)))
-    assert len(post.blocks) == sections
-    assert all(len(b["fields"]) <= 10 for b in post.blocks)
-
-
-def test_a_field_over_2000_characters_becomes_a_section_of_its_own() -> None:
-    label = "Notes"
-    fits = "v" * (MAX_FIELD_TEXT - len(f"*{label}*\n"))
-    [post] = posts(Outbound(blocks=(Fields(items=(Field_(label=label, value=fits),)),)))
-    assert "fields" in post.blocks[0]
-    [post] = posts(Outbound(blocks=(Fields(items=(Field_(label=label, value=fits + "v"),)),)))
-    assert "fields" not in post.blocks[0] and post.blocks[0]["text"]["text"].endswith("v")
+    assert len(post.blocks) == 4  # 11 × ~905 characters, 3000 per block
+    assert all(len(shown(b)) <= MAX_RICH_TEXT for b in post.blocks)
+    labels = [e["text"] for e in rich_elements(post.blocks) if e.get("style") == {"bold": True}]
+    assert labels == [f"L{i}" for i in range(11)]
 
 
 def question(input: str, options: int = 0, **extra: object) -> Question:
@@ -210,7 +233,7 @@ def test_a_question_stays_whole_in_the_last_message() -> None:
     parts = posts(Outbound(blocks=(*filler, question("choice", 2))))
     assert len(parts) == 2
     assert not parts[0].question and parts[1].question
-    assert [b["type"] for b in parts[1].blocks][:2] == ["section", "actions"]
+    assert [b["type"] for b in parts[1].blocks][:2] == ["rich_text", "actions"]
 
 
 def test_images_and_files_become_uploads() -> None:

@@ -5,9 +5,7 @@ the actions first; and a customer's `<!channel>` in an item pings nobody."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from adapters.slack.testing import find_control
+from adapters.slack.testing import find_control, markup_texts
 from tests.slack.conftest import Served, SlackUser
 from tests.slack.test_interviews import CHANNEL, channel_text, set_up_and_bind
 from tests.test_retros import every_row, give_items
@@ -16,24 +14,9 @@ HOSTILE = "<!channel> *bold* <https://evil.example|click> <b>html</b>"
 
 
 def channel_mrkdwn(served: Served) -> str:
-    """Everything Slack reads as mrkdwn in the channel's posts: the fallback text and
-    every mrkdwn text object (plain_text, as on buttons, is never parsed)."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(str(node.get("text")))
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    for post in served.fake.posts(CHANNEL):
-        found.append(str(post.get("text")))
-        walk(post.get("blocks"))
-    return "\n".join(found)
+    """Everything Slack reads as markup in the channel's posts (rich_text and plain_text,
+    as on buttons, are shown as given)."""
+    return "\n".join(markup_texts(served.fake.posts(CHANNEL)))
 
 
 async def test_a_customer_retro_from_private_items_to_votes_to_actions_and_the_next_retro(

@@ -83,6 +83,8 @@ async def test_a_long_answer_can_be_written_in_a_modal(served: Served) -> None:
     assert opened.body["trigger_id"] == "1.2.modal"
     view = opened.body["view"]
     assert "Anything else the team should know" in json.dumps(view["blocks"])
+    # The question as posted (a rich_text block, shown literally), without its block_id.
+    assert view["blocks"][0]["type"] == "rich_text" and "block_id" not in view["blocks"][0]
 
     answer = "Budget approved & the CTO <sponsors> it.\nSecond line."
     submission = {
