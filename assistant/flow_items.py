@@ -4,7 +4,8 @@ as the work moves, so the findings can show the flow metrics (DESIGN.md §1.2).
 ``flow add <kind> <title>`` records an item (not started); ``flow start <n>`` says work on
 it began (active); ``flow wait <n>`` / ``flow resume <n>`` say it is blocked or waiting,
 then active again; ``flow done <n>`` finishes it; ``flow`` lists the open items by kind
-with their age. Items are rows (:class:`storage.models.FlowItem`), every state change a
+with their age; ``flow show <n>`` shows one with its history and ``flow reopen <n>`` undoes
+a ``done`` said by mistake. Items are rows (:class:`storage.models.FlowItem`), every state change a
 :class:`storage.models.FlowTransition` (who, from what, to what, when), on the service's
 clock.
 
@@ -314,6 +315,11 @@ class FlowBoard:
         item = repo.flow_item(session, engagement.id, number)
         if item is None:
             raise CommandRefused(say(texts.FLOW_NO_ITEM, number=number, engagement=engagement.name))
+        match command.name:
+            case "flow_show":
+                return [self._show(session, item)]
+            case "flow_reopen":
+                return [self._reopen(session, here, item)]
         return [self._move(session, here, engagement, item, command.name)]
 
     def _add(self, session: Session, here: Here, engagement: Engagement, text: str) -> Outbound:
@@ -369,12 +375,63 @@ class FlowBoard:
         key = name.removeprefix("flow_")
         values: dict[str, Any] = {"number": item.number, "title": item.title}
         if target == "done":
-            [done] = tracked([item], repo.flow_item_transitions(session, item.id), now)
+            history = [t for t, _who in repo.flow_item_history(session, item.id)]
+            [done] = tracked([item], history, now)
             begun = done.started or item.created_at
             values["flow_time"] = _duration(now - begun)
             if done.started is None:
                 key = "done_unstarted"
         return say(texts.FLOW_MOVED[key], **values)
+
+    def _reopen(self, session: Session, here: Here, item: models.FlowItem) -> Outbound:
+        """Undo a ``flow done`` said by mistake: the item goes back to active if it had
+        been started (its flow time goes on from when it started), else to not started."""
+        if item.state != "done":
+            return say(texts.FLOW_NOT_DONE, number=item.number, title=item.title)
+        history = [t for t, _who in repo.flow_item_history(session, item.id)]
+        target = "active" if any(t.new_state == "active" for t in history) else "new"
+        now = self.service.clock.now()
+        repo.add_flow_transition(session, item, here.who.id, target, now, old_state="done")
+        return say(
+            texts.FLOW_REOPENED,
+            number=item.number,
+            title=item.title,
+            state=texts.FLOW_STATES[target],
+        )
+
+    def _show(self, session: Session, item: models.FlowItem) -> Outbound:
+        """One item, and who moved it from what to what, when."""
+        kind, state, recorded = texts.FLOW_ITEM_FIELDS
+        lines = []
+        for change, person in repo.flow_item_history(session, item.id):
+            what = (
+                texts.FLOW_HISTORY_RECORDED
+                if change.old_state is None
+                else texts.FLOW_HISTORY_MOVED.format(
+                    old=texts.FLOW_STATES[change.old_state], new=texts.FLOW_STATES[change.new_state]
+                )
+            )
+            lines.append(
+                (
+                    Span(text=change.at.strftime("%d %b %Y %H:%M") + " — "),
+                    Span(text=person.display_name or person.user_id, style="bold"),
+                    Span(text=texts.FLOW_HISTORY_LINE.format(change=what)),
+                )
+            )
+        return Outbound(
+            blocks=(
+                Heading(text=texts.FLOW_ITEM_TITLE.format(number=item.number, title=item.title)),
+                Fields(
+                    items=(
+                        Field_(label=kind, value=texts.FLOW_KINDS[item.kind][0]),
+                        Field_(label=state, value=texts.FLOW_STATES[item.state]),
+                        Field_(label=recorded, value=_day(item.created_at)),
+                    )
+                ),
+                rich(f"*{texts.FLOW_HISTORY}*"),
+                BulletList(items=tuple(lines)),
+            )
+        )
 
     def _list(self, session: Session, engagement: Engagement) -> Outbound:
         """The open items by kind, each with its state and age."""

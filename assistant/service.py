@@ -670,7 +670,16 @@ class TurnService:
                 return self.delivery.command(session, here, command, found.argument)
             case "raid" | "raid_add" | "raid_show" | "raid_update" | "raid_close":
                 return self.raid.command(session, here, command, found.argument)
-            case "flow" | "flow_add" | "flow_start" | "flow_wait" | "flow_resume" | "flow_done":
+            case (
+                "flow"
+                | "flow_add"
+                | "flow_start"
+                | "flow_wait"
+                | "flow_resume"
+                | "flow_done"
+                | "flow_reopen"
+                | "flow_show"
+            ):
                 return self.flow.command(session, here, command, found.argument)
             case "retro":
                 return self.retros.command(session, here, command, found.argument)

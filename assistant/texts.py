@@ -830,8 +830,8 @@ FLOW_LINE = {
     "waiting": " — waiting for {waiting}, started {age} ago",
 }
 FLOW_FOOTER = (
-    "{done} done so far. Say *flow start|wait|resume|done <number>* to move an item; "
-    "*summary* shows the flow metrics."
+    "{done} done so far. Say *flow start|wait|resume|done <number>* to move an item, "
+    "*flow show <number>* for its history; *summary* shows the flow metrics."
 )
 FLOW_METRICS_TITLE = "Flow metrics"
 FLOW_WINDOW_WEEKS = "Over the last 4 weeks ({start} – {end})."
@@ -853,3 +853,11 @@ FLOW_NONE_YET = "nothing done in this window"
 FLOW_IN_PROGRESS = "In progress now"
 FLOW_PROGRESS_LINE = " — {kind}, {state} ({age} since started)"
 FLOW_MORE = "and {count} more (say flow to list them all)"
+FLOW_NOT_DONE = "*#{number}* {title} isn't done, so there's nothing to reopen."
+FLOW_REOPENED = "*#{number}* {title} is open again ({state}); its flow time goes on."
+FLOW_ITEM_TITLE = "#{number} {title}"
+FLOW_ITEM_FIELDS = ("Kind", "State", "Recorded")
+FLOW_HISTORY = "History"
+FLOW_HISTORY_LINE = ": {change}"
+FLOW_HISTORY_RECORDED = "recorded it"
+FLOW_HISTORY_MOVED = "{old} → {new}"

@@ -1894,10 +1894,14 @@ def flow_transitions(session: Session, engagement_id: int) -> Sequence[FlowTrans
     ).all()
 
 
-def flow_item_transitions(session: Session, item_id: int) -> Sequence[FlowTransition]:
-    """One flow item's state changes, in the order they happened."""
-    return session.scalars(
-        select(FlowTransition)
+def flow_item_history(
+    session: Session, item_id: int
+) -> Sequence[tuple[FlowTransition, Participant]]:
+    """One flow item's state changes, in the order they happened, each with who made it."""
+    rows = session.execute(
+        select(FlowTransition, Participant)
+        .join(Participant, Participant.id == FlowTransition.participant_id)
         .where(FlowTransition.item_id == item_id)
         .order_by(FlowTransition.at, FlowTransition.id)
-    ).all()
+    )
+    return [(row[0], row[1]) for row in rows]

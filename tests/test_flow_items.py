@@ -315,3 +315,40 @@ async def test_0012_flow_tables_go_down_and_up_again(database_url: str) -> None:
         assert {"flow_items", "flow_transitions"} <= await db.run_connection(tables)
     finally:
         await db.close()
+
+
+async def test_a_done_said_by_mistake_is_undone_and_the_history_says_who_did_what(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    assistant, clock = clocked
+    sa = Chat(assistant, "sa")
+    await set_up_engagement(sa)
+    await sa.say("flow add feature Login page")
+    await sa.say("flow add defect Crash on save")
+    await sa.say("flow start 1")
+    clock.advance(hours=2)
+    await sa.say("flow done 1")  # meant #2
+    await sa.say("flow reopen 2")
+    assert "#2 Crash on save isn't done, so there's nothing to reopen." in sa.text
+    await sa.say("flow reopen 1")
+    assert "#1 Login page is open again (active); its flow time goes on." in sa.text
+    await sa.say("flow done 2")
+    await sa.say("flow reopen 2")
+    assert "#2 Crash on save is open again (not started)" in sa.text
+    clock.advance(hours=2)
+    await sa.say("flow done 1")
+    assert "Done: #1 Login page, after 4 h in the flow." in sa.text
+
+    await sa.say("summary")
+    # Active the whole 4 hours (the mistaken done undone), #2 back among the not started.
+    assert "Flow time: median 4 h, 85th percentile 4 h (of the 1 done)" in sa.text
+    assert "Flow efficiency: 100% active" in sa.text
+    assert "Flow load: 0 in progress now (0 active, 0 waiting); 1 not started" in sa.text
+
+    await sa.say("flow show 1")
+    shown = sa.text
+    assert "#1 Login page" in shown and "State: done" in shown
+    assert "01 Dec 2026 09:00 — sa: recorded it" in shown
+    assert "01 Dec 2026 11:00 — sa: active → done" in shown
+    assert "01 Dec 2026 11:00 — sa: done → active" in shown
+    assert "01 Dec 2026 13:00 — sa: active → done" in shown
