@@ -302,6 +302,10 @@ class FlowBoard:
         rest = rest[1:].strip()
         if named and not repo.find_engagement(session, here.tenant, named):
             rest, named = argument.strip(), None  # "for" in a title: "Support for SSO"
+        if command.name == "flow" and rest and not named:
+            if not repo.find_engagement(session, here.tenant, rest):
+                raise CommandRefused(say(texts.FLOW_UNKNOWN, said=argument[:60]))
+            rest, named = "", rest  # "flow Acme VSA"
         engagement = self.service.engagement_for(session, here, named, command)
         self.service.check_role(session, here, engagement, command)
         if command.name == "flow":

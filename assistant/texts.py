@@ -861,3 +861,7 @@ FLOW_HISTORY = "History"
 FLOW_HISTORY_LINE = ": {change}"
 FLOW_HISTORY_RECORDED = "recorded it"
 FLOW_HISTORY_MOVED = "{old} → {new}"
+FLOW_UNKNOWN = (
+    "I don't know *flow {said}*. Say *flow* for the open items, *flow add "
+    "feature|defect|risk|debt <title>*, or *flow start|wait|resume|done|show|reopen <number>*."
+)

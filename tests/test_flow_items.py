@@ -257,6 +257,10 @@ async def test_refusals_and_friendly_answers(clocked: tuple[Assistant, FixedCloc
     await sa.say("flow done 1")
     await sa.say("flow done 1")
     assert "#1 Crash on save is done already." in sa.text
+    await sa.say("flow close 1")
+    assert "I don't know flow close 1. Say flow for the open items" in sa.text
+    await sa.say("flow Acme VSA")  # an engagement named without "for"
+    assert "Flow items — Acme VSA" in sa.text
     await sa.say(f"flow add feature {'x' * 300}")
     assert "That title is 300 characters long; keep it under 255" in sa.text
 
