@@ -162,7 +162,10 @@ def report_for(session: Session, engagement_id: int, now: datetime) -> FlowRepor
         started_and_done=sum(
             1
             for t in as_items
-            if t.finished is not None and start <= t.finished < end and t.active is not None
+            if t.finished is not None
+            and start <= t.finished < end
+            and t.active is not None
+            and t.finished > t.started  # as flow_metrics counts them
         ),
         in_progress=tuple(open_),
         now=now,
