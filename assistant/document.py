@@ -94,9 +94,12 @@ def render_readout(
     pictures: Mapping[str, bytes] | None = None,
     raid: Sequence[str] = (),
     today: date | None = None,
+    flow: Mapping[str, Any] | None = None,
 ) -> str:
     """The readout document, in Markdown or HTML; ``raid``: the open RAID items and
-    actions, a line each (nothing internal: the readout is for the customer)."""
+    actions, a line each (nothing internal: the readout is for the customer); ``flow``:
+    the flow metrics, where flow items were recorded
+    (:func:`assistant.flow_items.readout_context`)."""
     name = numbering(findings)
     context = {
         "title": texts.READOUT_FILE_TITLE.format(engagement=findings.engagement),
@@ -118,6 +121,7 @@ def render_readout(
         ],
         "roi": _roi(findings),
         "raid": list(raid),
+        "flow": flow,
         "no_findings": texts.FINDINGS_NONE.replace("*", "").format(engagement=findings.engagement),
         "rules": texts.FINDINGS_RULES,
     }

@@ -11,7 +11,8 @@ Pure. Over a window [start, end):
   they were worked;
 * flow load: items started and not finished at the end of the window (work in progress).
 
-No dialog records flow items yet; this is the computation they will feed.
+Items are recorded with the ``flow`` commands and fed to it from their stored state
+changes by :mod:`assistant.flow_items`.
 """
 
 from __future__ import annotations

@@ -295,11 +295,15 @@ def summary_messages(
     recommendations: Mapping[str, Sequence[Block]] | None = None,
     pictures: Mapping[str, Image] | None = None,
     named: bool = True,
+    flow: Sequence[Block] = (),
 ) -> list[Outbound]:
-    """The findings as messages: one per workflow, then DORA. Adapters split a long one
-    to their platform's limits. ``named=False`` numbers the people (see
-    :func:`numbering`)."""
+    """The findings as messages: one per workflow, then DORA, then the flow metrics
+    (``flow``, where flow items were recorded). Adapters split a long one to their
+    platform's limits. ``named=False`` numbers the people (see :func:`numbering`)."""
+    flow_messages = [Outbound(blocks=tuple(flow))] if flow else []
     if findings.empty:
+        if flow_messages:
+            return flow_messages  # a delivery team's findings: no interviews to wait for
         return [Outbound(blocks=(rich(texts.FINDINGS_NONE, engagement=findings.engagement),))]
     messages = [
         Outbound(
@@ -316,7 +320,7 @@ def summary_messages(
         for w in findings.workflows
     ]
     messages.append(Outbound(blocks=tuple(dora_blocks(findings.dora))))
-    return messages
+    return messages + flow_messages
 
 
 def workflow_blocks(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from assistant import dora, readout, recommendations, texts
+from assistant import dora, flow_items, readout, recommendations, texts
 from assistant.commands import Command
 from assistant.definitions import Dialog
 from assistant.document import Format, render_readout
@@ -91,11 +91,13 @@ class Reports:
     ) -> list[Outbound]:
         found = self.findings(session, engagement, year=year)
         roadmap = recommendations.for_engagement(self.service.summaries, found)
+        flow = flow_items.report_for(session, engagement.id, self.service.clock.now())
         return readout.summary_messages(
             found,
             recommendations=recommendations.by_workflow(roadmap),
             pictures=self.pictures(found),
             named=named,
+            flow=flow_items.summary_blocks(flow) if flow else (),
         )
 
     def document(
@@ -112,6 +114,7 @@ class Reports:
         qualification: list[Block] = list(
             self.service.engagement_detail(session, engagement).blocks
         )
+        flow = flow_items.report_for(session, engagement.id, self.service.clock.now())
         return render_readout(
             self.service.catalog.templates_dir,
             found,
@@ -121,6 +124,7 @@ class Reports:
             pictures=pictures,
             raid=open_items(session, engagement),
             today=self.service.clock.now().date(),
+            flow=flow_items.readout_context(flow) if flow else None,
         )
 
     def readout_message(

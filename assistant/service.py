@@ -122,6 +122,7 @@ class TurnService:
         reminder_grace_minutes: float = 60,
     ) -> None:
         from assistant.delivery import Delivery
+        from assistant.flow_items import FlowBoard
         from assistant.interviews import Interviews
         from assistant.raid import RaidLog
         from assistant.report import Reports
@@ -137,6 +138,7 @@ class TurnService:
         self.interviews = Interviews(self, nudge_after_hours=nudge_after_hours)
         self.delivery = Delivery(self)
         self.raid = RaidLog(self)
+        self.flow = FlowBoard(self)
         self.retros = Retros(self)
         self.schedules = Schedules(self, grace=timedelta(minutes=reminder_grace_minutes))
         self.reports = Reports(self)
@@ -668,6 +670,17 @@ class TurnService:
                 return self.delivery.command(session, here, command, found.argument)
             case "raid" | "raid_add" | "raid_show" | "raid_update" | "raid_close":
                 return self.raid.command(session, here, command, found.argument)
+            case (
+                "flow"
+                | "flow_add"
+                | "flow_start"
+                | "flow_wait"
+                | "flow_resume"
+                | "flow_done"
+                | "flow_reopen"
+                | "flow_show"
+            ):
+                return self.flow.command(session, here, command, found.argument)
             case "retro":
                 return self.retros.command(session, here, command, found.argument)
             case "schedule":

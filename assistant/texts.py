@@ -780,3 +780,88 @@ FINDINGS_BASIS_NUMBERED = (
 )
 READOUT_RAID_LINE = "{kind} #{number}: {title} — impact {impact}; owner {owner}; due {due}"
 READOUT_ACTION_LINE = "Action: {text} — owner {owner}; due {due}"
+
+# -- flow items (assistant/flow_items.py) -------------------------------------------------
+FLOW_KINDS = {
+    "feature": ("feature", "Features"),
+    "defect": ("defect", "Defects"),
+    "risk": ("risk", "Risks"),
+    "debt": ("debt", "Debts"),
+}
+FLOW_STATES = {"new": "not started", "active": "active", "waiting": "waiting", "done": "done"}
+FLOW_WHICH_KIND = (
+    "What should I record? Say *flow add feature <title>*, *flow add defect <title>*, "
+    "*flow add risk <title>* or *flow add debt <title>*."
+)
+FLOW_NO_TITLE = (
+    "What is it called? Say *flow add {kind} <title>*, e.g. *flow add {kind} Login page*."
+)
+FLOW_TITLE_TOO_LONG = "That title is {length} characters long; keep it under {limit}, please."
+FLOW_ADDED = (
+    "Recorded {kind} *#{number}* {title} in *{engagement}*. Say *flow start {number}* when "
+    "work on it begins."
+)
+FLOW_WHICH_ITEM = "Which item? Say *{command} <number>*, e.g. *{command} 3* (*flow* lists them)."
+FLOW_NO_ITEM = "There's no flow item #{number} in *{engagement}*. Say *flow* to list them."
+FLOW_MOVED = {
+    "start": "Started *#{number}* {title}: it's active now. Say *flow wait {number}* if it gets "
+    "blocked, *flow done {number}* when it's finished.",
+    "wait": "*#{number}* {title} is waiting now. Say *flow resume {number}* when work on it goes "
+    "on.",
+    "resume": "*#{number}* {title} is active again.",
+    "done": "Done: *#{number}* {title}, after {flow_time} in the flow.",
+    "done_unstarted": "Done: *#{number}* {title}. It was never started, so its flow time counts "
+    "from when it was recorded ({flow_time}) and its active time is unknown.",
+}
+FLOW_ALREADY = {
+    "new": "*#{number}* {title} hasn't been started yet. Say *flow start {number}* first.",
+    "active": "*#{number}* {title} is active already.",
+    "waiting": "*#{number}* {title} is waiting already. Say *flow resume {number}* when work on "
+    "it goes on.",
+    "done": "*#{number}* {title} is done already.",
+}
+FLOW_TITLE = "Flow items — {engagement}"
+FLOW_NOTHING_OPEN = (
+    "No open flow items. Record one with *flow add feature|defect|risk|debt <title>*."
+)
+FLOW_LINE = {
+    "new": " — not started, recorded {age} ago",
+    "active": " — active, started {age} ago",
+    "waiting": " — waiting for {waiting}, started {age} ago",
+}
+FLOW_FOOTER = (
+    "{done} done so far. Say *flow start|wait|resume|done <number>* to move an item, "
+    "*flow show <number>* for its history; *summary* shows the flow metrics."
+)
+FLOW_METRICS_TITLE = "Flow metrics"
+FLOW_WINDOW_WEEKS = "Over the last 4 weeks ({start} – {end})."
+FLOW_WINDOW_SINCE = "Since the first item was recorded ({start} – {end}, {length})."
+FLOW_VELOCITY = "Flow velocity"
+FLOW_VELOCITY_RATE = "{rate} items a week ({done} done in {length})"
+FLOW_VELOCITY_SHORT = "{done} done in {length} (less than a week so far, so no weekly rate)"
+FLOW_DISTRIBUTION = "Flow distribution"
+FLOW_DISTRIBUTION_OF = "{shares} (of the {done} done)"
+FLOW_DISTRIBUTION_LOAD = "{shares} (of the {load} in progress; none done in this window)"
+FLOW_TIME = "Flow time"
+FLOW_TIME_VALUE = "median {median}, 85th percentile {p85} (of the {done} done)"
+FLOW_EFFICIENCY = "Flow efficiency"
+FLOW_EFFICIENCY_VALUE = "{value} active of the flow time (of the {count} done that were started)"
+FLOW_LOAD = "Flow load"
+FLOW_LOAD_VALUE = "{load} in progress now ({active} active, {waiting} waiting)"
+FLOW_LOAD_NEW = "; {count} not started"
+FLOW_NONE_YET = "nothing done in this window"
+FLOW_IN_PROGRESS = "In progress now"
+FLOW_PROGRESS_LINE = " — {kind}, {state} ({age} since started)"
+FLOW_MORE = "and {count} more (say flow to list them all)"
+FLOW_NOT_DONE = "*#{number}* {title} isn't done, so there's nothing to reopen."
+FLOW_REOPENED = "*#{number}* {title} is open again ({state}); its flow time goes on."
+FLOW_ITEM_TITLE = "#{number} {title}"
+FLOW_ITEM_FIELDS = ("Kind", "State", "Recorded")
+FLOW_HISTORY = "History"
+FLOW_HISTORY_LINE = ": {change}"
+FLOW_HISTORY_RECORDED = "recorded it"
+FLOW_HISTORY_MOVED = "{old} → {new}"
+FLOW_UNKNOWN = (
+    "I don't know *flow {said}*. Say *flow* for the open items, *flow add "
+    "feature|defect|risk|debt <title>*, or *flow start|wait|resume|done|show|reopen <number>*."
+)

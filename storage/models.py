@@ -530,3 +530,38 @@ class ReminderDelivery(Base):
     status: Mapped[str40]
     outbox_id: Mapped[int | None] = mapped_column(Integer())
     created_at: Mapped[created]
+
+
+class FlowItem(Base):
+    """A flow item of an engagement: a feature, defect, risk or debt the team works on
+    (DESIGN.md §1.2). ``number`` counts within the engagement (what people type:
+    ``flow done 3``). ``state`` is new (recorded, not started), active, waiting (blocked)
+    or done; every change of it is a :class:`FlowTransition`, from which the flow
+    metrics are computed."""
+
+    __tablename__ = "flow_items"
+    __table_args__ = (UniqueConstraint("engagement_id", "number"),)
+
+    id: Mapped[int_pk]
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"))
+    number: Mapped[int] = mapped_column(Integer())
+    kind: Mapped[str40]  # feature | defect | risk | debt
+    title: Mapped[str255]
+    state: Mapped[str40] = mapped_column(default="new")  # new | active | waiting | done
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FlowTransition(Base):
+    """One change of a flow item's state: who moved it from what to what, when
+    (``old_state`` is None when the item was recorded)."""
+
+    __tablename__ = "flow_transitions"
+
+    id: Mapped[int_pk]
+    item_id: Mapped[int] = mapped_column(ForeignKey("flow_items.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    old_state: Mapped[str | None] = mapped_column(String(40))
+    new_state: Mapped[str40]
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

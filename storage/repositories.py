@@ -49,6 +49,8 @@ from storage.models import (
     DialogRun,
     Engagement,
     EngagementMember,
+    FlowItem,
+    FlowTransition,
     InboundEvent,
     Invitation,
     MessageRef,
@@ -1821,3 +1823,85 @@ def open_runs_count(
         .group_by(DialogRun.dialog_id)
     )
     return {dialog: int(count) for dialog, count in rows}
+
+
+# --- flow items ------------------------------------------------------------------------
+
+FLOW_NUMBER_ATTEMPTS = 5
+
+
+def add_flow_item(session: Session, item: FlowItem, by_id: int, now: datetime) -> FlowItem:
+    """Store a new flow item as the next number of its engagement, with its first
+    transition (recorded: None -> new). Two people adding at once on PostgreSQL may
+    take the same number: the later one takes the next (a savepoint, so nothing else of
+    the turn is undone)."""
+    for _attempt in range(FLOW_NUMBER_ATTEMPTS):
+        highest = session.scalar(
+            select(func.max(FlowItem.number)).where(FlowItem.engagement_id == item.engagement_id)
+        )
+        item.number = (highest or 0) + 1
+        try:
+            with session.begin_nested():
+                session.add(item)
+                session.flush()
+        except IntegrityError:
+            continue
+        add_flow_transition(session, item, by_id, item.state, now, old_state=None)
+        return item
+    raise ConcurrentUpdateError("could not number a flow item")
+
+
+def add_flow_transition(
+    session: Session,
+    item: FlowItem,
+    by_id: int,
+    new_state: str,
+    now: datetime,
+    *,
+    old_state: str | None,
+) -> None:
+    """Move an item to ``new_state`` (recording who did it, when)."""
+    item.state = new_state
+    item.updated_at = now
+    session.add(
+        FlowTransition(
+            item_id=item.id, participant_id=by_id, old_state=old_state, new_state=new_state, at=now
+        )
+    )
+
+
+def flow_item(session: Session, engagement_id: int, number: int) -> FlowItem | None:
+    """An engagement's flow item by its number."""
+    return session.scalar(
+        select(FlowItem).where(FlowItem.engagement_id == engagement_id, FlowItem.number == number)
+    )
+
+
+def flow_items(session: Session, engagement_id: int) -> Sequence[FlowItem]:
+    """An engagement's flow items, by number."""
+    return session.scalars(
+        select(FlowItem).where(FlowItem.engagement_id == engagement_id).order_by(FlowItem.number)
+    ).all()
+
+
+def flow_transitions(session: Session, engagement_id: int) -> Sequence[FlowTransition]:
+    """Every state change of an engagement's flow items, in the order they happened."""
+    return session.scalars(
+        select(FlowTransition)
+        .join(FlowItem, FlowItem.id == FlowTransition.item_id)
+        .where(FlowItem.engagement_id == engagement_id)
+        .order_by(FlowTransition.at, FlowTransition.id)
+    ).all()
+
+
+def flow_item_history(
+    session: Session, item_id: int
+) -> Sequence[tuple[FlowTransition, Participant]]:
+    """One flow item's state changes, in the order they happened, each with who made it."""
+    rows = session.execute(
+        select(FlowTransition, Participant)
+        .join(Participant, Participant.id == FlowTransition.participant_id)
+        .where(FlowTransition.item_id == item_id)
+        .order_by(FlowTransition.at, FlowTransition.id)
+    )
+    return [(row[0], row[1]) for row in rows]
