@@ -69,34 +69,20 @@ class EngagementFindings:
 
 
 def respondents_by_dialog(
-    catalog: Catalog, rows: Iterable[repo.FinishedAnswer]
+    catalog: Catalog, runs: Iterable[repo.FinishedRun]
 ) -> dict[str, list[Respondent]]:
     """Each finished run's applicable answers, grouped, per dialog: one respondent per
-    person and dialog (their latest finished run). ``rows`` come run by run; each run
-    is shaped as soon as its rows are read, so the raw rows are never all held."""
-    latest: dict[tuple[str, int], tuple[int, Respondent]] = {}
-    current: repo.FinishedAnswer | None = None
-    stored: dict[str, tuple[Any, bool]] = {}
-
-    def finish() -> None:
-        if current is None:
-            return
-        dialog = catalog.get(current.dialog_id)
-        answers = engine.grouped(dialog, applicable(dialog, stored))
-        # Runs come in id order: a later finished run of the same person replaces theirs.
-        latest[(current.dialog_id, current.participant_id)] = (
-            current.run_id,
-            Respondent(current.name, answers),
-        )
-
-    for row in rows:
-        if current is None or row.run_id != current.run_id:
-            finish()
-            current, stored = row, {}
-        stored[row.path] = (row.value, row.skipped)
-    finish()
+    person and dialog (their latest finished run). ``runs`` come in id order."""
+    latest: dict[tuple[str, int], Respondent] = {}
+    for run in runs:
+        dialog = catalog.get(run.dialog_id)
+        answers = engine.grouped(dialog, applicable(dialog, run.answers))
+        # A later finished run of the same person replaces theirs, and people come in
+        # the order of their latest runs.
+        latest.pop((run.dialog_id, run.participant_id), None)
+        latest[(run.dialog_id, run.participant_id)] = Respondent(run.name, answers)
     found: dict[str, list[Respondent]] = {}
-    for (dialog_id, _who), (_run, respondent) in sorted(latest.items(), key=lambda kv: kv[1][0]):
+    for (dialog_id, _who), respondent in latest.items():
         found.setdefault(dialog_id, []).append(respondent)
     return found
 
@@ -183,8 +169,8 @@ def load(
     finishing in this transaction), read in one query."""
     ids = [d.id for d in catalog.interviews()]
     with _no_cycle_collection():
-        rows = repo.finished_answers(session, engagement.id, ids, also_run)
-        by_dialog = respondents_by_dialog(catalog, rows)
+        runs = repo.finished_runs(session, engagement.id, ids, also_run)
+        by_dialog = respondents_by_dialog(catalog, runs)
     return compute(
         catalog,
         engagement.name,
