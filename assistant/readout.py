@@ -14,15 +14,14 @@ caller, off the event loop). Nothing here draws one.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from assistant import dora, engine, texts
+from assistant.collector import cycle_collection_paused
 from assistant.definitions import Catalog, Dialog
 from assistant.engine import StoredAnswer
 from assistant.events import (
@@ -112,24 +111,8 @@ def compute(
     under_way: Mapping[str, int] | None = None,
 ) -> EngagementFindings:
     """The findings from loaded answers (pure: the bench and the tests call it directly)."""
-    with _no_cycle_collection():
+    with cycle_collection_paused():
         return _compute(catalog, engagement, customer, respondents, year, under_way)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector while findings are built. They make hundreds of
-    thousands of small objects and no reference cycles (reference counting frees them),
-    but each allocation burst set the collector scanning every answer held: for 1,000
-    participants it took more than half the time (8.5 s with it, 3.2 s without, on
-    this machine). Paused only while they are built, then as it was."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _compute(
@@ -168,7 +151,7 @@ def load(
     """An engagement's findings from its finished interviews (and ``also_run``, one
     finishing in this transaction), read in one query."""
     ids = [d.id for d in catalog.interviews()]
-    with _no_cycle_collection():
+    with cycle_collection_paused():
         runs = repo.finished_runs(session, engagement.id, ids, also_run)
         by_dialog = respondents_by_dialog(catalog, runs)
     return compute(
