@@ -6,12 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from assistant import readout
 from assistant.app import Assistant
+from assistant.export import export_engagement
+from assistant.settings import Settings
 from storage import repositories as repo
 from storage.models import Answer, DialogRun, Engagement, Participant
+from tests.chat import Chat
+from tests.findings_seed import DANA, SAM, seed_finished
+from tests.test_interview_flow import set_up_engagement
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DIALOG = "idea_to_production"
@@ -129,3 +135,38 @@ async def test_the_findings_take_each_persons_latest_finished_run(assistant: Ass
     assert workflow.felt_end_to_end is not None
     assert workflow.felt_end_to_end.typical == 200  # Ana's second run replaced her first
     assert [s.name for s in workflow.steps] == ["Build & test"]
+
+
+async def test_the_readout_and_vsa_export_read_the_findings_once(
+    assistant: Assistant, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The document, its maps and the write-ups come from one read of the answers (the
+    slow part of a large engagement), so they also show the same findings."""
+    await set_up_engagement(Chat(assistant, "sa"))
+
+    def write(session: Session) -> Engagement:
+        engagement = repo.find_engagement(session, "console:local", "Acme VSA")
+        assert engagement is not None
+        seed_finished(session, engagement, "idea_to_production", ("dana", "dana"), DANA)
+        seed_finished(session, engagement, "idea_to_production", ("sam", "sam"), SAM)
+        return engagement
+
+    engagement = await assistant.db.run(write)
+    reads: list[int] = []
+    real = repo.finished_runs
+
+    def counted(session: Session, engagement_id: int, *args: Any) -> Any:
+        reads.append(engagement_id)
+        return real(session, engagement_id, *args)
+
+    monkeypatch.setattr(repo, "finished_runs", counted)
+    message = await assistant.db.run(
+        lambda s: assistant.service.reports.readout_message(s, engagement)
+    )
+    assert [type(b).__name__ for b in message.blocks].count("Image") == 1  # its map beside it
+    assert reads == [engagement.id]
+
+    reads.clear()
+    document, items = await export_engagement(settings, "Acme VSA", "html", writeups=True)
+    assert "data:image/png;base64," in document and items
+    assert reads == [engagement.id]
