@@ -17,9 +17,10 @@ from assistant.definitions import normalize_words
 from assistant.document import Format
 from assistant.dora import DEFAULT_YEAR
 from assistant.events import File
+from assistant.readout import EngagementFindings
 from assistant.render import to_html, to_markdown
 from assistant.settings import Settings
-from assistant.vsm_picture import MapInput, render_map
+from assistant.vsm_picture import render_map
 from assistant.writeups import write_ups
 from storage import repositories as repo
 from storage.models import Engagement
@@ -62,11 +63,12 @@ async def export_engagement(
     assistant = await Assistant.start(settings)
     service = assistant.service
 
-    def maps(session: Session) -> dict[str, MapInput]:
-        engagement = _find(session, name, workspace)
-        return service.reports.maps(service.reports.findings(session, engagement, year=year))
+    def findings(session: Session) -> EngagementFindings:
+        return service.reports.findings(session, _find(session, name, workspace), year=year)
 
-    def readout(session: Session, pictures: dict[str, bytes]) -> tuple[str, list[tuple[str, str]]]:
+    def readout(
+        session: Session, found: EngagementFindings | None, pictures: dict[str, bytes]
+    ) -> tuple[str, list[tuple[str, str]]]:
         engagement = _find(session, name, workspace)
         if retro:
             recap = service.retros.recap_message(session, engagement)
@@ -74,22 +76,25 @@ async def export_engagement(
             if fmt == "html":
                 return to_html(blocks, title=engagement.name), []
             return to_markdown(blocks), []
+        assert found is not None
         document = service.reports.document(
-            session, engagement, cast(Format, fmt), year, pictures=pictures
+            session, engagement, cast(Format, fmt), year, pictures=pictures, found=found
         )
         items = []
         if writeups:
-            found = service.reports.findings(session, engagement, year=year)
             items = [
                 (w.filename, w.content) for w in write_ups(service.catalog.templates_dir, found)
             ]
         return document, items
 
     try:
-        # The maps are drawn between two reads, off the event loop (matplotlib blocks).
-        drawn = {} if retro else await assistant.db.run(maps)
+        # The findings are read once; the maps are drawn from them between two
+        # transactions, off the event loop (matplotlib blocks), and the document shows
+        # the same findings as its maps.
+        found = None if retro else await assistant.db.run(findings)
+        drawn = service.reports.maps(found) if found is not None else {}
         pictures = {key: await render_map(map) for key, map in drawn.items()}
-        return await assistant.db.run(partial(readout, pictures=pictures))
+        return await assistant.db.run(partial(readout, found=found, pictures=pictures))
     finally:
         await assistant.close()
 

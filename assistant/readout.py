@@ -14,15 +14,14 @@ caller, off the event loop). Nothing here draws one.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from assistant import dora, engine, texts
+from assistant.collector import cycle_collection_paused
 from assistant.definitions import Catalog, Dialog
 from assistant.engine import StoredAnswer
 from assistant.events import (
@@ -69,34 +68,20 @@ class EngagementFindings:
 
 
 def respondents_by_dialog(
-    catalog: Catalog, rows: Iterable[repo.FinishedAnswer]
+    catalog: Catalog, runs: Iterable[repo.FinishedRun]
 ) -> dict[str, list[Respondent]]:
     """Each finished run's applicable answers, grouped, per dialog: one respondent per
-    person and dialog (their latest finished run). ``rows`` come run by run; each run
-    is shaped as soon as its rows are read, so the raw rows are never all held."""
-    latest: dict[tuple[str, int], tuple[int, Respondent]] = {}
-    current: repo.FinishedAnswer | None = None
-    stored: dict[str, tuple[Any, bool]] = {}
-
-    def finish() -> None:
-        if current is None:
-            return
-        dialog = catalog.get(current.dialog_id)
-        answers = engine.grouped(dialog, applicable(dialog, stored))
-        # Runs come in id order: a later finished run of the same person replaces theirs.
-        latest[(current.dialog_id, current.participant_id)] = (
-            current.run_id,
-            Respondent(current.name, answers),
-        )
-
-    for row in rows:
-        if current is None or row.run_id != current.run_id:
-            finish()
-            current, stored = row, {}
-        stored[row.path] = (row.value, row.skipped)
-    finish()
+    person and dialog (their latest finished run). ``runs`` come in id order."""
+    latest: dict[tuple[str, int], Respondent] = {}
+    for run in runs:
+        dialog = catalog.get(run.dialog_id)
+        answers = engine.grouped(dialog, applicable(dialog, run.answers))
+        # A later finished run of the same person replaces theirs, and people come in
+        # the order of their latest runs.
+        latest.pop((run.dialog_id, run.participant_id), None)
+        latest[(run.dialog_id, run.participant_id)] = Respondent(run.name, answers)
     found: dict[str, list[Respondent]] = {}
-    for (dialog_id, _who), (_run, respondent) in sorted(latest.items(), key=lambda kv: kv[1][0]):
+    for (dialog_id, _who), respondent in latest.items():
         found.setdefault(dialog_id, []).append(respondent)
     return found
 
@@ -126,24 +111,8 @@ def compute(
     under_way: Mapping[str, int] | None = None,
 ) -> EngagementFindings:
     """The findings from loaded answers (pure: the bench and the tests call it directly)."""
-    with _no_cycle_collection():
+    with cycle_collection_paused():
         return _compute(catalog, engagement, customer, respondents, year, under_way)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector while findings are built. They make hundreds of
-    thousands of small objects and no reference cycles (reference counting frees them),
-    but each allocation burst set the collector scanning every answer held: for 1,000
-    participants it took more than half the time (8.5 s with it, 3.2 s without, on
-    this machine). Paused only while they are built, then as it was."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _compute(
@@ -182,9 +151,9 @@ def load(
     """An engagement's findings from its finished interviews (and ``also_run``, one
     finishing in this transaction), read in one query."""
     ids = [d.id for d in catalog.interviews()]
-    with _no_cycle_collection():
-        rows = repo.finished_answers(session, engagement.id, ids, also_run)
-        by_dialog = respondents_by_dialog(catalog, rows)
+    with cycle_collection_paused():
+        runs = repo.finished_runs(session, engagement.id, ids, also_run)
+        by_dialog = respondents_by_dialog(catalog, runs)
     return compute(
         catalog,
         engagement.name,

@@ -107,9 +107,12 @@ class Reports:
         fmt: Format,
         year: int = dora.DEFAULT_YEAR,
         pictures: Mapping[str, bytes] | None = None,
+        found: readout.EngagementFindings | None = None,
     ) -> str:
-        """The readout; ``pictures``: the maps as PNG, drawn by the caller off the loop."""
-        found = self.findings(session, engagement, year=year)
+        """The readout; ``pictures``: the maps as PNG, drawn by the caller off the loop;
+        ``found``: the findings when the caller read them already (they are read once)."""
+        if found is None:
+            found = self.findings(session, engagement, year=year)
         roadmap = recommendations.for_engagement(self.service.summaries, found)
         qualification: list[Block] = list(
             self.service.engagement_detail(session, engagement).blocks
@@ -130,7 +133,8 @@ class Reports:
     def readout_message(
         self, session: Session, engagement: Engagement, year: int = dora.DEFAULT_YEAR
     ) -> Outbound:
-        content = self.document(session, engagement, "md", year)
+        found = self.findings(session, engagement, year=year)
+        content = self.document(session, engagement, "md", year, found=found)
         return Outbound(
             blocks=(
                 rich(texts.READOUT_POSTED, engagement=engagement.name),
@@ -141,7 +145,7 @@ class Reports:
                     mime_type="text/markdown",
                 ),
                 # The maps beside the document (drawn when posted; `vsa export` embeds them).
-                *self.pictures(self.findings(session, engagement, year=year)).values(),
+                *self.pictures(found).values(),
             )
         )
 
