@@ -1235,26 +1235,33 @@ def checklist_marks(
 
 # --- the RAID log ----------------------------------------------------------------------
 
-RAID_NUMBER_ATTEMPTS = 5
+NUMBER_ATTEMPTS = 5
 
 
-def add_raid_item(session: Session, item: RaidItem) -> RaidItem:
-    """Store a new item as the next number of its engagement. Two people adding at once
-    on PostgreSQL may take the same number: the later one takes the next (a savepoint,
-    so nothing else of the turn is undone)."""
-    for _attempt in range(RAID_NUMBER_ATTEMPTS):
+def add_numbered(session: Session, item: RaidItem | FlowItem) -> None:
+    """Store a new RAID or flow item as the next number of its engagement (what people
+    type: ``raid close 3``). Two people adding at once on PostgreSQL may take the same
+    number: the later one takes the next (a savepoint, so nothing else of the turn is
+    undone)."""
+    model = type(item)
+    for _attempt in range(NUMBER_ATTEMPTS):
         highest = session.scalar(
-            select(func.max(RaidItem.number)).where(RaidItem.engagement_id == item.engagement_id)
+            select(func.max(model.number)).where(model.engagement_id == item.engagement_id)
         )
         item.number = (highest or 0) + 1
         try:
             with session.begin_nested():
                 session.add(item)
                 session.flush()
-            return item
+            return
         except IntegrityError:
             continue
-    raise ConcurrentUpdateError("could not number a RAID item")
+    raise ConcurrentUpdateError(f"could not number a new {model.__tablename__} row")
+
+
+def add_raid_item(session: Session, item: RaidItem) -> RaidItem:
+    add_numbered(session, item)
+    return item
 
 
 def raid_item(session: Session, engagement_id: int, number: int) -> RaidItem | None:
@@ -1846,28 +1853,13 @@ def open_runs_count(
 
 # --- flow items ------------------------------------------------------------------------
 
-FLOW_NUMBER_ATTEMPTS = 5
-
 
 def add_flow_item(session: Session, item: FlowItem, by_id: int, now: datetime) -> FlowItem:
     """Store a new flow item as the next number of its engagement, with its first
-    transition (recorded: None -> new). Two people adding at once on PostgreSQL may
-    take the same number: the later one takes the next (a savepoint, so nothing else of
-    the turn is undone)."""
-    for _attempt in range(FLOW_NUMBER_ATTEMPTS):
-        highest = session.scalar(
-            select(func.max(FlowItem.number)).where(FlowItem.engagement_id == item.engagement_id)
-        )
-        item.number = (highest or 0) + 1
-        try:
-            with session.begin_nested():
-                session.add(item)
-                session.flush()
-        except IntegrityError:
-            continue
-        add_flow_transition(session, item, by_id, item.state, now, old_state=None)
-        return item
-    raise ConcurrentUpdateError("could not number a flow item")
+    transition (recorded: None -> new)."""
+    add_numbered(session, item)
+    add_flow_transition(session, item, by_id, item.state, now, old_state=None)
+    return item
 
 
 def add_flow_transition(
