@@ -737,6 +737,14 @@ def _command(
             )
             return Turn(state, [Outbound(blocks=(question,))])
         case "edit":
+            if (
+                command.argument
+                and isinstance(slot.step, TextStep | LongTextStep)
+                and not _find(_answered_slots(dialog, state), command.argument)
+            ):
+                # "Change approval and deploy" names a step; it edits nothing, so it is
+                # the answer to a question that takes free text.
+                return _answer(dialog, state, slot, inbound.text, inbound, today)
             return _edit(dialog, state, slot, command.argument)
         case "pause":
             state = state.model_copy(update={"status": "paused", "revisit": None})
