@@ -13,7 +13,8 @@ from assistant.app import Assistant
 from assistant.clock import FixedClock
 from assistant.settings import Settings
 from tests.chat import Chat
-from tests.scenario import stored_answers
+from tests.scenario import QUALIFIED, stored_answers
+from tests.test_interview_flow import answer_everything
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -38,3 +39,57 @@ async def test_a_text_answer_that_starts_with_change_is_an_answer(assistant: Ass
     assert "Your answer was: Change Advisory Board Ltd" in chat.text
     await chat.say("edit Acme")  # the question asked again takes free text too
     assert (await stored_answers(assistant.db))["customer"] == "edit Acme"
+
+
+def plan(chat: Chat) -> str:
+    """The plan part of status (before the interviews' progress)."""
+    return chat.text.split("The plan", 1)[1].split("\nInterviews\n", 1)[0]
+
+
+async def test_someone_planned_by_name_and_invited_since_is_not_said_to_be_missing(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """Planned by a typed name (not in the workspace then), invited by the same name
+    later: the plan shows their interview's state, and drops them once they finished —
+    it said "not in the workspace yet" to the end, in status and in the readout."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await sa.play(QUALIFIED)
+    await sa.say("commit")
+    for answer in (
+        "all",
+        "skip",
+        "Dana Scully (VP Engineering)",
+        "1",
+        "interviews",
+        "omar",
+        "1",
+        "skip",
+        "2026-12-11",
+        "no",
+        "2 weeks",
+        "all",
+        "2026-12-22",
+        "no",
+    ):
+        await sa.say(answer)
+    assert "(not in the workspace yet)" in sa.text
+    name = next(line for line in sa.text.splitlines() if line.startswith("Value stream"))
+    engagement = name.split(": ", 1)[1]
+    await sa.say(f"interview idea-to-production omar for {engagement}")
+    assert "Invited omar" in sa.text
+    await sa.say(f"status for {engagement}")
+    assert "not in the workspace yet" not in sa.text
+    assert (
+        "omar — Idea to Production, interview by Fri 11 Dec 2026 (in 10 days): not started yet"
+        in plan(sa)
+    )
+
+    sam = Chat(assistant, "omar")
+    await sam.open()
+    await sam.click(sam.question.options[0].value if sam.question else "")
+    await sam.say("London")
+    await sam.click(sam.question.options[0].value if sam.question else "")
+    await answer_everything(sam)
+    await sa.say(f"status for {engagement}")
+    assert "omar —" not in plan(sa)
