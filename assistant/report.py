@@ -108,8 +108,10 @@ class Reports:
         """The readout; ``pictures``: the maps as PNG, drawn by the caller off the loop."""
         found = self.findings(session, engagement, year=year)
         roadmap = recommendations.for_engagement(self.service.summaries, found)
+        # The customer's stakeholders read it: the plan and the verdict's headline, not
+        # our qualification notes (their decision makers, our next steps, the deck).
         qualification: list[Block] = list(
-            self.service.engagement_detail(session, engagement).blocks
+            self.service.engagement_detail(session, engagement, qualification=False).blocks
         )
         return render_readout(
             self.service.catalog.templates_dir,

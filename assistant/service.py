@@ -655,9 +655,9 @@ class TurnService:
             case "help":
                 return [self._help(session, here)]
             case "list":
-                return [self._list(session, here.tenant)]
+                return [self._list(session, here.tenant, here.who.id)]
             case "show":
-                return [self._show(session, here.tenant, found.argument)]
+                return [self._show(session, here, found.argument)]
             case "bind":
                 return self._bind(session, here, found.argument)
             case "resume":
@@ -790,7 +790,7 @@ class TurnService:
         if choice in self.catalog.dialogs and self.catalog.get(choice).start_words:
             return self._start_own(session, here, self.catalog.get(choice))
         if choice == "list":
-            return [self._list(session, here.tenant)]
+            return [self._list(session, here.tenant, here.who.id)]
         return [self._help(session, here)]
 
     # -- messages -----------------------------------------------------------------
@@ -878,8 +878,18 @@ class TurnService:
         headline = str(run.result.get("headline", texts.NO_QUALIFICATION))
         return assessments.qualification_line(engagement, headline)
 
-    def _list(self, session: Session, tenant: str) -> Outbound:
-        found = repo.engagements(session, tenant)
+    def customer_side(self, session: Session, participant_id: int) -> bool:
+        """Someone who only takes part in engagements (a customer's engineer answering an
+        interview or a retro): they see their own engagements, never the workspace's
+        others nor a qualification (our sales notes on their company)."""
+        roles = [role for _e, role in repo.engagements_of(session, participant_id)]
+        return bool(roles) and all(role == "participant" for role in roles)
+
+    def _list(self, session: Session, tenant: str, participant_id: int) -> Outbound:
+        found = list(repo.engagements(session, tenant))
+        if self.customer_side(session, participant_id):
+            mine = {e.id for e, _role in repo.engagements_of(session, participant_id)}
+            found = [e for e in found if e.id in mine]
         if not found:
             return reply(rich(texts.NO_ENGAGEMENTS))
         items = []
@@ -896,14 +906,18 @@ class TurnService:
             )
         return reply(Heading(text=texts.ENGAGEMENTS_TITLE), BulletList(items=tuple(items)))
 
-    def _show(self, session: Session, tenant: str, name: str) -> Outbound:
-        match = repo.find_engagement(session, tenant, name)
-        if match is None:
+    def _show(self, session: Session, here: Here, name: str) -> Outbound:
+        match = repo.find_engagement(session, here.tenant, name)
+        customer = self.customer_side(session, here.who.id)
+        if match is None or (customer and self.role(session, match, here.who.id) is None):
             return reply(rich(texts.ENGAGEMENT_NOT_FOUND, name=name[:60]))
-        return self.engagement_detail(session, match)
+        return self.engagement_detail(session, match, qualification=not customer)
 
-    def engagement_detail(self, session: Session, match: Engagement) -> Outbound:
-        """An engagement and its qualification summary (the channel view and the export)."""
+    def engagement_detail(
+        self, session: Session, match: Engagement, *, qualification: bool = True
+    ) -> Outbound:
+        """An engagement and (``qualification``) its qualification summary: our notes on
+        the opportunity, for our side only (the channel view and the export)."""
         tenant = match.tenant
         blocks: list[Any] = [
             Heading(text=match.name),
@@ -932,7 +946,7 @@ class TurnService:
                 match, repo.invitations(session, match.id), self.clock.now().date()
             )
         blocks += self.delivery.detail_blocks(session, match, self.clock.now().date())
-        if match.qualification_run_id is not None:
+        if qualification and match.qualification_run_id is not None:
             run = repo.get_run(session, match.qualification_run_id)
             if run is not None and run.tenant == tenant and run.status == "completed":
                 blocks += self.summary_of(run)
@@ -961,7 +975,7 @@ class TurnService:
         """What a person sees on a home surface: engagements, open dialogs to resume."""
         tenant = tenant_of(person)
         participant = self._participant(session, person)
-        blocks: list[Any] = list((self._list(session, tenant)).blocks)
+        blocks: list[Any] = list((self._list(session, tenant, participant.id)).blocks)
         open_runs = [
             r
             for r in repo.runs_of(session, tenant=tenant, participant_id=participant.id)

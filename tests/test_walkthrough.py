@@ -11,9 +11,10 @@ import pytest
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
+from assistant.events import File
 from assistant.settings import Settings
 from tests.chat import Chat
-from tests.scenario import QUALIFIED, stored_answers
+from tests.scenario import DELIVERY_PLAN, QUALIFIED, stored_answers
 from tests.test_interview_flow import answer_everything
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -41,6 +42,32 @@ async def test_a_text_answer_that_starts_with_change_is_an_answer(assistant: Ass
     assert (await stored_answers(assistant.db))["customer"] == "edit Acme"
 
 
+async def plan_assessment(sa: Chat, participant: str) -> str:
+    """Qualify Acme, educate and commit with one participant for idea to production,
+    interviews only; the assessment's name."""
+    await sa.play(QUALIFIED)
+    await sa.say("commit")
+    for answer in (
+        "all",
+        "skip",
+        "Dana Scully (VP Engineering)",
+        "1",
+        "interviews",
+        participant,
+        "1",
+        "skip",
+        "2026-12-11",
+        "no",
+        "2 weeks",
+        "all",
+        "2026-12-22",
+        "no",
+    ):
+        await sa.say(answer)
+    name = next(line for line in sa.text.splitlines() if line.startswith("Value stream"))
+    return name.split(": ", 1)[1]
+
+
 def plan(chat: Chat) -> str:
     """The plan part of status (before the interviews' progress)."""
     return chat.text.split("The plan", 1)[1].split("\nInterviews\n", 1)[0]
@@ -54,28 +81,8 @@ async def test_someone_planned_by_name_and_invited_since_is_not_said_to_be_missi
     it said "not in the workspace yet" to the end, in status and in the readout."""
     assistant, _clock = clocked
     sa = Chat(assistant, "sa")
-    await sa.play(QUALIFIED)
-    await sa.say("commit")
-    for answer in (
-        "all",
-        "skip",
-        "Dana Scully (VP Engineering)",
-        "1",
-        "interviews",
-        "omar",
-        "1",
-        "skip",
-        "2026-12-11",
-        "no",
-        "2 weeks",
-        "all",
-        "2026-12-22",
-        "no",
-    ):
-        await sa.say(answer)
+    engagement = await plan_assessment(sa, "omar")
     assert "(not in the workspace yet)" in sa.text
-    name = next(line for line in sa.text.splitlines() if line.startswith("Value stream"))
-    engagement = name.split(": ", 1)[1]
     await sa.say(f"interview idea-to-production omar for {engagement}")
     assert "Invited omar" in sa.text
     await sa.say(f"status for {engagement}")
@@ -93,3 +100,36 @@ async def test_someone_planned_by_name_and_invited_since_is_not_said_to_be_missi
     await answer_everything(sam)
     await sa.say(f"status for {engagement}")
     assert "omar —" not in plan(sa)
+
+
+async def test_a_customer_participant_sees_only_their_engagement_and_no_sales_notes(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """A customer's engineer, invited to an interview, listed every engagement of the
+    workspace (other customers too) and read our qualification of their company: its
+    decision makers, our next steps, the pitch deck. The readout leaves those out too."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    acme = await plan_assessment(sa, "dana")
+    await sa.say("new engagement")
+    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
+        await sa.say(answer)
+    await sa.say("engagements")
+    assert "Acme" in sa.text and "Globex rollout" in sa.text
+    await sa.say(f"engagement {acme}")
+    assert "Next steps" in sa.text  # our side reads the qualification
+
+    await sa.say(f"interview idea-to-production dana for {acme}")
+    dana = Chat(assistant, "dana")
+    await dana.say("engagements")
+    assert "Acme" in dana.text and "Globex" not in dana.text
+    await dana.say("engagement Globex rollout")
+    assert "I couldn't find an engagement called “Globex rollout”" in dana.text
+    await dana.say(f"engagement {acme}")
+    assert "Qualification: Qualified" in dana.text
+    assert "Next steps" not in dana.text and "Decision makers" not in dana.text
+
+    await sa.say(f"readout {acme}")
+    [document] = [b for m in sa.replies for b in m.blocks if isinstance(b, File)]
+    text = document.content.decode()
+    assert "Qualification" in text and "Next steps" not in text and "pitch deck" not in text
