@@ -133,3 +133,28 @@ async def test_a_customer_participant_sees_only_their_engagement_and_no_sales_no
     [document] = [b for m in sa.replies for b in m.blocks if isinstance(b, File)]
     text = document.content.decode()
     assert "Qualification" in text and "Next steps" not in text and "pitch deck" not in text
+
+
+async def test_pov_in_the_channel_says_where_it_went_and_twice_is_one_dialog(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """`pov` in the engagement's channel answered nothing there (the dialog started in
+    the DM unannounced), and `pov start` after it began a second dialog beside the first."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await sa.say("new engagement")
+    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
+        await sa.say(answer)
+    room = Chat(assistant, "sa", channel="globex-team", direct=False)
+    await room.say("bind Globex rollout")
+    await room.say("pov")
+    assert "I've sent you a direct message" in room.text
+    assert sa.question is not None and "Where does the proof of value stand" in sa.question.text
+    await room.say("pov start")
+    assert "I've sent you a direct message" in room.text
+    assert "waiting for you" not in sa.text
+    assert sa.question is not None and "Where does the proof of value stand" in sa.question.text
+    for answer in ("Planning", "2026-12-07", "2027-01-15", "Pipelines twice as fast", "skip"):
+        await sa.say(answer)
+    assert "Proof of value: Globex rollout" in sa.text
+    assert "Record the proof of value" not in sa.text  # nothing left waiting
