@@ -261,8 +261,11 @@ class Retros:
         if under_way is not None:
             return [
                 say(
-                    texts.RETRO_UNDER_WAY,
-                    a_kind=texts.RETRO_A_KIND[under_way.kind],
+                    # The next step is our markup, not a value.
+                    texts.RETRO_UNDER_WAY.replace(
+                        "{next}", texts.RETRO_NEXT.get(under_way.status, "")
+                    ),
+                    a_kind=texts.RETRO_A_KIND[under_way.kind].capitalize(),
                     engagement=engagement.name,
                     status=texts.RETRO_STATUS[under_way.status],
                 )

@@ -464,9 +464,20 @@ RETRO_USAGE = (
     "keep items nameless, and @people to choose who takes part), or "
     "*retro end-of-project @people*."
 )
-RETRO_UNDER_WAY = (
-    "{a_kind} of {engagement} is under way ({status}). Finish it first with *retro finish*."
-)
+RETRO_UNDER_WAY = "{a_kind} of {engagement} is under way ({status}). {next}"
+# What the facilitator does next at each stage of a retro under way ("retro" again).
+RETRO_NEXT = {
+    "reviewing": "Review the last one's actions first: *retro review <number> done|carry|drop*.",
+    "choosing": "Say *retro facilitator @person* (or *retro go ahead*) to start it.",
+    "collecting": (
+        "*retro status* shows who has sent their items; *retro close* posts them for voting."
+    ),
+    "voting": "*retro vote close* ends the vote and posts the result.",
+    "actions": (
+        "Capture its actions with *retro action <number> <what to do> @owner by <date>*; "
+        "*retro finish* posts the recap."
+    ),
+}
 RETRO_NONE = "There is no retrospective of {engagement} under way. {usage}"
 RETRO_NOBODY = "Nobody takes part in {engagement} yet: name people with @ after *retro*."
 RETRO_ONLY_FACILITATOR = "Only {facilitator}, who facilitates this retrospective, can do that."

@@ -158,3 +158,26 @@ async def test_pov_in_the_channel_says_where_it_went_and_twice_is_one_dialog(
         await sa.say(answer)
     assert "Proof of value: Globex rollout" in sa.text
     assert "Record the proof of value" not in sa.text  # nothing left waiting
+
+
+async def test_retro_again_while_one_is_under_way_says_the_next_step_not_finish(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """`retro` while one collects items said "Finish it first with retro finish", which
+    ends it before anyone votes; it now says the stage's next step."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await sa.say("new engagement")
+    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
+        await sa.say(answer)
+    room = Chat(assistant, "sa", channel="globex-team", direct=False)
+    await room.say("bind Globex rollout")
+    await room.say("retro customer dana")
+    await room.say("retro")
+    said = room.text
+    assert said.startswith("A customer retrospective of Globex rollout is under way")
+    assert "retro finish" not in said and "retro close posts them for voting" in said
+    assert "*" not in said
+    await room.say("retro close")
+    await room.say("retro")
+    assert "Capture its actions with retro action" in room.text  # nobody gave items
