@@ -613,6 +613,13 @@ class TurnService:
         if repo.active_run(session, here.who.id, run.conversation_key) is not None:
             return []  # in a dialog there already (maybe this very question): no second one
         where = ConversationRef.model_validate(run.conversation)
+        asked = [
+            r
+            for r in repo.paused_runs(session, here.who.id, where.key)
+            if r.dialog_id == question.id
+        ]
+        if asked:  # asked before and paused: that one again, not a second
+            return self.activate(session, here, asked[0])
         _, messages = self.start_for(
             session,
             dialog=question,

@@ -181,3 +181,44 @@ async def test_retro_again_while_one_is_under_way_says_the_next_step_not_finish(
     await room.say("retro close")
     await room.say("retro")
     assert "Capture its actions with retro action" in room.text  # nobody gave items
+
+
+async def test_the_timezone_question_paused_is_asked_again_not_twice(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """Paused at the timezone question before her interview, Priya clicked Start again:
+    a second timezone question began, and the first was offered forever after
+    ("Resume: Your timezone") though her timezone was known. And its title read
+    "Let's your timezone"."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await sa.say("new engagement")
+    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
+        await sa.say(answer)
+    await sa.say("interview idea-to-production priya")
+    priya = Chat(assistant, "priya")
+    await priya.open()
+    await priya.click(priya.question.options[0].value if priya.question else "")
+    assert "Let's set your timezone." in priya.text
+    await priya.say("pause")
+    assert priya.question is not None
+    assert [o.label for o in priya.question.options] == [
+        "Start: Map your Idea to Production workflow"
+    ]
+    await priya.click(priya.question.options[0].value)
+    assert "Which timezone are you in?" in priya.text
+    await priya.say("London")
+    assert priya.question is not None
+    assert [o.label for o in priya.question.options] == [
+        "Start: Map your Idea to Production workflow"
+    ]
+
+
+def test_every_dialog_title_reads_after_lets() -> None:
+    """The dialog starts with "Let's <title>": a title is what the person does."""
+    from assistant.definitions import load_catalog
+
+    verbs = {"qualify", "educate", "start", "map", "record", "log", "change", "add", "set"}
+    verbs |= {"answer"}
+    titles = {d.id: d.title for d in load_catalog().dialogs.values()}
+    assert {i: t for i, t in titles.items() if t.split()[0].lower() not in verbs} == {}
