@@ -794,15 +794,19 @@ def _help(slot: Slot) -> list[Any]:
     if example:
         blocks.append(rich(texts.HELP_EXAMPLE, example=example))
     blocks.append(rich(texts.HELP_COMMANDS))
-    blocks.append(
-        BulletList(
-            items=tuple(
-                (Span(text=word, style="bold"), Span(text=f" — {what}"))
-                for word, what in texts.COMMANDS_HELP
-            )
+    blocks.append(dialog_commands_help())
+    return blocks
+
+
+def dialog_commands_help() -> BulletList:
+    """What can be said at any question (help, back, skip...), one line each; their
+    explanations are our markup ("say *resume*")."""
+    return BulletList(
+        items=tuple(
+            (Span(text=word, style="bold"), *rich(f" — {what}").spans)
+            for word, what in texts.COMMANDS_HELP
         )
     )
-    return blocks
 
 
 def _answered_slots(dialog: Dialog, state: DialogState) -> list[Slot]:

@@ -25,6 +25,9 @@ from assistant.actions import CompletionContext
 from assistant.clock import Clock
 from assistant.commands import (
     COMMAND_BUTTON,
+    DELIVERY_ONLY,
+    HELP_SECTIONS,
+    HELP_WHO,
     ROLE_RANK,
     Command,
     CommandRefused,
@@ -846,33 +849,40 @@ class TurnService:
         engagement = None
         if here.channel_key is not None:
             engagement = repo.bound_engagement(session, here.channel_key)
+        mine = repo.engagements_of(session, here.who.id)
         roles = (
-            [self.role(session, engagement, here.who.id)]
-            if engagement
-            else [role for _e, role in repo.engagements_of(session, here.who.id)]
+            [self.role(session, engagement, here.who.id)] if engagement else [r for _e, r in mine]
         )
         best = max((ROLE_RANK.get(r or "anyone", 0) for r in roles), default=0)
-        items = []
+        customer = self.customer_side(session, here.who.id)
+        # Only assessments here (or in all the person takes part in): no delivery commands.
+        kinds = {engagement.kind} if engagement else {e.kind for e, _r in mine}
+        assessments_only = bool(kinds) and "delivery" not in kinds
+        listed: dict[str, list[tuple[Span, ...]]] = {}
         for command in self.commands.listed():
             if (command.where == "channel" and direct) or (command.where == "dm" and not direct):
                 continue
-            if ROLE_RANK[command.who] > best:
+            if ROLE_RANK[HELP_WHO.get(command.name, command.who)] > best:
                 continue
+            if command.dialog is not None and customer:
+                continue  # qualifying and planning are the account team's
+            if assessments_only and command.name in DELIVERY_ONLY:
+                continue
+            section = next(
+                (title for title, names in HELP_SECTIONS if command.name in names),
+                HELP_SECTIONS[-1][0],
+            )
             word = f"{command.words[0]} {command.usage}".strip()
-            items.append((Span(text=word, style="bold"), Span(text=f" — {command.summary}")))
+            listed.setdefault(section, []).append(
+                (Span(text=word, style="bold"), Span(text=f" — {command.summary}"))
+            )
         blocks: list[Any] = [rich(texts.GREETING, name="")]
         if engagement is not None:
             blocks.append(rich(texts.HELP_ENGAGEMENT, engagement=engagement.name))
-        blocks += [
-            BulletList(items=tuple(items)),
-            rich(texts.HELP_COMMANDS),
-            BulletList(
-                items=tuple(
-                    (Span(text=word, style="bold"), Span(text=f" — {what}"))
-                    for word, what in texts.COMMANDS_HELP
-                )
-            ),
-        ]
+        for title, _names in HELP_SECTIONS:
+            if listed.get(title):
+                blocks += [rich(f"*{title}*"), BulletList(items=tuple(listed[title]))]
+        blocks += [rich(texts.HELP_IN_DIALOG), engine.dialog_commands_help()]
         return reply(*blocks)
 
     def _qualification_headline(self, session: Session, engagement: Engagement) -> str:

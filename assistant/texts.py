@@ -60,6 +60,7 @@ STATUS_NOTHING_LEFT = "That's the last question."
 HELP_EXPECTS = "Expected: {expects}"
 HELP_EXAMPLE = "For example: {example}"
 HELP_COMMANDS = "You can also say:"
+HELP_IN_DIALOG = "While you answer a dialog's questions, you can say:"
 TRY_AGAIN_EXAMPLE = "For example: {example}"
 ANSWER_NONE = "(skipped)"
 

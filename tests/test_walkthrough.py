@@ -222,3 +222,39 @@ def test_every_dialog_title_reads_after_lets() -> None:
     verbs |= {"answer"}
     titles = {d.id: d.title for d in load_catalog().dialogs.values()}
     assert {i: t for i, t in titles.items() if t.split()[0].lower() not in verbs} == {}
+
+
+async def test_help_is_grouped_and_offers_only_what_the_person_can_do_here(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """Help had grown to 26 commands in one list, offered a customer's engineer the SA's
+    qualify and commit, retro and checklist (refused when typed), bind to people who may
+    not bind, an assessment's channel the ceremony schedule it refuses, and showed
+    "say *resume*" with its asterisks."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    acme = await plan_assessment(sa, "dana")
+    await sa.say("help")
+    said = sa.text
+    for section in ("Get started", "Discovery and findings", "Delivery", "RAID log"):
+        assert f"\n{section}\n" in said
+    assert said.index("Get started") < said.index("qualify") < said.index("Discovery")
+    assert "say resume to pick up" in said and "*" not in said
+
+    await sa.say(f"interview idea-to-production dana for {acme}")
+    dana = Chat(assistant, "dana")
+    await dana.say("help")
+    offered = dana.text
+    for refused in ("qualify", "commit", "retro", "checklist", "schedule", "kickoff", "bind"):
+        assert f"\n• {refused}" not in offered, refused
+    assert "\n• status" in offered and "\n• answers" in offered
+
+    room = Chat(assistant, "sa", channel="acme-assessment", direct=False)
+    await room.say(f"bind {acme}")
+    await room.say("help")
+    for refused in ("checklist", "schedule", "kickoff"):
+        assert f"\n• {refused}" not in room.text, refused
+    assert "\n• bind" in room.text and "\n• readout" in room.text
+    dana_here = Chat(assistant, "dana", channel="acme-assessment", direct=False)
+    await dana_here.say("help")
+    assert "\n• bind" not in dana_here.text and "\n• readout" not in dana_here.text
