@@ -258,3 +258,32 @@ async def test_help_is_grouped_and_offers_only_what_the_person_can_do_here(
     dana_here = Chat(assistant, "dana", channel="acme-assessment", direct=False)
     await dana_here.say("help")
     assert "\n• bind" not in dana_here.text and "\n• readout" not in dana_here.text
+
+
+@pytest.mark.parametrize(
+    ("days", "shown"),
+    [
+        (42, "6 weeks"),  # was "1 month 12 days"
+        (35, "5 weeks"),
+        (91, "13 weeks"),
+        (30, "1 month"),
+        (45, "1.5 months"),
+        ((5, 10), "5–10 days"),  # was "5 days – 1 week 3 days"
+        ((42, 56), "6–8 weeks"),  # was "1 month 12 days – 1 month 26 days"
+        ((8, 28), "8–28 days"),  # was "1 week 1 day – 4 weeks"
+        ((2, 7), "2 days – 1 week"),
+    ],
+)
+def test_durations_read_as_people_said_them(days: float | tuple[float, float], shown: str) -> None:
+    """A participant said "6 to 8 weeks" and read back "1 month 12 days – 1 month 26 days"
+    (a month is 30 days), in their summary, the findings and the readout."""
+    from assistant.parsing import format_duration, parse_duration
+
+    day = 24 * 60.0
+    if isinstance(days, tuple):
+        value = {"low": days[0] * day, "typical": None, "high": days[1] * day}
+        assert format_duration(value) == shown  # type: ignore[arg-type]
+        assert parse_duration(shown, allow_range=True) == pytest.approx(value)
+    else:
+        assert format_duration(days * day) == shown
+        assert parse_duration(shown) == pytest.approx(days * day)
