@@ -178,7 +178,8 @@ def map_of(workflow: WorkflowFindings) -> MapInput:
         why.setdefault(found.step.position, found.figure)
     steps = workflow.steps
     return MapInput(
-        title=workflow.title,
+        # "Value stream map: Idea to Production", not the interview's "Map your ..." title.
+        title=texts.WORKFLOW_NAMES.get(workflow.dialog_id, workflow.title),
         steps=tuple(
             MapStep(
                 name=step.name,

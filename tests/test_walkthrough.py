@@ -287,3 +287,43 @@ def test_durations_read_as_people_said_them(days: float | tuple[float, float], s
     else:
         assert format_duration(days * day) == shown
         assert parse_duration(shown) == pytest.approx(days * day)
+
+
+def test_the_map_ends_at_its_last_step_and_names_the_value_stream() -> None:
+    """The picture drew a wait rung marked "?" after the last step, as if a wait were
+    unknown there (the value stream ends), and was titled "Value stream map: Map your
+    Idea to Production workflow" after the interview."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from assistant.findings import WorkflowFindings
+    from assistant.report import map_of
+    from assistant.vsm_picture import MapInput, MapStep, build_figure
+
+    steps = tuple(
+        MapStep(f"Step {n}", "Dev", (60, 60, 60), (600, 600, 600) if n < 3 else None, None, None)
+        for n in (1, 2, 3)
+    )
+    figure = build_figure(MapInput("Idea to Production", steps, None, None, None, None, 2))
+    FigureCanvasAgg(figure).draw()
+    drawn = {t.get_gid(): t.get_text() for ax in figure.axes for t in ax.texts}
+    assert "wait-0" in drawn and "wait-1" in drawn and "wait-2" not in drawn
+    assert "?" not in drawn.values()
+
+    workflow = WorkflowFindings(
+        dialog_id="idea_to_production",
+        title="Map your Idea to Production workflow",
+        respondents=("dana",),
+        steps=(),
+        lead_time=None,
+        process_time=None,
+        flow_efficiency=None,
+        rolled_ca=None,
+        ca_steps=0,
+        per_person_lead=(),
+        felt_end_to_end=None,
+        bottlenecks=(),
+        disagreements=(),
+        pains=(),
+        better=(),
+    )
+    assert map_of(workflow).title == "Idea to Production"
