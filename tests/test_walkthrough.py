@@ -327,3 +327,38 @@ def test_the_map_ends_at_its_last_step_and_names_the_value_stream() -> None:
         better=(),
     )
     assert map_of(workflow).title == "Idea to Production"
+
+
+def test_the_terminal_reads_at_names_as_mentions() -> None:
+    from adapters.console import to_inbound
+
+    inbound = to_inbound("interview idea-to-production @priya and @omar.", "sam", None)
+    assert [(p.user_id, p.platform) for p in inbound.mentions] == [
+        ("priya", "console"),
+        ("omar", "console"),
+    ]
+    assert to_inbound("priya@acme.example", "sam", None).mentions == ()
+
+
+def test_in_the_terminal_people_planned_with_at_are_invited_at_commitment(
+    database_url: str,
+) -> None:
+    """`vsa chat`: "@priya" as a participant of the plan was kept as a name "not in the
+    workspace yet", and "invite them now" invited nobody, without a word."""
+    import subprocess
+
+    from tests.test_chat_cli import VSA, env, typed
+
+    script = [*typed(QUALIFIED), "commit", "all", "skip", "Dana Scully", "1", "interviews"]
+    script += ["@priya", "1", "skip", "2026-12-15", "no", "2 weeks", "all", "2026-12-22", "yes"]
+    done = subprocess.run(
+        [*VSA, "chat", "--user", "sam"],
+        input="\n".join(script) + "\n",
+        capture_output=True,
+        text=True,
+        env=env(database_url),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "(not in the workspace yet)" not in done.stdout
+    assert "Invited priya to Map your Idea to Production workflow" in done.stdout
