@@ -324,6 +324,10 @@ CHECKLIST_NOT_DONE = "*{number}. {name}* is not marked done."
 CHECKLIST_MEMBERS_ONLY = (
     "Only the delivery team of {engagement} (members and owners) can mark the checklist."
 )
+DELIVERY_STATUS_MORE = (
+    "*raid* lists the open risks, assumptions, issues and dependencies; *schedule list* "
+    "shows the ceremonies coming up; *retro status* the retrospective under way."
+)
 CHECKLIST_STATUS = "*Checklist*: {done} of {total} done{next}."
 CHECKLIST_NEXT = "; next: {number}. {name}"
 ITERATION_NOW = "*Now*: {where}."

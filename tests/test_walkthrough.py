@@ -362,3 +362,21 @@ def test_in_the_terminal_people_planned_with_at_are_invited_at_commitment(
     assert done.returncode == 0, done.stderr
     assert "(not in the workspace yet)" not in done.stdout
     assert "Invited priya to Map your Idea to Production workflow" in done.stdout
+
+
+async def test_status_of_a_delivery_without_interviews_points_to_its_logs(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """`status` in a delivery's channel ended "Nobody has been invited yet. Try interview
+    idea-to-production @person." — an assessment's next step, not a delivery's."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await sa.say("new engagement")
+    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
+        await sa.say(answer)
+    room = Chat(assistant, "sa", channel="globex-team", direct=False)
+    await room.say("bind Globex rollout")
+    await room.say("status")
+    assert "Checklist: 0 of 15 done" in room.text
+    assert "interview" not in room.text and "Nobody has been invited" not in room.text
+    assert "raid lists the open risks" in room.text
