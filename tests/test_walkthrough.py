@@ -380,3 +380,27 @@ async def test_status_of_a_delivery_without_interviews_points_to_its_logs(
     assert "Checklist: 0 of 15 done" in room.text
     assert "interview" not in room.text and "Nobody has been invited" not in room.text
     assert "raid lists the open risks" in room.text
+
+
+async def test_schedule_list_shows_the_next_ceremonies_not_a_week_of_standups(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """`schedule list` listed the next eight reminders: eight daily standups, and not
+    when the next iteration planning or review is."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await sa.say("new engagement")
+    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
+        await sa.say(answer)
+    room = Chat(assistant, "sa", channel="globex-team", direct=False)
+    await room.say("bind Globex rollout")
+    await room.say("schedule")
+    for answer in ("London", "1", "1", "09:30", "11:00"):
+        await sa.say(answer)
+    assert "Schedule set: Globex rollout" in sa.text
+    await room.say("schedule list")
+    listing = room.text
+    assert listing.count("Daily standup") == 1
+    assert "Mon 11 Jan 09:30 — Daily standup (Iteration 0)" in listing
+    assert "Mon 25 Jan 10:00 — Iteration planning (Iteration 1)" in listing
+    assert "Fri 05 Feb 14:00 — Iteration review (Iteration 1)" in listing
