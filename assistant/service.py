@@ -774,7 +774,8 @@ class TurnService:
             bound_by_id=here.who.id,
             now=self.clock.now(),
         )
-        return [reply(rich(texts.BOUND, engagement=engagement.name))]
+        bound = texts.BOUND_DELIVERY if engagement.kind == "delivery" else texts.BOUND
+        return [reply(rich(bound, engagement=engagement.name))]
 
     def _resume_paused(self, session: Session, here: Here, argument: str) -> list[Outbound]:
         paused = repo.paused_runs(session, here.who.id, here.inbound.conversation.key)
@@ -807,7 +808,9 @@ class TurnService:
 
     def _menu_options(self, session: Session, participant_id: int, key: str) -> tuple[Option, ...]:
         options = []
-        for dialog in self.catalog.menu():
+        # A customer's engineer is not offered the account team's dialogs (qualify...).
+        customer = self.customer_side(session, participant_id)
+        for dialog in [] if customer else self.catalog.menu():
             assert dialog.menu is not None
             label = dialog.menu.label
             if dialog.prefill is not None and dialog.prefill.label:

@@ -145,6 +145,10 @@ BOUND = (
     "This channel is now *{engagement}*'s. Commands typed here act on it — for example "
     "*interview idea-to-production @person* or *status*."
 )
+BOUND_DELIVERY = (
+    "This channel is now *{engagement}*'s. Commands typed here act on it — for example "
+    "*schedule*, *raid add risk* or *status*; *help* lists them."
+)
 CONTINUED_IN_DM = "I've sent you a direct message to start *{title}* — let's continue there."
 ALSO_WAITING = "You also have these waiting for you:"
 WAITING = "Waiting for you:"

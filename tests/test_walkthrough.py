@@ -404,3 +404,38 @@ async def test_schedule_list_shows_the_next_ceremonies_not_a_week_of_standups(
     assert "Mon 11 Jan 09:30 — Daily standup (Iteration 0)" in listing
     assert "Mon 25 Jan 10:00 — Iteration planning (Iteration 1)" in listing
     assert "Fri 05 Feb 14:00 — Iteration review (Iteration 1)" in listing
+
+
+async def test_a_customer_engineer_is_offered_their_interview_not_the_sas_menu(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """Anything Priya typed that was not understood answered with the SA's menu:
+    qualify an opportunity, educate and commit, start an engagement."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    acme = await plan_assessment(sa, "priya")
+    await sa.say(f"interview idea-to-production priya for {acme}")
+    priya = Chat(assistant, "priya")
+    await priya.say("what now?")
+    assert priya.question is not None
+    labels = [o.label for o in priya.question.options]
+    assert "Qualify an opportunity" not in labels and "Start an engagement" not in labels
+    assert "Help" in labels
+    await sa.say("hello")
+    assert sa.question is not None and "Qualify an opportunity" in [
+        o.label for o in sa.question.options
+    ]
+
+
+async def test_binding_a_delivery_channel_suggests_delivery_commands(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await sa.say("new engagement")
+    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
+        await sa.say(answer)
+    room = Chat(assistant, "sa", channel="globex-team", direct=False)
+    await room.say("bind Globex rollout")
+    assert "This channel is now Globex rollout's" in room.text
+    assert "interview" not in room.text and "raid add risk" in room.text
