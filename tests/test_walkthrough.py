@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -439,3 +440,23 @@ async def test_binding_a_delivery_channel_suggests_delivery_commands(
     await room.say("bind Globex rollout")
     assert "This channel is now Globex rollout's" in room.text
     assert "interview" not in room.text and "raid add risk" in room.text
+
+
+def test_no_question_shows_markup_asterisks() -> None:
+    """A question's text is plain on every platform: "(say *skip* if nothing)" showed
+    its asterisks in the retro's questions."""
+    from assistant.definitions import GroupStep, load_catalog
+
+    def prompts(steps: list[Any]) -> list[str]:
+        found = []
+        for step in steps:
+            found.append(step.prompt)
+            if isinstance(step, GroupStep):
+                found += [step.more_prompt or "", step.start_prompt or ""]
+                found += prompts(step.steps)
+        return found
+
+    marked = [
+        (d.id, p) for d in load_catalog().dialogs.values() for p in prompts(d.steps) if "*" in p
+    ]
+    assert marked == []
