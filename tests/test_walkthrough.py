@@ -460,3 +460,20 @@ def test_no_question_shows_markup_asterisks() -> None:
         (d.id, p) for d in load_catalog().dialogs.values() for p in prompts(d.steps) if "*" in p
     ]
     assert marked == []
+
+
+def test_a_short_wait_beside_long_ones_is_no_bottleneck() -> None:
+    """Three steps waiting about 5 days, 14 hours and a week: all three were "Long wait"
+    bottlenecks, and every box of the map was red."""
+    from assistant.findings import value_stream
+    from tests.test_findings import DAY, HOUR, person, step
+
+    priya = person(
+        "priya",
+        step("Refine", 4 * HOUR, 5 * DAY, 80),
+        step("Code", 2 * DAY, 14 * HOUR, 85),
+        step("Deploy", 2 * HOUR, 7 * DAY, 70),
+    )
+    found = value_stream("i2p", "Idea to Production", [priya])
+    waits = [b.step.name for b in found.bottlenecks if b.kind == "wait"]
+    assert waits == ["Deploy", "Refine"]
