@@ -236,7 +236,20 @@ class TurnService:
         dialog = self.catalog.get(run.dialog_id)
         state = DialogState.model_validate(run.state)
         turn = engine.advance(dialog, state, here.inbound, self.today(here.person))
-        return self._save(session, run, dialog, turn, state.answers)
+        messages = self._save(session, run, dialog, turn, state.answers)
+        text = here.inbound.text
+        said = self.commands.match(text) if here.inbound.action is None else None
+        if (
+            said is not None
+            and said.command.listed
+            and not turn.events
+            and engine.parse_command(text) is None
+        ):
+            # A command typed mid-dialog that the question could not take as an answer:
+            # say how to get to it, not only that it is no answer.
+            hint = reply(rich(texts.IN_A_DIALOG, title=dialog.title, command=text.strip()[:40]))
+            messages.insert(0, hint)
+        return messages
 
     def _resume(self, session: Session, run: RunRow) -> list[Outbound]:
         dialog = self.catalog.get(run.dialog_id)

@@ -15,6 +15,10 @@ COMMANDS_HELP = (
 GREETING = "Hi{name}! I help you run value stream assessments and delivery engagements."
 WHAT_NEXT = "What would you like to do?"
 NOT_UNDERSTOOD = "I didn't catch that."
+IN_A_DIALOG = (
+    "You're in the middle of *{title}*, so I read “{command}” as your answer. To do "
+    "that first, say *pause*, then *{command}*; *resume* brings you back here."
+)
 MENU_LIST = "List engagements"
 MENU_HELP = "Help"
 

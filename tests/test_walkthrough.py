@@ -477,3 +477,24 @@ def test_a_short_wait_beside_long_ones_is_no_bottleneck() -> None:
     found = value_stream("i2p", "Idea to Production", [priya])
     waits = [b.step.name for b in found.bottlenecks if b.kind == "wait"]
     assert waits == ["Deploy", "Refine"]
+
+
+async def test_a_command_typed_in_the_middle_of_a_dialog_says_how_to_get_to_it(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """Mid-dialog, `raid` answered only "I couldn't match “raid” to an option": a busy
+    PM did not know they were still in a dialog, nor how to get out of it."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await sa.say("new engagement")
+    for answer in ("Globex", "Globex rollout", "2027-01-11", "2"):
+        await sa.say(answer)
+    await sa.say("6")
+    await sa.say("raid")  # at the use case, a choice
+    assert "You're in the middle of Start an engagement" in sa.text
+    assert "say pause, then raid; resume brings you back here" in sa.text
+    assert sa.question is not None and "Which use case" in sa.question.text
+    await sa.say("status")  # the dialog's own word: no hint
+    assert "You're in the middle of" not in sa.text
+    await sa.say("Tool adoption")
+    assert "You're in the middle of" not in sa.text
