@@ -498,3 +498,15 @@ async def test_a_command_typed_in_the_middle_of_a_dialog_says_how_to_get_to_it(
     assert "You're in the middle of" not in sa.text
     await sa.say("Tool adoption")
     assert "You're in the middle of" not in sa.text
+
+
+def test_the_readout_names_each_value_stream_as_the_stakeholders_know_it() -> None:
+    """The readout's sections were headed "Map your Idea to Production workflow": the
+    interview's invitation, not the value stream an executive reads about."""
+    from assistant.definitions import load_catalog
+    from tests.test_readout import document
+
+    markdown = document(load_catalog(), "md")
+    headings = [line for line in markdown.splitlines() if line.startswith("### ")]
+    assert "### Idea to Production" in headings
+    assert not [h for h in headings if h.startswith("### Map your")]
