@@ -204,11 +204,16 @@ def slots(dialog: Dialog, answers: dict[str, StoredAnswer]) -> list[Slot]:
         index = 0
         while True:
             scope = f"{step.id}[{index}]"
-            for sub in step.steps:
-                if not sub.when or _visible(sub, answers, scope):
-                    found.append(Slot(f"{scope}.{sub.id}", sub, step, index))
+            item = [
+                Slot(f"{scope}.{sub.id}", sub, step, index)
+                for sub in step.steps
+                if not sub.when or _visible(sub, answers, scope)
+            ]
+            found += item
             if index + 1 >= step.max_items:
                 break
+            if all((a := answers.get(s.path)) is not None and a.skipped for s in item):
+                break  # an item skipped whole ("nothing comes to mind"): no "another?"
             if index + 1 < step.min_items:
                 index += 1
                 continue

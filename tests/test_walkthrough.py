@@ -510,3 +510,25 @@ def test_the_readout_names_each_value_stream_as_the_stakeholders_know_it() -> No
     headings = [line for line in markdown.splitlines() if line.startswith("### ")]
     assert "### Idea to Production" in headings
     assert not [h for h in headings if h.startswith("### Map your")]
+
+
+async def test_skipping_a_retro_question_moves_on_without_asking_for_another(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """Nothing went well, said "skip"... and was asked "Anything else that went well?"."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await sa.say("new engagement")
+    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
+        await sa.say(answer)
+    room = Chat(assistant, "sa", channel="globex-team", direct=False)
+    await room.say("bind Globex rollout")
+    await room.say("retro customer dana")
+    dana = Chat(assistant, "dana")
+    await dana.click("start")
+    await dana.say("skip")
+    assert dana.question is not None and "What did not go well?" in dana.question.text
+    await dana.say("Flaky staging")
+    assert dana.question is not None and "Anything else that did not go well?" in (
+        dana.question.text
+    )
