@@ -717,7 +717,7 @@ DORA_BASIS = (
     "band, and the table's figure for that band."
 )
 DORA_KEY = "{answer} — {band} (table: {table})"
-DORA_KEY_RANGE = "{answer} — {band}, reaching {best} to {worst} (table: {table})"
+DORA_KEY_RANGE = "{answer} — {band}; the answers span {best} to {worst} (table: {table})"
 DORA_REWORK = "Rework rate (2024, beside the four keys)"
 DORA_NONE = "Nobody has answered DORA's questions yet."
 DORA_KEYS = {

@@ -532,3 +532,14 @@ async def test_skipping_a_retro_question_moves_on_without_asking_for_another(
     assert dana.question is not None and "Anything else that did not go well?" in (
         dana.question.text
     )
+
+
+def test_a_dora_key_answered_as_a_range_says_what_the_answers_span() -> None:
+    """"10–25% (usually 15%) — medium, reaching high to medium": an executive could not
+    tell what reached what."""
+    from assistant import texts
+
+    line = texts.DORA_KEY_RANGE.format(
+        answer="10–25% (usually 15%)", band="medium", best="high", worst="medium", table="10%"
+    )
+    assert line == "10–25% (usually 15%) — medium; the answers span high to medium (table: 10%)"
