@@ -93,8 +93,10 @@ def render_readout(
     roadmap: Sequence[Recommendation] = (),
     pictures: Mapping[str, bytes] | None = None,
     today: date | None = None,
+    raid: Sequence[str] = (),
 ) -> str:
-    """The readout document, in Markdown or HTML."""
+    """The readout document, in Markdown or HTML; ``raid``: the open RAID items and
+    retro actions the customer may read, a line each."""
     name = numbering(findings)
     context = {
         "title": texts.READOUT_FILE_TITLE.format(engagement=findings.engagement),
@@ -115,7 +117,7 @@ def render_readout(
             for r in roadmap
         ],
         "roi": _roi(findings),
-        "raid": [],  # no RAID log is recorded yet: the readout says so
+        "raid": list(raid),
         "no_findings": texts.FINDINGS_NONE.replace("*", "").format(engagement=findings.engagement),
         "rules": texts.FINDINGS_RULES,
     }

@@ -574,3 +574,44 @@ def _local(now: datetime, timezone: str | None) -> datetime:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return now
+
+
+def shared_log(
+    session: Session, engagement_id: int, *, due_by: date | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """What the customer may read of the engagement's logs: its open RAID items and its
+    open retro actions (those due by ``due_by``, if given), nothing internal. ``raid``:
+    items with number, kind, title, owner, impact, status, due; ``actions``: title, owner, due."""
+    items = repo.open_raid_items(session, engagement_id, internal=False)
+    actions = [
+        a
+        for a in repo.open_actions(session, engagement_id)
+        if due_by is None or (a.due_date is not None and a.due_date <= due_by)
+    ]
+    internal_retros = {
+        a.retro_id for a in actions if repo.retro_kind(session, a.retro_id) == "internal"
+    }
+    actions = [a for a in actions if a.retro_id not in internal_retros]
+    ids = {i.owner_id for i in items if i.owner_id} | {a.owner_id for a in actions}
+    names = {}
+    for person_id in ids:
+        row = repo.participant(session, person_id)
+        if row is not None:
+            names[person_id] = row.display_name or row.user_id
+    return {
+        "raid": [
+            {
+                "number": item.number,
+                "kind": item.kind,
+                "title": item.title,
+                "owner": names.get(item.owner_id or 0) or item.owner_name,
+                "impact": item.impact,
+                "status": f"due {item.due_date:%d %b}" if item.due_date else None,
+                "due": item.due_date,
+            }
+            for item in items
+        ],
+        "actions": [
+            {"title": a.text, "owner": names.get(a.owner_id), "due": a.due_date} for a in actions
+        ],
+    }
