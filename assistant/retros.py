@@ -1040,6 +1040,7 @@ class Retros:
         and the actions with their owners."""
         ranked = self.ranked(session, retro)
         facilitator = repo.participant(session, retro.facilitator_id or retro.started_by_id)
+        members = repo.retro_members(session, retro.id)
 
         def items(question: str) -> BulletList | Any:
             lines = tuple(
@@ -1075,7 +1076,9 @@ class Retros:
             rich(
                 texts.RETRO_RECAP_FACILITATED,
                 facilitator=_name(facilitator),
-                people=len(repo.retro_members(session, retro.id)),
+                # Who sent their items, of those asked: not everyone asked took part.
+                done=sum(1 for m, _person in members if m.status == "done"),
+                asked=len(members),
             ),
             Heading(text=texts.RETRO_RECAP_WELL),
             items("went_well"),

@@ -592,7 +592,7 @@ RETRO_ACTION_NOTICE = (
 )
 RETRO_FINISHED = "The retrospective of *{engagement}* is finished."
 RETRO_RECAP_TITLE = "Recap — {kind} of {engagement}, {when}"
-RETRO_RECAP_FACILITATED = "Facilitated by {facilitator}; {people} people took part."
+RETRO_RECAP_FACILITATED = "Facilitated by {facilitator}; {done} of {asked} people sent their items."
 RETRO_RECAP_WELL = "What went well"
 RETRO_RECAP_IMPROVE = "What to improve"
 RETRO_RECAP_TRY = "What to try next"

@@ -576,3 +576,25 @@ async def test_the_readout_lists_the_open_raid_items_and_actions_the_customer_ma
     )
     assert line in section  # the customer's text escaped: no channel is pinged
     assert "Budget cut rumour" not in text
+
+
+async def test_the_retro_recap_counts_who_sent_items_not_who_was_asked(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    """Finished before anyone answered, the recap said "2 people took part"."""
+    assistant, _clock = clocked
+    sa = Chat(assistant, "sa")
+    await sa.say("new engagement")
+    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
+        await sa.say(answer)
+    room = Chat(assistant, "sa", channel="globex-team", direct=False)
+    await room.say("bind Globex rollout")
+    await room.say("retro customer dana lee")
+    dana = Chat(assistant, "dana")
+    await dana.click("start")
+    for answer in ("Clear goals", "no", "skip", "skip"):
+        await dana.say(answer)
+    await room.say("retro close")
+    await room.say("retro vote close")
+    await room.say("retro finish")
+    assert "Facilitated by sa; 1 of 3 people sent their items." in room.text
