@@ -212,11 +212,11 @@ def slots(dialog: Dialog, answers: dict[str, StoredAnswer]) -> list[Slot]:
             found += item
             if index + 1 >= step.max_items:
                 break
-            if all((a := answers.get(s.path)) is not None and a.skipped for s in item):
-                break  # an item skipped whole ("nothing comes to mind"): no "another?"
             if index + 1 < step.min_items:
                 index += 1
                 continue
+            if all((a := answers.get(s.path)) is not None and a.skipped for s in item):
+                break  # an item skipped whole ("nothing comes to mind"): no "another?"
             more_path = f"{scope}._more"
             found.append(Slot(more_path, None, step, index, "more"))
             more = answers.get(more_path)
