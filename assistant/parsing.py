@@ -919,7 +919,7 @@ def _range_end_format(value: Range) -> Callable[[float], str]:
     if not any(len(format_duration(end).split()) > 2 for end in (low, high)):
         return format_duration
     for size, name in ((_WEEK, "week"), (_DAY, "day")):
-        if low > 0 and _whole(low / size) and _whole(high / size):
+        if _whole(low / size) and _whole(high / size):
 
             def in_unit(end: float, size: float = size, name: str = name) -> str:
                 if not _whole(end / size):  # a typical case between: as usual

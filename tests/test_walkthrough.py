@@ -273,6 +273,7 @@ async def test_help_is_grouped_and_offers_only_what_the_person_can_do_here(
         ((42, 56), "6–8 weeks"),  # was "1 month 12 days – 1 month 26 days"
         ((8, 28), "8–28 days"),  # was "1 week 1 day – 4 weeks"
         ((2, 7), "2 days – 1 week"),
+        ((0, 10), "0–10 days"),
     ],
 )
 def test_durations_read_as_people_said_them(days: float | tuple[float, float], shown: str) -> None:
