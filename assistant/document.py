@@ -93,10 +93,8 @@ def render_readout(
     roadmap: Sequence[Recommendation] = (),
     pictures: Mapping[str, bytes] | None = None,
     today: date | None = None,
-    raid: Sequence[str] = (),
 ) -> str:
-    """The readout document, in Markdown or HTML; ``raid``: the open RAID items and
-    retro actions the customer may read, a line each."""
+    """The readout document, in Markdown or HTML."""
     name = numbering(findings)
     context = {
         "title": texts.READOUT_FILE_TITLE.format(engagement=findings.engagement),
@@ -117,7 +115,7 @@ def render_readout(
             for r in roadmap
         ],
         "roi": _roi(findings),
-        "raid": list(raid),
+        "raid": [],  # no RAID log is recorded yet: the readout says so
         "no_findings": texts.FINDINGS_NONE.replace("*", "").format(engagement=findings.engagement),
         "rules": texts.FINDINGS_RULES,
     }

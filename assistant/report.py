@@ -21,7 +21,6 @@ from assistant.events import Block, File, Image, Outbound
 from assistant.findings import Estimate, WorkflowFindings
 from assistant.interviews import split_for
 from assistant.markup import rich
-from assistant.raid import shared_log
 from assistant.vsm_picture import MapInput, MapStep, map_data
 from assistant.writeups import slug
 from storage.models import Engagement
@@ -122,7 +121,6 @@ class Reports:
             roadmap=roadmap,
             pictures=pictures,
             today=self.service.clock.now().date(),
-            raid=raid_lines(shared_log(session, engagement.id)),
         )
 
     def readout_message(
@@ -199,28 +197,3 @@ def map_of(workflow: WorkflowFindings) -> MapInput:
         rolled_ca=triple(workflow.rolled_ca, 100),
         participants=len(workflow.respondents),
     )
-
-
-def raid_lines(log: Mapping[str, list[dict[str, Any]]]) -> list[str]:
-    """The readout's "RAID and open actions": one line per open item, then per action."""
-    lines = []
-    for item in log["raid"]:
-        due = f", due {item['due']:%d %b %Y}" if item["due"] else ""
-        lines.append(
-            texts.READOUT_RAID_ITEM.format(
-                kind=item["kind"].capitalize(),
-                number=item["number"],
-                title=item["title"],
-                owner=item["owner"] or texts.NOT_ANSWERED,
-                impact=item["impact"],
-                due=due,
-            )
-        )
-    for action in log["actions"]:
-        due = f", due {action['due']:%d %b %Y}" if action["due"] else ""
-        lines.append(
-            texts.READOUT_ACTION.format(
-                title=action["title"], owner=action["owner"] or texts.NOT_ANSWERED, due=due
-            )
-        )
-    return lines

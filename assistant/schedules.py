@@ -55,7 +55,6 @@ from assistant.occurrences import (
     Plan,
 )
 from assistant.parsing import ParseError, parse_date
-from assistant.raid import shared_log
 from assistant.validators import clock_time
 from storage import repositories as repo
 from storage.models import Engagement, Schedule
@@ -96,7 +95,36 @@ def _review_agenda(
 ) -> dict[str, Any]:
     """The iteration review's open RAID items and the retro actions due by its day. It is
     posted to the engagement's channel, where the customer may read: nothing internal."""
-    return shared_log(session, engagement.id, due_by=occurrence.day)
+    items = repo.open_raid_items(session, engagement.id, internal=False)
+    actions = [
+        a
+        for a in repo.open_actions(session, engagement.id)
+        if a.due_date is not None and a.due_date <= occurrence.day
+    ]
+    internal_retros = {
+        a.retro_id for a in actions if repo.retro_kind(session, a.retro_id) == "internal"
+    }
+    actions = [a for a in actions if a.retro_id not in internal_retros]
+    ids = {i.owner_id for i in items if i.owner_id} | {a.owner_id for a in actions}
+    names = {}
+    for person_id in ids:
+        row = repo.participant(session, person_id)
+        if row is not None:
+            names[person_id] = row.display_name or row.user_id
+    return {
+        "raid": [
+            {
+                "kind": item.kind,
+                "title": item.title,
+                "owner": names.get(item.owner_id or 0) or item.owner_name,
+                "status": f"due {item.due_date:%d %b}" if item.due_date else None,
+            }
+            for item in items
+        ],
+        "actions": [
+            {"title": a.text, "owner": names.get(a.owner_id), "due": a.due_date} for a in actions
+        ],
+    }
 
 
 register_agenda("iteration_review", _review_agenda)

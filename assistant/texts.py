@@ -802,5 +802,3 @@ FINDINGS_BASIS_NUMBERED = (
     "named: people were told the account team sees their answers with their names. Say "
     "*summary* to me in a direct message to see who said what."
 )
-READOUT_RAID_ITEM = "{kind} #{number}: {title} — owner {owner}, impact {impact}{due}"
-READOUT_ACTION = "Retrospective action: {title} — {owner}{due}"
