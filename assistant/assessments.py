@@ -233,9 +233,21 @@ def plan_blocks(
     blocks: list[Any] = [rich(texts.PLAN_TITLE), Fields(items=tuple(fields))]
 
     states = {(i.participant_id, i.dialog_id): i.status for i, _p, _r in invitations}
+    # Someone planned by a typed name (not in the workspace then) and invited since is
+    # known by that name: their invitation says where they are.
+    named = {
+        (_name_key(name), i.dialog_id): i.participant_id
+        for i, p, _r in invitations
+        for name in (p.display_name, p.user_id)
+        if name
+    }
     waiting: list[tuple[Span, ...]] = []
     at_session: list[str] = []
     for person in plan.get("participants") or []:
+        if person.get("participant_id") is None:
+            found = named.get((_name_key(str(person.get("name") or "")), person.get("workflow")))
+            if found is not None:
+                person = {**person, "participant_id": found}
         status = states.get((person.get("participant_id"), person.get("workflow")))
         if status == "completed":
             continue
@@ -272,6 +284,10 @@ def plan_blocks(
     elif plan.get("participants") and not at_session:
         blocks.append(rich(texts.PLAN_ALL_DONE))
     return blocks
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.lstrip("@").casefold().split())
 
 
 def qualification_line(engagement: Engagement, headline: str) -> str:

@@ -151,6 +151,7 @@ FIXED: tuple[Command, ...] = (
         "make this channel the engagement's: commands typed here act on it",
         usage="<engagement>",
         where="channel",
+        who="owner",  # checked against the engagement named (see TurnService._bind)
         takes_text=True,
     ),
     Command(
@@ -387,3 +388,23 @@ def _after_words(text: str, count: int) -> str:
         if found == count:
             return text[match.end() :].strip(" \t,:;-")
     return ""
+
+
+# Help, grouped the way people work: a command's section by its name ("dialog": the
+# dialogs people start themselves). A command in no section is listed under the last.
+HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Get started", ("dialog", "resume")),
+    (
+        "Discovery and findings",
+        ("interview", "preread", "progress", "nudge", "withdraw", "answers", "summary", "readout"),
+    ),
+    ("Delivery", ("checklist", "kickoff", "schedule", "pov")),
+    ("RAID log", ("raid", "raid_add", "raid_show", "raid_update", "raid_close")),
+    ("Retrospectives", ("retro",)),
+    ("Engagements", ("list", "show", "bind", "help")),
+)
+# Who help offers a command to, where it is more than who may type it: a retro's
+# members vote with "retro vote", but only the engagement's members start one.
+HELP_WHO: dict[str, Role] = {"retro": "member"}
+# What an assessment refuses (it has no Iteration 0 nor ceremonies): not offered there.
+DELIVERY_ONLY = frozenset({"checklist", "kickoff", "schedule"})

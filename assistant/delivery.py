@@ -472,16 +472,34 @@ class Delivery:
                     prefill[key] = StoredAnswer(raw="", value=None, skipped=True)
             lead.append(say(texts.POV_EDIT_INTRO))
         where = self.service.private_place(session, here)
-        _, messages = self.service.start_for(
-            session,
-            dialog=dialog,
-            who=here.who,
-            person=here.person,
-            to=where,
-            engagement_id=engagement.id,
-            prefill=prefill,
+        open_run = next(
+            (
+                r
+                for r in repo.runs_of(
+                    session, tenant=here.tenant, participant_id=here.who.id, dialog_id=dialog.id
+                )
+                if r.engagement_id == engagement.id and r.status in ("active", "paused")
+            ),
+            None,
         )
-        return [m.model_copy(update={"to": m.to or where}) for m in (*lead, *messages)]
+        if open_run is not None:  # said twice: go on with the one begun, not a second
+            messages = self.service.activate(session, here, open_run)
+            lead = []
+        else:
+            _, messages = self.service.start_for(
+                session,
+                dialog=dialog,
+                who=here.who,
+                person=here.person,
+                to=where,
+                engagement_id=engagement.id,
+                prefill=prefill,
+            )
+        sent = [m.model_copy(update={"to": m.to or where}) for m in (*lead, *messages)]
+        if where.key != here.inbound.conversation.key:  # said in a channel: say where it went
+            note = say(texts.CONTINUED_IN_DM, title=dialog.title)
+            sent.insert(0, note.model_copy(update={"only_for": here.person.user_id}))
+        return sent
 
     def _pov_status(
         self,

@@ -131,8 +131,14 @@ def render_readout(
 def _title(findings: EngagementFindings, dialog_id: str) -> str:
     for w in findings.workflows:
         if w.dialog_id == dialog_id:
-            return w.title
+            return _stream(w)
     return texts.TOOLCHAIN_UPKEEP
+
+
+def _stream(w: WorkflowFindings) -> str:
+    """The value stream's name, as the stakeholders know it ("Idea to Production"), not
+    the interview's title ("Map your Idea to Production workflow")."""
+    return texts.WORKFLOW_NAMES.get(w.dialog_id, w.title)
 
 
 def _workflow(
@@ -141,11 +147,11 @@ def _workflow(
     from markupsafe import Markup
 
     return {
-        "title": w.title,
+        "title": _stream(w),
         "basis": texts.READOUT_BASIS.format(count=w.participants),
         "under_way": texts.FINDINGS_UNDER_WAY.format(count=under_way) if under_way else None,
         "has_steps": w.has_steps,
-        "no_steps": texts.FINDINGS_NO_STEPS.replace("*", "").format(title=w.title),
+        "no_steps": texts.FINDINGS_NO_STEPS.replace("*", "").format(title=_stream(w)),
         "headline": headline(w) if w.has_steps else [],
         "picture": (
             # Ours, not the user's: base64 needs no escaping (and must not get any).
@@ -231,7 +237,7 @@ def _touchpoints(workflows: Sequence[WorkflowFindings]) -> list[dict[str, Any]]:
         approvals = [s.name for s in w.steps if s.approval]
         found.append(
             {
-                "title": w.title,
+                "title": _stream(w),
                 "manual": ", ".join(manual) or texts.NOT_ANSWERED,
                 "handoffs": ", ".join(handoffs) or texts.NOT_ANSWERED,
                 "approvals": ", ".join(approvals) or texts.NOT_ANSWERED,

@@ -204,14 +204,19 @@ def slots(dialog: Dialog, answers: dict[str, StoredAnswer]) -> list[Slot]:
         index = 0
         while True:
             scope = f"{step.id}[{index}]"
-            for sub in step.steps:
-                if not sub.when or _visible(sub, answers, scope):
-                    found.append(Slot(f"{scope}.{sub.id}", sub, step, index))
+            item = [
+                Slot(f"{scope}.{sub.id}", sub, step, index)
+                for sub in step.steps
+                if not sub.when or _visible(sub, answers, scope)
+            ]
+            found += item
             if index + 1 >= step.max_items:
                 break
             if index + 1 < step.min_items:
                 index += 1
                 continue
+            if all((a := answers.get(s.path)) is not None and a.skipped for s in item):
+                break  # an item skipped whole ("nothing comes to mind"): no "another?"
             more_path = f"{scope}._more"
             found.append(Slot(more_path, None, step, index, "more"))
             more = answers.get(more_path)
@@ -737,6 +742,14 @@ def _command(
             )
             return Turn(state, [Outbound(blocks=(question,))])
         case "edit":
+            if (
+                command.argument
+                and isinstance(slot.step, TextStep | LongTextStep)
+                and not _find(_answered_slots(dialog, state), command.argument)
+            ):
+                # "Change approval and deploy" names a step; it edits nothing, so it is
+                # the answer to a question that takes free text.
+                return _answer(dialog, state, slot, inbound.text, inbound, today)
             return _edit(dialog, state, slot, command.argument)
         case "pause":
             state = state.model_copy(update={"status": "paused", "revisit": None})
@@ -786,15 +799,19 @@ def _help(slot: Slot) -> list[Any]:
     if example:
         blocks.append(rich(texts.HELP_EXAMPLE, example=example))
     blocks.append(rich(texts.HELP_COMMANDS))
-    blocks.append(
-        BulletList(
-            items=tuple(
-                (Span(text=word, style="bold"), Span(text=f" — {what}"))
-                for word, what in texts.COMMANDS_HELP
-            )
+    blocks.append(dialog_commands_help())
+    return blocks
+
+
+def dialog_commands_help() -> BulletList:
+    """What can be said at any question (help, back, skip...), one line each; their
+    explanations are our markup ("say *resume*")."""
+    return BulletList(
+        items=tuple(
+            (Span(text=word, style="bold"), *rich(f" — {what}").spans)
+            for word, what in texts.COMMANDS_HELP
         )
     )
-    return blocks
 
 
 def _answered_slots(dialog: Dialog, state: DialogState) -> list[Slot]:

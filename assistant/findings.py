@@ -46,6 +46,7 @@ DISAGREE_RATIO = 2.0
 DISAGREE_POINTS = 20.0
 TOP_WAITS = 3  # the largest waits named as bottlenecks
 TOP_QUALITY = 3  # the lowest %C/A named as bottlenecks
+WAIT_SHARE = 0.1  # a wait named as a bottleneck holds at least this share of all waiting
 
 BottleneckKind = Literal["wait", "quality", "approval", "handoff", "rework"]
 Measure = Literal["process_time", "wait_time", "complete_accurate", "approval", "automation"]
@@ -466,6 +467,10 @@ def _with(step: StepFinding, **changes: Any) -> StepFinding:
 
 def _largest_waits(steps: Sequence[StepFinding]) -> list[StepFinding]:
     waiting = [s for s in steps if s.wait is not None and s.wait.typical > 0]
+    # A wait that is a sliver of the whole (14 h beside two waits of a week) is no
+    # bottleneck: with three steps, all three waits were named, the map all red.
+    total = sum(s.wait.typical for s in waiting if s.wait)
+    waiting = [s for s in waiting if s.wait and s.wait.typical >= WAIT_SHARE * total]
     return sorted(waiting, key=lambda s: (-(s.wait.typical if s.wait else 0), s.position))[
         :TOP_WAITS
     ]

@@ -439,6 +439,9 @@ class Interviews:
         blocks: list[Any] = self.service.delivery.detail_blocks(
             session, engagement, self.service.today(here.person), brief=True
         )
+        if engagement.kind == "delivery" and not rows:
+            # No interviews in this delivery: where to look next, not "nobody invited".
+            return [Outbound(blocks=(*blocks, rich(texts.DELIVERY_STATUS_MORE)))]
         blocks.append(Heading(text=texts.PROGRESS_TITLE.format(engagement=engagement.name)))
         if engagement.plan is not None and role != "participant":  # an assessment's plan
             blocks += assessments.plan_blocks(

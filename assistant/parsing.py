@@ -905,6 +905,31 @@ def _unit_text(quantity: float, unit: str) -> str:
     return f"{amount} {unit}s"
 
 
+_WEEKS_SHOWN_UP_TO = 13  # a quarter: longer reads better in months
+
+
+def _whole(amount: float) -> bool:
+    return abs(amount - round(amount)) < 1e-6
+
+
+def _range_end_format(value: Range) -> Callable[[float], str]:
+    """How a range's ends read: as usual, unless an end takes two units ("5 days –
+    1 week 3 days") and both are whole days or weeks, then both in that unit ("5–10 days")."""
+    low, high = value["low"], value["high"]
+    if not any(len(format_duration(end).split()) > 2 for end in (low, high)):
+        return format_duration
+    for size, name in ((_WEEK, "week"), (_DAY, "day")):
+        if _whole(low / size) and _whole(high / size):
+
+            def in_unit(end: float, size: float = size, name: str = name) -> str:
+                if not _whole(end / size):  # a typical case between: as usual
+                    return format_duration(end)
+                return _unit_text(round(end / size), name)
+
+            return in_unit
+    return format_duration
+
+
 def format_duration(minutes: float | Range) -> str:
     """Minutes as short readable text: "45 min", "1.5 h", "3 days", "1 week 2 days".
 
@@ -912,7 +937,7 @@ def format_duration(minutes: float | Range) -> str:
     "2–5 days (usually 3 days)".
     """
     if isinstance(minutes, dict):
-        return _format_range(minutes, format_duration)
+        return _format_range(minutes, _range_end_format(minutes))
     if not math.isfinite(minutes) or minutes < 0:
         raise ValueError(f"a duration must be a finite, non-negative number, not {minutes!r}")
     if minutes == 0:
@@ -922,6 +947,10 @@ def format_duration(minutes: float | Range) -> str:
         return "1 min" if seconds == 60 else f"{seconds} sec"
     if round(minutes) < _HOUR:
         return f"{round(minutes)} min"
+    weeks = minutes / _WEEK
+    if _MONTH <= minutes <= _WEEKS_SHOWN_UP_TO * _WEEK and _whole(weeks):
+        # People count these in weeks: 6 weeks, not "1 month 12 days".
+        return _unit_text(round(weeks), "week")
     for size, big, small, small_name in _DURATION_TIERS:
         # Rounding first means 1439.9 min is "1 day", not "24 h".
         if minutes < size and round(minutes / small) * small < size:

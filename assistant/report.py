@@ -114,8 +114,10 @@ class Reports:
         if found is None:
             found = self.findings(session, engagement, year=year)
         roadmap = recommendations.for_engagement(self.service.summaries, found)
+        # The customer's stakeholders read it: the plan and the verdict's headline, not
+        # our qualification notes (their decision makers, our next steps, the deck).
         qualification: list[Block] = list(
-            self.service.engagement_detail(session, engagement).blocks
+            self.service.engagement_detail(session, engagement, qualification=False).blocks
         )
         flow = flow_items.report_for(session, engagement.id, self.service.clock.now())
         return render_readout(
@@ -186,7 +188,8 @@ def map_of(workflow: WorkflowFindings) -> MapInput:
         why.setdefault(found.step.position, found.figure)
     steps = workflow.steps
     return MapInput(
-        title=workflow.title,
+        # "Value stream map: Idea to Production", not the interview's "Map your ..." title.
+        title=texts.WORKFLOW_NAMES.get(workflow.dialog_id, workflow.title),
         steps=tuple(
             MapStep(
                 name=step.name,

@@ -261,8 +261,11 @@ class Retros:
         if under_way is not None:
             return [
                 say(
-                    texts.RETRO_UNDER_WAY,
-                    a_kind=texts.RETRO_A_KIND[under_way.kind],
+                    # The next step is our markup, not a value.
+                    texts.RETRO_UNDER_WAY.replace(
+                        "{next}", texts.RETRO_NEXT.get(under_way.status, "")
+                    ),
+                    a_kind=texts.RETRO_A_KIND[under_way.kind].capitalize(),
                     engagement=engagement.name,
                     status=texts.RETRO_STATUS[under_way.status],
                 )
@@ -1037,6 +1040,7 @@ class Retros:
         and the actions with their owners."""
         ranked = self.ranked(session, retro)
         facilitator = repo.participant(session, retro.facilitator_id or retro.started_by_id)
+        members = repo.retro_members(session, retro.id)
 
         def items(question: str) -> BulletList | Any:
             lines = tuple(
@@ -1072,7 +1076,9 @@ class Retros:
             rich(
                 texts.RETRO_RECAP_FACILITATED,
                 facilitator=_name(facilitator),
-                people=len(repo.retro_members(session, retro.id)),
+                # Who sent their items, of those asked: not everyone asked took part.
+                done=sum(1 for m, _person in members if m.status == "done"),
+                asked=len(members),
             ),
             Heading(text=texts.RETRO_RECAP_WELL),
             items("went_well"),

@@ -67,6 +67,8 @@ log = logging.getLogger(__name__)
 
 DIALOG = "schedule"
 STANDUP_DIALOG = "standup"
+LIST_SHOWN = 8  # occurrences "schedule list" shows
+LIST_LOOKAHEAD = 80  # occurrences it reads to find them (daily standups and digests among)
 TICK_LIMIT = (
     100  # schedules per transaction: a burst's first posts go out while the rest is claimed
 )
@@ -403,7 +405,17 @@ class Schedules:
             return say(texts.NO_SCHEDULE, engagement=engagement.name)
         plan = Plan.of(schedule)
         now = self._now()
-        upcoming = [o for o in plan.upcoming(now, 12) if o.ceremony != DIGEST][:8]
+        # The next standup once (it is every workday), then the other ceremonies: a
+        # week of standups hid when the next planning or review is.
+        upcoming: list[Occurrence] = []
+        for o in plan.upcoming(now, LIST_LOOKAHEAD):
+            if o.ceremony == DIGEST or (
+                o.ceremony == STANDUP and any(u.ceremony == STANDUP for u in upcoming)
+            ):
+                continue
+            upcoming.append(o)
+            if len(upcoming) == LIST_SHOWN:
+                break
         where = self._channel(session, engagement)
         blocks: list[Any] = [
             Heading(text=texts.SCHEDULE_TITLE.format(engagement=engagement.name)),

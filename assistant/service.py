@@ -25,6 +25,9 @@ from assistant.actions import CompletionContext
 from assistant.clock import Clock
 from assistant.commands import (
     COMMAND_BUTTON,
+    DELIVERY_ONLY,
+    HELP_SECTIONS,
+    HELP_WHO,
     ROLE_RANK,
     Command,
     CommandRefused,
@@ -235,7 +238,20 @@ class TurnService:
         dialog = self.catalog.get(run.dialog_id)
         state = DialogState.model_validate(run.state)
         turn = engine.advance(dialog, state, here.inbound, self.today(here.person))
-        return self._save(session, run, dialog, turn, state.answers)
+        messages = self._save(session, run, dialog, turn, state.answers)
+        text = here.inbound.text
+        said = self.commands.match(text) if here.inbound.action is None else None
+        if (
+            said is not None
+            and said.command.listed
+            and not turn.events
+            and engine.parse_command(text) is None
+        ):
+            # A command typed mid-dialog that the question could not take as an answer:
+            # say how to get to it, not only that it is no answer.
+            hint = reply(rich(texts.IN_A_DIALOG, title=dialog.title, command=text.strip()[:40]))
+            messages.insert(0, hint)
+        return messages
 
     def _resume(self, session: Session, run: RunRow) -> list[Outbound]:
         dialog = self.catalog.get(run.dialog_id)
@@ -615,6 +631,13 @@ class TurnService:
         if repo.active_run(session, here.who.id, run.conversation_key) is not None:
             return []  # in a dialog there already (maybe this very question): no second one
         where = ConversationRef.model_validate(run.conversation)
+        asked = [
+            r
+            for r in repo.paused_runs(session, here.who.id, where.key)
+            if r.dialog_id == question.id
+        ]
+        if asked:  # asked before and paused: that one again, not a second
+            return self.activate(session, here, asked[0])
         _, messages = self.start_for(
             session,
             dialog=question,
@@ -657,9 +680,9 @@ class TurnService:
             case "help":
                 return [self._help(session, here)]
             case "list":
-                return [self._list(session, here.tenant)]
+                return [self._list(session, here.tenant, here.who.id)]
             case "show":
-                return [self._show(session, here.tenant, found.argument)]
+                return [self._show(session, here, found.argument)]
             case "bind":
                 return self._bind(session, here, found.argument)
             case "resume":
@@ -777,7 +800,8 @@ class TurnService:
             bound_by_id=here.who.id,
             now=self.clock.now(),
         )
-        return [reply(rich(texts.BOUND, engagement=engagement.name))]
+        bound = texts.BOUND_DELIVERY if engagement.kind == "delivery" else texts.BOUND
+        return [reply(rich(bound, engagement=engagement.name))]
 
     def _resume_paused(self, session: Session, here: Here, argument: str) -> list[Outbound]:
         paused = repo.paused_runs(session, here.who.id, here.inbound.conversation.key)
@@ -803,14 +827,16 @@ class TurnService:
         if choice in self.catalog.dialogs and self.catalog.get(choice).start_words:
             return self._start_own(session, here, self.catalog.get(choice))
         if choice == "list":
-            return [self._list(session, here.tenant)]
+            return [self._list(session, here.tenant, here.who.id)]
         return [self._help(session, here)]
 
     # -- messages -----------------------------------------------------------------
 
     def _menu_options(self, session: Session, participant_id: int, key: str) -> tuple[Option, ...]:
         options = []
-        for dialog in self.catalog.menu():
+        # A customer's engineer is not offered the account team's dialogs (qualify...).
+        customer = self.customer_side(session, participant_id)
+        for dialog in [] if customer else self.catalog.menu():
             assert dialog.menu is not None
             label = dialog.menu.label
             if dialog.prefill is not None and dialog.prefill.label:
@@ -852,33 +878,40 @@ class TurnService:
         engagement = None
         if here.channel_key is not None:
             engagement = repo.bound_engagement(session, here.channel_key)
+        mine = repo.engagements_of(session, here.who.id)
         roles = (
-            [self.role(session, engagement, here.who.id)]
-            if engagement
-            else [role for _e, role in repo.engagements_of(session, here.who.id)]
+            [self.role(session, engagement, here.who.id)] if engagement else [r for _e, r in mine]
         )
         best = max((ROLE_RANK.get(r or "anyone", 0) for r in roles), default=0)
-        items = []
+        customer = self.customer_side(session, here.who.id)
+        # Only assessments here (or in all the person takes part in): no delivery commands.
+        kinds = {engagement.kind} if engagement else {e.kind for e, _r in mine}
+        assessments_only = bool(kinds) and "delivery" not in kinds
+        listed: dict[str, list[tuple[Span, ...]]] = {}
         for command in self.commands.listed():
             if (command.where == "channel" and direct) or (command.where == "dm" and not direct):
                 continue
-            if ROLE_RANK[command.who] > best:
+            if ROLE_RANK[HELP_WHO.get(command.name, command.who)] > best:
                 continue
+            if command.dialog is not None and customer:
+                continue  # qualifying and planning are the account team's
+            if assessments_only and command.name in DELIVERY_ONLY:
+                continue
+            section = next(
+                (title for title, names in HELP_SECTIONS if command.name in names),
+                HELP_SECTIONS[-1][0],
+            )
             word = f"{command.words[0]} {command.usage}".strip()
-            items.append((Span(text=word, style="bold"), Span(text=f" — {command.summary}")))
+            listed.setdefault(section, []).append(
+                (Span(text=word, style="bold"), Span(text=f" — {command.summary}"))
+            )
         blocks: list[Any] = [rich(texts.GREETING, name="")]
         if engagement is not None:
             blocks.append(rich(texts.HELP_ENGAGEMENT, engagement=engagement.name))
-        blocks += [
-            BulletList(items=tuple(items)),
-            rich(texts.HELP_COMMANDS),
-            BulletList(
-                items=tuple(
-                    (Span(text=word, style="bold"), Span(text=f" — {what}"))
-                    for word, what in texts.COMMANDS_HELP
-                )
-            ),
-        ]
+        for title, _names in HELP_SECTIONS:
+            if listed.get(title):
+                blocks += [rich(f"*{title}*"), BulletList(items=tuple(listed[title]))]
+        blocks += [rich(texts.HELP_IN_DIALOG), engine.dialog_commands_help()]
         return reply(*blocks)
 
     def _qualification_headline(self, session: Session, engagement: Engagement) -> str:
@@ -891,8 +924,18 @@ class TurnService:
         headline = str(run.result.get("headline", texts.NO_QUALIFICATION))
         return assessments.qualification_line(engagement, headline)
 
-    def _list(self, session: Session, tenant: str) -> Outbound:
-        found = repo.engagements(session, tenant)
+    def customer_side(self, session: Session, participant_id: int) -> bool:
+        """Someone who only takes part in engagements (a customer's engineer answering an
+        interview or a retro): they see their own engagements, never the workspace's
+        others nor a qualification (our sales notes on their company)."""
+        roles = [role for _e, role in repo.engagements_of(session, participant_id)]
+        return bool(roles) and all(role == "participant" for role in roles)
+
+    def _list(self, session: Session, tenant: str, participant_id: int) -> Outbound:
+        found = list(repo.engagements(session, tenant))
+        if self.customer_side(session, participant_id):
+            mine = {e.id for e, _role in repo.engagements_of(session, participant_id)}
+            found = [e for e in found if e.id in mine]
         if not found:
             return reply(rich(texts.NO_ENGAGEMENTS))
         items = []
@@ -909,14 +952,18 @@ class TurnService:
             )
         return reply(Heading(text=texts.ENGAGEMENTS_TITLE), BulletList(items=tuple(items)))
 
-    def _show(self, session: Session, tenant: str, name: str) -> Outbound:
-        match = repo.find_engagement(session, tenant, name)
-        if match is None:
+    def _show(self, session: Session, here: Here, name: str) -> Outbound:
+        match = repo.find_engagement(session, here.tenant, name)
+        customer = self.customer_side(session, here.who.id)
+        if match is None or (customer and self.role(session, match, here.who.id) is None):
             return reply(rich(texts.ENGAGEMENT_NOT_FOUND, name=name[:60]))
-        return self.engagement_detail(session, match)
+        return self.engagement_detail(session, match, qualification=not customer)
 
-    def engagement_detail(self, session: Session, match: Engagement) -> Outbound:
-        """An engagement and its qualification summary (the channel view and the export)."""
+    def engagement_detail(
+        self, session: Session, match: Engagement, *, qualification: bool = True
+    ) -> Outbound:
+        """An engagement and (``qualification``) its qualification summary: our notes on
+        the opportunity, for our side only (the channel view and the export)."""
         tenant = match.tenant
         blocks: list[Any] = [
             Heading(text=match.name),
@@ -945,7 +992,7 @@ class TurnService:
                 match, repo.invitations(session, match.id), self.clock.now().date()
             )
         blocks += self.delivery.detail_blocks(session, match, self.clock.now().date())
-        if match.qualification_run_id is not None:
+        if qualification and match.qualification_run_id is not None:
             run = repo.get_run(session, match.qualification_run_id)
             if run is not None and run.tenant == tenant and run.status == "completed":
                 blocks += self.summary_of(run)
@@ -974,7 +1021,7 @@ class TurnService:
         """What a person sees on a home surface: engagements, open dialogs to resume."""
         tenant = tenant_of(person)
         participant = self._participant(session, person)
-        blocks: list[Any] = list((self._list(session, tenant)).blocks)
+        blocks: list[Any] = list((self._list(session, tenant, participant.id)).blocks)
         open_runs = [
             r
             for r in repo.runs_of(session, tenant=tenant, participant_id=participant.id)

@@ -15,6 +15,10 @@ COMMANDS_HELP = (
 GREETING = "Hi{name}! I help you run value stream assessments and delivery engagements."
 WHAT_NEXT = "What would you like to do?"
 NOT_UNDERSTOOD = "I didn't catch that."
+IN_A_DIALOG = (
+    "You're in the middle of *{title}*, so I read “{command}” as your answer. To do "
+    "that first, say *pause*, then *{command}*; *resume* brings you back here."
+)
 MENU_LIST = "List engagements"
 MENU_HELP = "Help"
 
@@ -60,6 +64,7 @@ STATUS_NOTHING_LEFT = "That's the last question."
 HELP_EXPECTS = "Expected: {expects}"
 HELP_EXAMPLE = "For example: {example}"
 HELP_COMMANDS = "You can also say:"
+HELP_IN_DIALOG = "While you answer a dialog's questions, you can say:"
 TRY_AGAIN_EXAMPLE = "For example: {example}"
 ANSWER_NONE = "(skipped)"
 
@@ -143,6 +148,10 @@ WHICH_ENGAGEMENT = (
 BOUND = (
     "This channel is now *{engagement}*'s. Commands typed here act on it — for example "
     "*interview idea-to-production @person* or *status*."
+)
+BOUND_DELIVERY = (
+    "This channel is now *{engagement}*'s. Commands typed here act on it — for example "
+    "*schedule*, *raid add risk* or *status*; *help* lists them."
 )
 CONTINUED_IN_DM = "I've sent you a direct message to start *{title}* — let's continue there."
 ALSO_WAITING = "You also have these waiting for you:"
@@ -323,6 +332,10 @@ CHECKLIST_NOT_DONE = "*{number}. {name}* is not marked done."
 CHECKLIST_MEMBERS_ONLY = (
     "Only the delivery team of {engagement} (members and owners) can mark the checklist."
 )
+DELIVERY_STATUS_MORE = (
+    "*raid* lists the open risks, assumptions, issues and dependencies; *schedule list* "
+    "shows the ceremonies coming up; *retro status* the retrospective under way."
+)
 CHECKLIST_STATUS = "*Checklist*: {done} of {total} done{next}."
 CHECKLIST_NEXT = "; next: {number}. {name}"
 ITERATION_NOW = "*Now*: {where}."
@@ -464,9 +477,20 @@ RETRO_USAGE = (
     "keep items nameless, and @people to choose who takes part), or "
     "*retro end-of-project @people*."
 )
-RETRO_UNDER_WAY = (
-    "{a_kind} of {engagement} is under way ({status}). Finish it first with *retro finish*."
-)
+RETRO_UNDER_WAY = "{a_kind} of {engagement} is under way ({status}). {next}"
+# What the facilitator does next at each stage of a retro under way ("retro" again).
+RETRO_NEXT = {
+    "reviewing": "Review the last one's actions first: *retro review <number> done|carry|drop*.",
+    "choosing": "Say *retro facilitator @person* (or *retro go ahead*) to start it.",
+    "collecting": (
+        "*retro status* shows who has sent their items; *retro close* posts them for voting."
+    ),
+    "voting": "*retro vote close* ends the vote and posts the result.",
+    "actions": (
+        "Capture its actions with *retro action <number> <what to do> @owner by <date>*; "
+        "*retro finish* posts the recap."
+    ),
+}
 RETRO_NONE = "There is no retrospective of {engagement} under way. {usage}"
 RETRO_NOBODY = "Nobody takes part in {engagement} yet: name people with @ after *retro*."
 RETRO_ONLY_FACILITATOR = "Only {facilitator}, who facilitates this retrospective, can do that."
@@ -568,7 +592,7 @@ RETRO_ACTION_NOTICE = (
 )
 RETRO_FINISHED = "The retrospective of *{engagement}* is finished."
 RETRO_RECAP_TITLE = "Recap — {kind} of {engagement}, {when}"
-RETRO_RECAP_FACILITATED = "Facilitated by {facilitator}; {people} people took part."
+RETRO_RECAP_FACILITATED = "Facilitated by {facilitator}; {done} of {asked} people sent their items."
 RETRO_RECAP_WELL = "What went well"
 RETRO_RECAP_IMPROVE = "What to improve"
 RETRO_RECAP_TRY = "What to try next"
@@ -693,7 +717,7 @@ DORA_BASIS = (
     "band, and the table's figure for that band."
 )
 DORA_KEY = "{answer} — {band} (table: {table})"
-DORA_KEY_RANGE = "{answer} — {band}, reaching {best} to {worst} (table: {table})"
+DORA_KEY_RANGE = "{answer} — {band}; the answers span {best} to {worst} (table: {table})"
 DORA_REWORK = "Rework rate (2024, beside the four keys)"
 DORA_NONE = "Nobody has answered DORA's questions yet."
 DORA_KEYS = {

@@ -483,9 +483,13 @@ def build_figure(map: MapInput) -> Figure:
         upper = y - LADDER_DROP
         lower = upper - RUNG
         known_process = step.process_minutes is not None
+        # The last step is where the value stream ends: no wait after it (not "?").
+        last = index + 1 == len(map.steps)
+        ladder_x = [x, x, x + BOX_W, x + BOX_W] + ([] if last else [x + SLOT])
+        ladder_y = [upper, lower, lower, upper] + ([] if last else [upper])
         ax.plot(
-            [x, x, x + BOX_W, x + BOX_W, x + SLOT],
-            [upper, lower, lower, upper, upper],
+            ladder_x,
+            ladder_y,
             color=INK if known_process else MUTED,
             linewidth=1.4,
             linestyle="-" if known_process else "--",
@@ -501,6 +505,8 @@ def build_figure(map: MapInput) -> Figure:
             va="top",
             gid=f"process-{index}",
         )
+        if last:
+            continue
         _text(
             ax,
             x + BOX_W + GAP / 2,

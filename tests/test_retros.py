@@ -55,7 +55,9 @@ async def give_items(person: Player, *groups: list[str]) -> None:
     several items (or none), typed, on any channel."""
     await person.click("start")
     for items in groups:
-        for position, item in enumerate(items or ["skip"]):
+        if not items:
+            await person.say("skip")  # nothing for this question: on to the next
+        for position, item in enumerate(items):
             await person.say(item)
             await person.say("yes" if position < len(items) - 1 else "no")
 
@@ -398,9 +400,9 @@ async def test_members_finishing_at_the_same_moment_both_keep_their_items(
     people = [Chat(assistant, name) for name in ("dana", "lee")]
     for person in people:
         await person.click("start")
-        for item in (f"Well-{person.person.user_id}", "no", "skip", "no", "skip"):
+        for item in (f"Well-{person.person.user_id}", "no", "skip"):
             await person.say(item)
-    await asyncio.gather(*(person.say("no") for person in people))  # both finish at once
+    await asyncio.gather(*(person.say("skip") for person in people))  # both finish at once
     await room.say("retro close")
     assert "Well-dana" in room.text and "Well-lee" in room.text
 

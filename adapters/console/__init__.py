@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -200,6 +201,19 @@ class ConsoleAdapter:
         return None
 
 
+# "@priya" typed in the terminal names the person who runs `vsa chat --user priya`, as
+# a mention does in Slack or Teams (an email address is not a mention).
+_MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9][\w.-]*[\w])")
+
+
+def mentions_in(text: str) -> tuple[Person, ...]:
+    """The people a typed line @-mentions, once each, in order."""
+    names = dict.fromkeys(_MENTION.findall(text))
+    return tuple(
+        Person(platform="console", workspace=WORKSPACE, user_id=name, name=name) for name in names
+    )
+
+
 def to_inbound(text: str, user: str, last_question: Question | None) -> Inbound:
     """A typed line; a lone number picks that option of a single-choice question."""
     person = Person(platform="console", workspace=WORKSPACE, user_id=user, name=user)
@@ -216,7 +230,12 @@ def to_inbound(text: str, user: str, last_question: Question | None) -> Inbound:
         option = last_question.options[int(stripped) - 1]
         action = Action(prompt_key=last_question.prompt_key, values=(option.value,))
     return Inbound(
-        event_id=uuid.uuid4().hex, sender=person, conversation=ref, text=text.strip(), action=action
+        event_id=uuid.uuid4().hex,
+        sender=person,
+        conversation=ref,
+        text=text.strip(),
+        action=action,
+        mentions=mentions_in(text),
     )
 
 
