@@ -239,6 +239,11 @@ class TurnService:
         state = DialogState.model_validate(run.state)
         turn = engine.advance(dialog, state, here.inbound, self.today(here.person))
         messages = self._save(session, run, dialog, turn, state.answers)
+        then = self._then(session, run, turn, here)
+        if then is not None:
+            # Asked first (their timezone, before the interview they clicked): that
+            # dialog starts now, without a second click.
+            messages += self.activate(session, here, then)
         text = here.inbound.text
         said = self.commands.match(text) if here.inbound.action is None else None
         if (
@@ -252,6 +257,17 @@ class TurnService:
             hint = reply(rich(texts.IN_A_DIALOG, title=dialog.title, command=text.strip()[:40]))
             messages.insert(0, hint)
         return messages
+
+    @staticmethod
+    def _then(session: Session, run: RunRow, turn: Turn, here: Here) -> DialogRun | None:
+        """The paused dialog a just-completed one was asked before, if it still waits."""
+        then = state_context(run).get("then_run")
+        if then is None or turn.state.status != "completed":
+            return None
+        waiting = repo.get_run(session, int(then))
+        if waiting is None or waiting.participant_id != here.who.id or waiting.status != "paused":
+            return None
+        return waiting
 
     def _resume(self, session: Session, run: RunRow) -> list[Outbound]:
         dialog = self.catalog.get(run.dialog_id)
@@ -311,6 +327,8 @@ class TurnService:
             result=result,
             now=now,
         )
+        if ended and turn.state.status == "completed" and state_context(run).get("then_run"):
+            return messages  # the turn goes on with the dialog this one was asked before
         if ended:
             # The dialog just paused is not offered back in the same breath.
             waiting = self._waiting(
@@ -621,7 +639,7 @@ class TurnService:
     def _timezone_first(self, session: Session, here: Here, run: DialogRun) -> list[Outbound]:
         """Before a person's first invited dialog: their timezone, when the platform did
         not tell us (nudges must never reach them on their weekend). Asked once; the
-        invitation waits, and is offered again when it is answered."""
+        invitation waits, and starts as soon as it is answered."""
         question = self.catalog.timezone_question()
         if question is None or "invitation_id" not in run.state.get("context", {}):
             return []
@@ -644,6 +662,7 @@ class TurnService:
             who=here.who,
             person=here.person,
             to=where,
+            context={"then_run": run.id},  # answered, the dialog they clicked starts
         )
         return messages
 

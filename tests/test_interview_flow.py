@@ -108,8 +108,7 @@ async def test_three_people_interviewed_at_their_own_pace(
     assert "I don't know that timezone" in dana.text
     await dana.say("london")
     assert "I'll keep to Europe/London time" in dana.text
-    # Then the interview; she answers two questions and pauses. Her place is kept.
-    await dana.click(dana.question.options[0].value if dana.question else "")
+    # Then the interview she clicked, at once; she answers two questions and pauses.
     assert dana.question is not None and "Question 1 of" in (dana.question.position or "")
     await dana.say("The login page redesign")
     await dana.say("A product manager writes a ticket")

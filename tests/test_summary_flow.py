@@ -68,9 +68,8 @@ async def answer_by_path(chat: Chat, answers: dict[str, str], limit: int = 300) 
 
 async def start(chat: Chat) -> None:
     await chat.click("start")
-    await chat.say("london")
-    assert chat.question is not None
-    await chat.click(chat.question.options[0].value)
+    await chat.say("london")  # then the interview, at once
+    assert chat.question is not None and "Question 1 of" in (chat.question.position or "")
 
 
 DANA = {
