@@ -213,17 +213,7 @@ def open_items(session: Session, engagement: Engagement) -> list[str]:
     """The readout's RAID and open actions: the open RAID items and the open actions of
     the engagement's retrospectives, one line each. The readout is for the customer, so
     internal items and the actions of internal retrospectives are left out."""
-    items = repo.open_raid_items(session, engagement.id, internal=False)
-    actions = [
-        a
-        for a in repo.open_actions(session, engagement.id)
-        if repo.retro_kind(session, a.retro_id) != "internal"
-    ]
-    names: dict[int, str] = {}
-    for person_id in {i.owner_id for i in items if i.owner_id} | {a.owner_id for a in actions}:
-        row = repo.participant(session, person_id)
-        if row is not None:
-            names[person_id] = row.display_name or row.user_id
+    items, actions, names = repo.open_work(session, engagement.id)
     lines = [
         texts.READOUT_RAID_LINE.format(
             kind=item.kind.capitalize(),

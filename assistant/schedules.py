@@ -95,22 +95,8 @@ def _review_agenda(
 ) -> dict[str, Any]:
     """The iteration review's open RAID items and the retro actions due by its day. It is
     posted to the engagement's channel, where the customer may read: nothing internal."""
-    items = repo.open_raid_items(session, engagement.id, internal=False)
-    actions = [
-        a
-        for a in repo.open_actions(session, engagement.id)
-        if a.due_date is not None and a.due_date <= occurrence.day
-    ]
-    internal_retros = {
-        a.retro_id for a in actions if repo.retro_kind(session, a.retro_id) == "internal"
-    }
-    actions = [a for a in actions if a.retro_id not in internal_retros]
-    ids = {i.owner_id for i in items if i.owner_id} | {a.owner_id for a in actions}
-    names = {}
-    for person_id in ids:
-        row = repo.participant(session, person_id)
-        if row is not None:
-            names[person_id] = row.display_name or row.user_id
+    items, open_actions, names = repo.open_work(session, engagement.id)
+    actions = [a for a in open_actions if a.due_date is not None and a.due_date <= occurrence.day]
     return {
         "raid": [
             {

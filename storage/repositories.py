@@ -1509,8 +1509,32 @@ def retro_actions(session: Session, retro_id: int) -> Sequence[RetroAction]:
     ).all()
 
 
-def retro_kind(session: Session, retro_id: int) -> str | None:
-    return session.scalar(select(Retro.kind).where(Retro.id == retro_id))
+class OpenWork(NamedTuple):
+    """An engagement's open work as the customer may read it, with its owners' names."""
+
+    items: Sequence[RaidItem]
+    actions: Sequence[RetroAction]
+    names: dict[int, str]  # participant id -> the name to show
+
+
+def open_work(session: Session, engagement_id: int) -> OpenWork:
+    """The open RAID items that are not internal and the open actions of retrospectives
+    that are not internal (what the readout and the iteration review show, where the
+    customer reads), each list in the order it was recorded."""
+    items = open_raid_items(session, engagement_id, internal=False)
+    actions = session.scalars(
+        select(RetroAction)
+        .join(Retro, Retro.id == RetroAction.retro_id)
+        .where(
+            RetroAction.engagement_id == engagement_id,
+            RetroAction.status == "open",
+            Retro.kind != "internal",
+        )
+        .order_by(RetroAction.id)
+    ).all()
+    ids = {i.owner_id for i in items if i.owner_id} | {a.owner_id for a in actions}
+    people = session.scalars(select(Participant).where(Participant.id.in_(ids))) if ids else ()
+    return OpenWork(items, actions, {p.id: p.display_name or p.user_id for p in people})
 
 
 def open_actions(
