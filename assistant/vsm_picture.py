@@ -26,16 +26,19 @@ import asyncio
 import functools
 import gc
 import io
+import logging
 import math
 import threading
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.collector import cycle_collection_paused
-from assistant.events import Image, Outbound
+from assistant.events import Image, Outbound, Paragraph, Span
 
 if TYPE_CHECKING:  # only for annotations: importing matplotlib is the drawing's cost
     from matplotlib.figure import Figure
+
+log = logging.getLogger(__name__)
 
 Triple = tuple[float, float, float]
 
@@ -101,13 +104,22 @@ def map_from_data(data: dict[str, Any]) -> MapInput:
 
 async def draw_pictures(message: Outbound) -> Outbound:
     """``message`` with every value stream map it carries as data drawn (off the event
-    loop): what the dispatcher does just before posting."""
-    if not any(isinstance(b, Image) and b.png is None and b.map for b in message.blocks):
+    loop): what the dispatcher does just before posting. A map that can't be drawn (bad
+    data, a plotting failure) goes out as its description instead, so the message is
+    still posted and nothing after it in the conversation waits."""
+    if not any(isinstance(b, Image) and b.png is None for b in message.blocks):
         return message
-    blocks = []
+    blocks: list[Any] = []
     for block in message.blocks:
-        if isinstance(block, Image) and block.png is None and block.map:
-            block = block.model_copy(update={"png": await render_map(map_from_data(block.map))})
+        if isinstance(block, Image) and block.png is None:
+            try:
+                if not block.map:
+                    raise ValueError("an image with neither a picture nor a map")
+                png = await render_map(map_from_data(block.map))
+                block = block.model_copy(update={"png": png})
+            except Exception:
+                log.exception("could not draw the value stream map %r", block.title)
+                block = Paragraph(spans=(Span(text=block.alt_text),))
         blocks.append(block)
     return message.model_copy(update={"blocks": tuple(blocks)})
 

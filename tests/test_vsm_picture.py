@@ -234,3 +234,18 @@ def test_only_the_picture_module_draws_synchronously() -> None:
                 if name in ("draw_value_stream_map", "build_figure"):
                     offenders.append(f"{path.relative_to(root)}:{getattr(node, 'lineno', '?')}")
     assert offenders == []
+
+
+async def test_a_map_that_cannot_be_drawn_goes_out_as_its_description() -> None:
+    """A message is never stuck behind a picture: bad map data becomes the map's alt
+    text, and a good map in the same message is still drawn."""
+    from assistant.events import Image, Outbound, Paragraph
+
+    good = Image(title="Good", alt_text="good map", map=vsm_picture.map_data(sample_map(3)))
+    bad = Image(title="Bad", alt_text="Code review → Deploy", map={"title": "x"})
+    empty = Image(title="Empty", alt_text="nothing to draw")
+    drawn = await vsm_picture.draw_pictures(Outbound(blocks=(good, bad, empty)))
+    first, second, third = drawn.blocks
+    assert isinstance(first, Image) and first.content.startswith(b"\x89PNG")
+    assert isinstance(second, Paragraph) and second.spans[0].text == "Code review → Deploy"
+    assert isinstance(third, Paragraph) and third.spans[0].text == "nothing to draw"
