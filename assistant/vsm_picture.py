@@ -567,9 +567,16 @@ def build_figure(map: MapInput) -> Figure:
 def draw_value_stream_map(map: MapInput) -> bytes:
     """The map as PNG bytes. Blocking (a few hundred milliseconds): on the event loop,
     use :func:`render_map`."""
+    from matplotlib import rc_context
+
     out = io.BytesIO()
+    # Glyphs drawn from their outlines as designed, not hinted to the pixel grid:
+    # FreeType's hinting of a map's ~2,000 glyphs was a quarter of the drawing (three
+    # 15-step maps: 0.61 → 0.46 s on matplotlib 3.11), and at this size the text reads
+    # the same. Unhinted widths are the linear advances :class:`_Fitter` measures.
+    unhinted = rc_context({"text.hinting": "no_hinting"})
     with _DRAWING:
-        with cycle_collection_paused():
+        with cycle_collection_paused(), unhinted:
             figure = build_figure(map)
             # No timestamp or version in the file: the same map gives the same bytes.
             figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
