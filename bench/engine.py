@@ -46,16 +46,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import make_url  # noqa: E402
+
 from assistant.app import Assistant  # noqa: E402
 from assistant.dispatch import Progress  # noqa: E402
 from assistant.events import Action, ConversationRef, Inbound, Outbound, Person  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from bench import postgres  # noqa: E402
 from storage.db import Database, async_url  # noqa: E402
 from tests.scenario import QUALIFIED, Click  # noqa: E402
 
 # People in an open-loop run: far more than are ever waiting for a reply at once.
 OPEN_PLAYERS = 50
-LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 class NullAdapter:
@@ -267,56 +269,20 @@ async def bare_commits_postgres(url: str, count: int = 1000) -> float:
     return rate
 
 
-class Postgres:
-    """Fresh databases on a PostgreSQL server, each copied from one migrated template
-    (as the test suite does) and dropped after its run."""
-
-    def __init__(self, url: str) -> None:
-        self.url = async_url(url)
-        self.template = f"vsa_bench_tpl_{uuid.uuid4().hex[:8]}"
-
-    async def _admin(self, sql: str) -> None:
-        import asyncpg
-
-        plain = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        connection = await asyncpg.connect(plain)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    def _url_of(self, name: str) -> str:
-        return self.url.set(database=name).render_as_string(hide_password=False)
-
-    def answers(self) -> bool:
-        try:
-            asyncio.run(self._admin("SELECT 1"))
-        except Exception:  # refused, unknown host, bad credentials: not measured
-            return False
-        return True
-
-    def __enter__(self) -> Postgres:
-        asyncio.run(self._admin(f'CREATE DATABASE "{self.template}"'))
+@contextmanager
+def migrated_template(server: str) -> Iterator[Callable[[], AbstractContextManager[str]]]:
+    """Fresh databases on ``server``, each a copy of one migrated template (as the test
+    suite does) and dropped after its run."""
+    with postgres.scratch_sync(server, "bench_tpl") as template_url:
 
         async def migrate() -> None:
-            db = Database.from_url(self._url_of(self.template))
+            db = Database.from_url(template_url)
             await db.upgrade()
             await db.close()
 
         asyncio.run(migrate())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
-
-    @contextmanager
-    def fresh(self) -> Iterator[str]:
-        name = f"vsa_bench_{uuid.uuid4().hex[:12]}"
-        asyncio.run(self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
-        try:
-            yield self._url_of(name)
-        finally:
-            asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        template = make_url(template_url).database
+        yield partial(postgres.scratch_sync, server, "bench", template)
 
 
 def measure(
@@ -377,16 +343,10 @@ def startup(runs: int = 5) -> list[float]:
 
 
 def postgres_url(args: argparse.Namespace) -> str | None:
-    """The PostgreSQL server to measure, if any: asked for, named by DATABASE_URL, or
-    answering on the local default port."""
+    """The PostgreSQL server to measure, if any (see :func:`bench.postgres.server`)."""
     if "postgresql" not in args.databases:
         return None
-    if args.postgres_url:
-        return str(args.postgres_url)
-    from_env = os.environ.get("DATABASE_URL", "")
-    if from_env.startswith(("postgres://", "postgresql")):
-        return from_env
-    return LOCAL_POSTGRES if Postgres(LOCAL_POSTGRES).answers() else None
+    return postgres.server(args.postgres_url)
 
 
 def main() -> None:
@@ -448,15 +408,15 @@ def main() -> None:
         if "postgresql" in args.databases:
             print("== PostgreSQL: none answers on 127.0.0.1:5432 (or --postgres-url): skipped")
         return
-    with Postgres(url) as server:
-        with server.fresh() as scratch:
+    with migrated_template(url) as fresh:
+        with fresh() as scratch:
             yardstick = asyncio.run(bare_commits_postgres(scratch))
-        shown = server.url.render_as_string(hide_password=True)
+        shown = async_url(url).render_as_string(hide_password=True)
         print(
             f"== PostgreSQL at {shown}. yardstick: bare SQLAlchemy Core insert-and-commit "
             f"(asyncpg) {yardstick:,.0f}/s"
         )
-        measure(args, server.fresh)
+        measure(args, fresh)
 
 
 def print_targets(

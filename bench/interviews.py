@@ -35,9 +35,7 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
-import os
 import resource
-import socket
 import sys
 import tempfile
 import time
@@ -60,11 +58,13 @@ from adapters.slack.testing import (  # noqa: E402
     message_body,
     signed,
 )
+from bench import postgres  # noqa: E402
 from bench.slack_http import SECRET, TOKEN, serve  # noqa: E402
+from tests.scenario import DELIVERY_PLAN  # noqa: E402
 
 SA_USER = "USA000001"
 SA_CHANNEL = "DSA000001"
-ENGAGEMENT_ANSWERS = ("new engagement", "Acme", "Acme VSA", "2027-01-11", "2", "6")
+ENGAGEMENT_ANSWERS = ("new engagement", "Acme", "Acme VSA", "2027-01-11", "2", "6", *DELIVERY_PLAN)
 
 
 # --- the server, in a process of its own -----------------------------------------------
@@ -244,17 +244,6 @@ async def run(database_url: str, label: str, args: argparse.Namespace) -> Outcom
     return outcome
 
 
-def postgres_url() -> str | None:
-    configured = os.environ.get("DATABASE_URL", "")
-    if configured.startswith("postgres"):
-        return configured
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
-            return "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
-    except OSError:
-        return None
-
-
 def report(outcome: Outcome, args: argparse.Namespace) -> None:
     scale = args.time_scale
     limited = ", ".join(f"{m} {n}" for m, n in sorted(outcome.limited.items())) or "none"
@@ -306,9 +295,10 @@ async def main() -> None:
             outcomes.append(await run(args.database_url, label, args))
         else:
             outcomes.append(await run(f"sqlite:///{tmp}/bench.db", "SQLite", args))
-            pg = postgres_url()
-            if pg is not None:
-                outcomes.append(await run(pg, "PostgreSQL", args))
+            server = await asyncio.to_thread(postgres.server)
+            if server is not None:
+                async with postgres.scratch(server, "bench_interviews") as url:
+                    outcomes.append(await run(url, "PostgreSQL", args))
             else:
                 print("(no PostgreSQL: set DATABASE_URL or run one on 127.0.0.1:5432)")
     for outcome in outcomes:

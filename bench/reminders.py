@@ -27,12 +27,10 @@ import argparse
 import asyncio
 import contextlib
 import multiprocessing
-import os
 import resource
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from adapters.slack.testing import Call, FakeSlack  # noqa: E402
+from bench import postgres  # noqa: E402
 from bench.slack_http import SECRET, TOKEN, serve  # noqa: E402
 
 TEAM = "T0001"
@@ -288,40 +287,6 @@ async def run(database_url: str, label: str, args: argparse.Namespace) -> Outcom
     return outcome
 
 
-async def fresh_postgres(base: str) -> tuple[str, str] | None:
-    """A database of its own on the PostgreSQL server ``base`` names (dropped after)."""
-    try:
-        import asyncpg
-
-        from storage.db import async_url
-    except ImportError:
-        return None
-    admin = async_url(base).set(drivername="postgresql")
-    name = f"vsa_bench_reminders_{uuid.uuid4().hex[:8]}"
-    try:
-        connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
-    except OSError:
-        return None
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return async_url(base).set(database=name).render_as_string(hide_password=False), name
-
-
-async def drop_postgres(base: str, name: str) -> None:
-    import asyncpg
-
-    from storage.db import async_url
-
-    admin = async_url(base).set(drivername="postgresql")
-    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
 def report(outcome: Outcome) -> None:
     limited = ", ".join(f"{m} {n}" for m, n in sorted(outcome.limited.items())) or "none"
     print(
@@ -360,16 +325,12 @@ async def main() -> None:
             outcomes.append(await run(args.database_url, label, args))
         else:
             outcomes.append(await run(f"sqlite:///{tmp}/bench.db", "SQLite", args))
-            base = os.environ.get("DATABASE_URL", "") or "postgresql://postgres@127.0.0.1:5432/test"
-            fresh = await fresh_postgres(base) if base.startswith("postgres") else None
-            if fresh is None:
+            server = await asyncio.to_thread(postgres.server)
+            if server is None:
                 print("(no PostgreSQL: set DATABASE_URL or run one on 127.0.0.1:5432)")
             else:
-                url, name = fresh
-                try:
+                async with postgres.scratch(server, "bench_reminders") as url:
                     outcomes.append(await run(url, "PostgreSQL", args))
-                finally:
-                    await drop_postgres(base, name)
     for outcome in outcomes:
         report(outcome)
 

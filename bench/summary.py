@@ -8,9 +8,10 @@ fresh process of its own (so one measurement's memory never hides in another's):
   recommendations, the channel summary's blocks, the readout in Markdown and HTML,
   and the value stream map of each workflow drawn as a PNG (matplotlib, Agg), as the
   readout embeds them;
-* **from the database**: the same, starting from the finished interviews of a SQLite
-  database seeded beforehand by another process: what ``summary`` plus ``readout``
-  (or ``vsa export``) cost in production.
+* **from the database**: the same, starting from the finished interviews of a database
+  seeded beforehand by another process: what ``summary`` plus ``readout`` (or ``vsa
+  export``) cost in production. SQLite, then PostgreSQL when one answers (a database of
+  its own on the server, dropped after; see ``bench/postgres.py``).
 
 Time is the fastest of ``--repeat`` runs (as timeit does: other work on a shared
 machine only ever slows a run down), wall clock and CPU (process time, which a busy
@@ -22,12 +23,13 @@ seeding, which runs in its own process), with ``+work`` how much it grew over th
 process with everything imported and the catalog loaded.
 
     python bench/summary.py [--participants 100 1000] [--steps 15] [--repeat 3]
-                            [--no-database]
+                            [--no-database] [--postgres-url URL]
 
-On the shared 2-core development machine, 2026-12-01 around 16:00 UTC, other
-engineers' builds and tests running (load average 2–4), matplotlib 3.11.2, before this
-day's work (main at cf95f59, measured with this same script) and after; 100
-participants: two runs each, the fastest of 5 repeats; 1,000: one run, the fastest of 2:
+On the shared 2-core development machine, 2026-12-01, matplotlib 3.11.2, 100
+participants: the fastest of 5 repeats; 1,000: the fastest of 2.
+
+Around 16:00 UTC, other engineers' builds and tests running (load average 2–4), before
+that day's work (main at cf95f59) and after it (two runs each):
 
     participants  source                 wall         CPU          RSS
     100           memory    before       0.78–1.02 s  0.77–0.84 s  200 MB
@@ -38,15 +40,26 @@ participants: two runs each, the fastest of 5 repeats; 1,000: one run, the faste
     1,000         database  before       6.52 s       6.47 s       407 MB
                   (596,830) after        3.20 s       3.13 s       377 MB
 
-Drawing the three maps is most of the 100-participant figure (0.6–0.75 s of CPU, text
-about 70% of it: matplotlib 3.11 lays out and renders each glyph on its own). With
-matplotlib 3.10.9 the same code took 0.50 s (memory) and 0.69 s (database) of CPU, but
-3.10 draws right-to-left and joined scripts (Arabic, Hebrew) unshaped and backwards,
-and the map draws people's own words: the dependency stays on 3.11.
+Around 17:00 UTC, the machine quiet (load average < 1), before and after drawing the
+maps' text unhinted (two runs each, alternating):
 
-The target for 100 participants (under 1 s and 200 MB, the pictures included): memory
-met (156 MB; 201 MB before, counted honestly without the seeding); time met in CPU from
-the database only just (0.95–0.97 s), not in wall time on this busy machine.
+    participants  source                 wall         CPU          RSS
+    100           memory    hinted       0.71–0.74 s  0.71–0.74 s  145 MB
+                            unhinted     0.57–0.58 s  0.57–0.58 s  145 MB
+    100           database  hinted       0.90–0.91 s  0.90–0.91 s  156 MB
+                  (59,688)  unhinted     0.75–0.77 s  0.75–0.77 s  156 MB
+    1,000         memory    unhinted     1.15 s       1.15 s       295 MB
+    1,000         database  unhinted     2.95 s       2.95 s       374 MB
+
+Drawing the three maps is most of the 100-participant figure: 0.46 s of CPU unhinted
+(0.61 s hinted), text about 60% of it, as matplotlib 3.11 lays out and renders each
+glyph on its own, and the PNG's compression most of the rest. matplotlib 3.10 lays text
+out faster, but draws right-to-left and joined scripts (Arabic, Hebrew) unshaped and
+backwards, and the map draws people's own words: the dependency stays on 3.11.
+
+The target for 100 participants (under 1 s and 200 MB, the pictures included) is met:
+0.75–0.77 s from the database on the quiet machine, 156 MB. Other work on the machine
+made the same code 17–33% slower that afternoon, which would still be 0.87–1.0 s.
 """
 
 from __future__ import annotations
@@ -80,6 +93,7 @@ from assistant.findings import Respondent  # noqa: E402
 from assistant.report import Reports  # noqa: E402
 from assistant.summaries import Summaries  # noqa: E402
 from assistant.vsm_picture import draw_value_stream_map  # noqa: E402
+from bench import postgres  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Answer, DialogRun, Engagement, Participant  # noqa: E402
 
@@ -326,40 +340,59 @@ def run_worker(*options: str) -> dict[str, float]:
     return dict(json.loads(done.stdout.splitlines()[-1]))
 
 
+def from_database(common: tuple[str, ...], url: str) -> tuple[str, dict[str, float]]:
+    """Seeds the database ``url`` names in one process and measures in another: the
+    number of answer rows, and the measurement."""
+    answers = run_worker("--worker", "seed", *common, "--url", url)["answers"]
+    return f"{answers:,.0f}", run_worker("--worker", "database", *common, "--url", url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--steps", type=int, default=15)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-database", action="store_true")
+    parser.add_argument(
+        "--postgres-url",
+        help="a server where the user may create databases (default: DATABASE_URL when it "
+        "names PostgreSQL, else postgresql://postgres@127.0.0.1:5432 when one answers)",
+    )
     parser.add_argument("--worker", choices=("seed", "memory", "database"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args)
         return
+    server = None if args.no_database else postgres.server(args.postgres_url)
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if not args.no_database and server is None:
+        print("(no PostgreSQL: set DATABASE_URL or run one on 127.0.0.1:5432)")
     print(
-        f"{'participants':>12} {'source':>9} {'answers':>8} {'first':>7} {'wall':>7} {'CPU':>7}"
+        f"{'participants':>12} {'source':>10} {'answers':>8} {'first':>7} {'wall':>7} {'CPU':>7}"
         f" {'traced':>8} {'RSS':>7} {'+work':>7}"
     )
     verdicts = []
     for count in args.participants:
-        common = ("--participants", str(count), "--steps", str(args.steps))
-        measured = [
-            ("memory", "", run_worker("--worker", "memory", *common, "--repeat", str(args.repeat)))
-        ]
+        common = (
+            "--participants",
+            str(count),
+            "--steps",
+            str(args.steps),
+            "--repeat",
+            str(args.repeat),
+        )
+        measured = [("memory", "", run_worker("--worker", "memory", *common))]
         if not args.no_database:
             with tempfile.TemporaryDirectory() as folder:
-                url = f"sqlite:///{folder}/bench.db"
-                answers = run_worker("--worker", "seed", *common, "--url", url)["answers"]
-                result = run_worker(
-                    "--worker", "database", *common, "--url", url, "--repeat", str(args.repeat)
-                )
-                measured.append(("database", f"{answers:,.0f}", result))
+                measured.append(("SQLite", *from_database(common, f"sqlite:///{folder}/b.db")))
+            if server is not None:
+                with postgres.scratch_sync(server, "bench_summary") as url:
+                    measured.append(("PostgreSQL", *from_database(common, url)))
         for source, answers_shown, r in measured:
             print(
-                f"{count:>12} {source:>9} {answers_shown:>8} {r['first']:>6.2f}s {r['wall']:>6.3f}s"
+                f"{count:>12} {source:>10} {answers_shown:>8} {r['first']:>6.2f}s"
+                f" {r['wall']:>6.3f}s"
                 f" {r['cpu']:>6.3f}s {r['traced']:>5.0f}MB {r['rss']:>4.0f}MB {r['added']:>4.0f}MB"
             )
         if count <= 100:
