@@ -1,10 +1,15 @@
-"""The improvement roadmap: one recommendation per bottleneck, from Jinja2 templates the
-team edits without touching code (``dialogs/templates/recommendations/<kind>.md.j2``).
+"""The improvement roadmap: one recommendation per kind of bottleneck in a workflow
+(every long wait in one, every approval in one…), naming each step it concerns, from
+Jinja2 templates the team edits without touching code
+(``dialogs/templates/recommendations/<kind>.md.j2``).
 
-A template gets the bottleneck (``step``, ``figure``, ``kind``, ``evidence``), the
-workflow's title and its current figures (``metrics.lead``, ``metrics.efficiency``,
-``metrics.rolled_ca``) and names the metric it should move. A bottleneck kind without
-a template gets no recommendation. Toolchain upkeep has its own (``toil.md.j2``).
+A template gets the bottlenecks of its kind as ``steps`` (each with ``name``,
+``figure`` and ``evidence``, the worst first) and ``names`` ("Build, Test and Deploy"),
+the first of them also as ``step``, ``figure`` and ``evidence`` (a template written for
+one step keeps working), the workflow's title and its current figures
+(``metrics.lead``, ``metrics.efficiency``, ``metrics.rolled_ca``), and names the metric
+it should move. A bottleneck kind without a template gets no recommendation. Toolchain
+upkeep has its own (``toil.md.j2``).
 """
 
 from __future__ import annotations
@@ -21,13 +26,12 @@ if TYPE_CHECKING:
     from assistant.summaries import Summaries
 
 FOLDER = "recommendations"
-MAX_PER_WORKFLOW = 8  # the roadmap leads with the largest waits, then quality, gates...
 
 
 @dataclass(frozen=True)
 class Recommendation:
-    dialog_id: str  # the workflow it belongs to ("" for the toolchain's upkeep)
-    step: str  # the bottleneck's step ("" for upkeep)
+    dialog_id: str  # the workflow it belongs to ("toolchain" for the upkeep)
+    steps: tuple[str, ...]  # the steps it concerns, the worst first (none for upkeep)
     kind: str
     blocks: tuple[Block, ...]
 
@@ -36,34 +40,51 @@ def _exists(summaries: Summaries, name: str) -> bool:
     return (summaries.templates_dir / FOLDER / name).is_file()
 
 
+def names(items: list[str]) -> str:
+    """ "Build", "Build and Test", "Build, Test and Deploy"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def for_workflow(summaries: Summaries, workflow: WorkflowFindings) -> list[Recommendation]:
+    """A recommendation per kind of bottleneck, in the order the findings rank them (the
+    largest waits, then quality, approvals, handoffs, rework)."""
     metrics = {
         "lead": minutes(workflow.lead_time),
         "efficiency": share(workflow.flow_efficiency),
         "rolled_ca": share(workflow.rolled_ca),
     }
-    found: list[Recommendation] = []
-    seen: set[tuple[str, int]] = set()
+    by_kind: dict[str, list[dict[str, Any]]] = {}
     for bottleneck in workflow.bottlenecks:
-        name = f"{bottleneck.kind}.md.j2"
-        key = (bottleneck.kind, bottleneck.step.position)
-        if key in seen or not _exists(summaries, name):
+        steps = by_kind.setdefault(bottleneck.kind, [])
+        if all(s["position"] != bottleneck.step.position for s in steps):
+            steps.append(
+                {
+                    "position": bottleneck.step.position,
+                    "name": bottleneck.step.name,
+                    "figure": bottleneck.figure,
+                    "evidence": [(e.who, e.says) for e in bottleneck.evidence],
+                }
+            )
+    found: list[Recommendation] = []
+    for kind, steps in by_kind.items():
+        name = f"{kind}.md.j2"
+        if not _exists(summaries, name):
             continue
-        seen.add(key)
+        first = steps[0]
         context: dict[str, Any] = {
             "workflow": workflow.title,
-            "step": bottleneck.step.name,
-            "figure": bottleneck.figure,
-            "kind": bottleneck.kind,
-            "evidence": [(e.who, e.says) for e in bottleneck.evidence],
+            "kind": kind,
+            "steps": steps,
+            "names": names([s["name"] for s in steps]),
+            "step": first["name"],
+            "figure": first["figure"],
+            "evidence": first["evidence"],
             "metrics": metrics,
         }
         blocks = summaries.render(f"{FOLDER}/{name}", context)
         found.append(
-            Recommendation(workflow.dialog_id, bottleneck.step.name, bottleneck.kind, tuple(blocks))
+            Recommendation(workflow.dialog_id, tuple(s["name"] for s in steps), kind, tuple(blocks))
         )
-        if len(found) == MAX_PER_WORKFLOW:
-            break
     return found
 
 
@@ -83,7 +104,7 @@ def for_engagement(summaries: Summaries, findings: EngagementFindings) -> list[R
             "upgrade_time": minutes(baseline.upgrade_time),
         }
         blocks = summaries.render(f"{FOLDER}/toil.md.j2", context)
-        found.append(Recommendation("toolchain", "", "toil", tuple(blocks)))
+        found.append(Recommendation("toolchain", (), "toil", tuple(blocks)))
     return found
 
 

@@ -187,8 +187,46 @@ def test_each_recommendation_names_its_bottleneck_and_the_metric_it_moves(
     assert mine, kind
     for r in mine:
         text = " ".join(s.text for b in r.blocks for item in getattr(b, "items", ()) for s in item)
-        assert r.step in text
+        assert r.steps and all(step in text for step in r.steps)
         assert any(m in text for m in ("lead time", "flow efficiency", "rolled %C/A"))
+
+
+def test_the_roadmap_makes_one_recommendation_per_kind_naming_every_step(
+    catalog: Catalog,
+) -> None:
+    """Three long waits are one recommendation naming the three steps with their waits
+    (the longest first), not the same paragraph three times; a single step keeps the
+    singular wording."""
+    long_waits = [
+        step("Plan", 60, 2 * 1440),
+        step("Build", 60, 10 * 1440),
+        step("Test", 60, 5 * 1440, rework="Back 1 in 4"),
+        step("Release", 60, 3 * 1440),
+    ]
+    found = readout.compute(
+        catalog, "Acme", "Acme", {"idea_to_production": [Respondent("dana", {"steps": long_waits})]}
+    )
+    made = recommendations.for_engagement(Summaries(catalog.templates_dir), found)
+    waits = [r for r in made if r.kind == "wait"]
+    assert [r.steps for r in waits] == [("Build", "Test", "Release")]
+    text = md_escape_free(waits[0].blocks)
+    assert text.startswith(
+        "Shorten the waits before Build, Test and Release (Build waits 1 week 3 days; "
+        "Test waits 5 days; Release waits 3 days). Make the work visible"
+    )
+    assert text.count("Make the work visible") == 1
+    [rework] = [r for r in made if r.kind == "rework"]
+    assert md_escape_free(rework.blocks).startswith("Find the loop back from Test earlier.")
+
+    page = render_readout(catalog.templates_dir, found, "md", roadmap=made)
+    roadmap = page.split("## 5. Improvement roadmap")[1].split("## 6.")[0]
+    assert roadmap.count("### Idea to Production") == 1  # which workflow, said once
+    assert roadmap.count("Shorten the wait") == 1
+
+
+def md_escape_free(blocks: Any) -> str:
+    """A recommendation's words, as a reader sees them (no markup)."""
+    return "".join(s.text for b in blocks for item in getattr(b, "items", ()) for s in item)
 
 
 def test_recommendations_come_from_templates_the_team_can_edit(
@@ -197,14 +235,15 @@ def test_recommendations_come_from_templates_the_team_can_edit(
     templates = tmp_path / "templates"
     shutil.copytree(dialogs_dir() / "templates", templates)
     (templates / "recommendations" / "wait.md.j2").write_text(
-        "- *Run a queue review for {{ step }}*. Moves *lead time* ({{ metrics.lead }}).\n"
+        "- *Run a queue review for {{ names }}*. Moves *lead time* ({{ metrics.lead }}).\n"
     )
     (templates / "recommendations" / "rework.md.j2").unlink()  # no template: none made
     made = recommendations.for_engagement(Summaries(templates), findings(catalog))
     kinds = {r.kind for r in made}
     assert "rework" not in kinds and "toil" in kinds
-    [first] = [r for r in made if r.kind == "wait" and r.step == "Code review"]
-    assert "Run a queue review for Code review" in str(first.blocks)
+    [waits] = [r for r in made if r.kind == "wait"]
+    assert "Code review" in waits.steps
+    assert f"Run a queue review for {recommendations.names(list(waits.steps))}" in str(waits.blocks)
 
 
 def test_the_roi_baseline_from_the_toolchain_interviews() -> None:

@@ -138,7 +138,7 @@ async def test_findings_reach_the_sa_and_the_channel(clocked: tuple[Assistant, F
     assert "Manual handoff — 1. Code review" in said and "Approval — 2. Deploy" in said
     assert "DORA four keys — State of DevOps 2024 table" in said
     assert "Nearest cluster across the four keys: medium" in said
-    assert "Recommendations" in said and "Shorten the wait before Code review" in said
+    assert "Recommendations" in said and "Shorten the waits before Code review and Deploy" in said
     assert HOSTILE in said  # carried as text: each renderer escapes it
 
     await sa.say("summary 2023")  # the 2023 table, by its year
