@@ -103,6 +103,7 @@ def test_the_markdown_readout_is_structured_by_the_benefits_and_escapes_user_tex
     assert md_escape("Lead time (Σ hands-on + wait)") in md
     assert "State of DevOps 2024 table" in md and "| elite (19%) |" in md
     assert "CI/CD: GitLab, Jenkins" in md or "CI/CD: Jenkins, GitLab" in md
+    assert re.search(r"^Lead time per person: Participant \d: \d", md, re.M)
 
 
 class Tags(HTMLParser):
