@@ -508,43 +508,36 @@ def _bottlenecks(steps: Sequence[StepFinding]) -> list[Bottleneck]:
     for s in steps:
         if s.approval:
             approvers = sorted({a for x in s.said if (a := x.text("approver"))})
-            found.append(
-                Bottleneck(
-                    "approval",
-                    s,
-                    "needs an approval" + (f" ({'; '.join(approvers)})" if approvers else ""),
-                    tuple(
-                        Evidence(x.who, _approval_words(x))
-                        for x in s.said
-                        if x.item.get("approval") is True
-                    ),
-                )
+            said = tuple(
+                Evidence(x.who, _approval_words(x))
+                for x in s.said
+                if x.item.get("approval") is True
             )
+            figure = "needs an approval" + (f" ({'; '.join(approvers)})" if approvers else "")
+            found.append(Bottleneck("approval", s, figure + _said_by(said, s), said))
     for s in steps:
         if s.handoff and s.manual:
-            found.append(
-                Bottleneck(
-                    "handoff",
-                    s,
-                    "a manual handoff",
-                    tuple(
-                        Evidence(x.who, x.text("handoff_to") or "hands the work on")
-                        for x in s.said
-                        if x.item.get("handoff") is True
-                    ),
-                )
+            said = tuple(
+                Evidence(x.who, x.text("handoff_to") or "hands the work on")
+                for x in s.said
+                if x.item.get("handoff") is True
             )
+            found.append(Bottleneck("handoff", s, "a manual handoff" + _said_by(said, s), said))
     for s in steps:
         if s.rework:
+            said = tuple(Evidence(x.who, t) for x in s.said if (t := x.text("rework")))
             found.append(
-                Bottleneck(
-                    "rework",
-                    s,
-                    "work loops back from it",
-                    tuple(Evidence(x.who, t) for x in s.said if (t := x.text("rework"))),
-                )
+                Bottleneck("rework", s, "work loops back from it" + _said_by(said, s), said)
             )
     return found
+
+
+def _said_by(evidence: tuple[Evidence, ...], step: StepFinding) -> str:
+    """How many of the people who described the step said so, when not all of them did:
+    one in a hundred naming an approval is a different finding from everyone."""
+    if not evidence or len(evidence) >= len(step.said):
+        return ""
+    return f" — {len(evidence)} of {len(step.said)} say so"
 
 
 def _approval_words(said: Said) -> str:

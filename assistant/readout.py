@@ -396,14 +396,34 @@ def people(count: int) -> str:
 
 
 def _bottleneck_line(bottleneck: Any, limit: int, name: Callable[[str], str]) -> tuple[Span, ...]:
-    said = [f"{name(e.who)}: {e.says}" for e in bottleneck.evidence[:limit]]
-    if len(bottleneck.evidence) > limit:
-        said.append(texts.MORE_EVIDENCE.format(count=len(bottleneck.evidence) - limit))
+    """The bottleneck, its figure, and up to ``limit`` people's words. A figure (a wait,
+    a %C/A) is each person's own; words many said alike (an approval, "by ticket") are
+    said once with everyone who said them."""
+    if bottleneck.kind in ("wait", "quality"):
+        said = [f"{name(e.who)}: {e.says}" for e in bottleneck.evidence[:limit]]
+        if len(bottleneck.evidence) > limit:
+            said.append(texts.MORE_EVIDENCE.format(count=len(bottleneck.evidence) - limit))
+    else:
+        alike: dict[str, list[str]] = {}
+        for e in bottleneck.evidence:
+            alike.setdefault(e.says, []).append(name(e.who))
+        groups = list(alike.items())
+        said = [f"{_some(people, limit)}: {words}" for words, people in groups[:limit]]
+        if len(groups) > limit:
+            left = sum(len(people) for _words, people in groups[limit:])
+            said.append(texts.MORE_EVIDENCE.format(count=left))
     return (
         Span(text=f"{texts.BOTTLENECK_KINDS[bottleneck.kind]} — ", style="bold"),
         Span(text=f"{bottleneck.step.position}. {bottleneck.step.name}", style="bold"),
         Span(text=f": {bottleneck.figure}" + (f" ({'; '.join(said)})" if said else "")),
     )
+
+
+def _some(people: list[str], limit: int) -> str:
+    """ "Participant 7, Participant 10 and 6 more"."""
+    if len(people) <= limit:
+        return ", ".join(people)
+    return f"{', '.join(people[:limit])} {texts.MORE_EVIDENCE.format(count=len(people) - limit)}"
 
 
 def map_alt_text(workflow: WorkflowFindings) -> str:
