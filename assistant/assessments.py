@@ -202,9 +202,9 @@ def _day(value: str | None, today: date) -> str:
     if days == 0:
         when = texts.PLAN_TODAY
     elif days > 0:
-        when = texts.PLAN_IN_DAYS.format(days=days, s="" if days == 1 else "s")
+        when = texts.PLAN_IN_DAYS.format(days=texts.plural(days, "day"))
     else:
-        when = texts.PLAN_DAYS_AGO.format(days=-days, s="" if days == -1 else "s")
+        when = texts.PLAN_DAYS_AGO.format(days=texts.plural(-days, "day"))
     return f"{day.strftime('%a %d %b %Y')} ({when})"
 
 

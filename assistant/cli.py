@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from assistant.texts import plural
+
 app = typer.Typer(
     help="Value Stream Assistant: value stream assessments and delivery engagements in chat.",
     no_args_is_help=True,
@@ -209,7 +211,7 @@ def export(
         writeups.mkdir(parents=True, exist_ok=True)
         for filename, content in items:
             (writeups / filename).write_text(content, encoding="utf-8")
-        typer.secho(f"{len(items)} write-up(s) written to {writeups}.", err=True)
+        typer.secho(f"{plural(len(items), 'write-up')} written to {writeups}.", err=True)
 
 
 def main() -> None:

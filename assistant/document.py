@@ -73,6 +73,7 @@ def template_env(templates_dir: Path, fmt: Format, folder: str = FOLDER) -> Any:
             finalize=_md_value if fmt == "md" else None,
             auto_reload=False,
         )
+        _ENVS[key].filters["plural"] = texts.plural
     return _ENVS[key]
 
 
@@ -148,8 +149,10 @@ def _workflow(
 
     return {
         "title": _stream(w),
-        "basis": texts.READOUT_BASIS.format(count=w.participants),
-        "under_way": texts.FINDINGS_UNDER_WAY.format(count=under_way) if under_way else None,
+        "basis": texts.READOUT_BASIS.format(people=texts.plural(w.participants, "participant")),
+        "under_way": (
+            texts.FINDINGS_UNDER_WAY[under_way != 1].format(count=under_way) if under_way else None
+        ),
         "has_steps": w.has_steps,
         "no_steps": texts.FINDINGS_NO_STEPS.replace("*", "").format(title=_stream(w)),
         "headline": headline(w) if w.has_steps else [],
@@ -218,7 +221,9 @@ def _dora(findings: EngagementFindings) -> dict[str, Any] | None:
             if placement.is_range
             else None
         ),
-        "basis": texts.DORA_BASIS.format(count=placement.participants),
+        "basis": texts.DORA_BASIS.format(
+            people=texts.plural(placement.participants, "participant")
+        ),
         "rows": dora_rows(placement),
         "table": [
             (cluster, row.share, [row.text[k] for k in row.text])

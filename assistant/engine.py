@@ -731,9 +731,10 @@ def _command(
         case "cancel":
             state = state.model_copy(update={"confirming_cancel": True})
             count = len([p for p in state.answers if not p.endswith(("._more", "._any"))])
+            confirm = texts.CANCEL_CONFIRM[count != 1].replace("*", "")
             question = Question(
                 prompt_key=f"{state.run_key}:{state.asked}:cancel",
-                text=texts.CANCEL_CONFIRM.replace("*", "").format(title=dialog.title, count=count),
+                text=confirm.format(title=dialog.title, count=count),
                 input="confirm",
                 options=(
                     Option(value="yes", label=texts.CANCEL_YES),

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.texts import plural
+
 FULL_ABOVE_ITERATIONS = 5
 # Two calendar months are 59 to 62 days; "planned to exceed two months" is read as
 # more than 61 days, so 9 weeks (63 days, the table's own example) is over it and
@@ -107,8 +109,8 @@ def guideline_for(iterations: int, iteration_weeks: int) -> Guideline:
     many = iterations > FULL_ABOVE_ITERATIONS
     long = days > TWO_MONTHS_DAYS
     planned = (
-        f"{iterations} iteration{'s' if iterations != 1 else ''} of {iteration_weeks} "
-        f"week{'s' if iteration_weeks != 1 else ''} after Iteration 0 ({weeks} weeks in all)"
+        f"{plural(iterations, 'iteration')} of {plural(iteration_weeks, 'week')} "
+        f"after Iteration 0 ({weeks} weeks in all)"
     )
     if many and long:
         reason = f"{planned}: more than 5 iterations and more than two months."

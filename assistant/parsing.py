@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Literal, TypedDict, TypeGuard, overload
 
 from assistant.events import Person
+from assistant.texts import plural
 
 __all__ = [
     "ParseError",
@@ -142,10 +143,6 @@ def _quote(text: str) -> str:
     if len(shown) > _QUOTE_LIMIT:
         shown = shown[: _QUOTE_LIMIT - 1].rstrip() + "…"
     return f"“{shown}”"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 # ---------------------------------------------------------------------------
@@ -398,13 +395,11 @@ def parse_text(text: str, *, min_length: int = 1, max_length: int = 500) -> str:
     if not _clean(value):
         raise ParseError("I didn't get an answer there — please type a few words.")
     if len(value) < min_length:
-        raise ParseError(
-            f"That's a bit short — I need at least {_plural(min_length, 'character')}."
-        )
+        raise ParseError(f"That's a bit short — I need at least {plural(min_length, 'character')}.")
     if len(value) > max_length:
         raise ParseError(
             f"That's too long for this answer — please keep it to "
-            f"{_plural(max_length, 'character')} (yours has {len(value):,})."
+            f"{plural(max_length, 'character')} (yours has {len(value):,})."
         )
     return value
 
@@ -417,7 +412,7 @@ def parse_long_text(text: str, *, max_length: int = 4000) -> str:
     if len(value) > max_length:
         raise ParseError(
             f"That's longer than I can keep — please trim it to "
-            f"{_plural(max_length, 'character')} (yours has {len(value):,}), "
+            f"{plural(max_length, 'character')} (yours has {len(value):,}), "
             "or send the rest as a separate note."
         )
     return value
@@ -1324,9 +1319,7 @@ def parse_choices(
     if not options:
         raise ValueError("parse_choices needs at least one option")
     cleaned = _clean(text).rstrip(".!")
-    at_least = (
-        f"Please pick at least {_plural(min_count, 'option')} from: {_list_options(options)}."
-    )
+    at_least = f"Please pick at least {plural(min_count, 'option')} from: {_list_options(options)}."
     if not cleaned or (cleaned in _NONE_WORDS and _exact_choice(cleaned, options) is None):
         if min_count <= 0:
             return []
@@ -1358,7 +1351,7 @@ def parse_choices(
         raise ParseError(at_least, example="1, 3")
     if max_count is not None and len(chosen) > max_count:
         raise ParseError(
-            f"Please pick no more than {_plural(max_count, 'option')} (you picked {len(chosen)}).",
+            f"Please pick no more than {plural(max_count, 'option')} (you picked {len(chosen)}).",
             example=", ".join(str(n) for n in range(1, max_count + 1)) or None,
         )
     return [options[i][0] for i in sorted(chosen)]

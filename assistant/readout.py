@@ -302,15 +302,16 @@ def workflow_blocks(
     name: Callable[[str], str] | None = None,
 ) -> list[Block]:
     """One workflow's findings; ``name`` shows a person (None: by their own name)."""
+    participants = texts.plural(workflow.participants, "participant")
     basis = (
-        rich(texts.FINDINGS_BASIS, count=workflow.participants, names=_names(workflow.respondents))
+        rich(texts.FINDINGS_BASIS, people=participants, names=_names(workflow.respondents))
         if name is None
-        else rich(texts.FINDINGS_BASIS_NUMBERED, count=workflow.participants)
+        else rich(texts.FINDINGS_BASIS_NUMBERED, people=participants)
     )
     shown = name or str
     blocks: list[Block] = [Heading(text=texts.FINDINGS_TITLE.format(title=workflow.title)), basis]
     if under_way:
-        blocks.append(rich(texts.FINDINGS_UNDER_WAY, count=under_way))
+        blocks.append(rich(texts.FINDINGS_UNDER_WAY[under_way != 1], count=under_way))
     if not workflow.has_steps:
         blocks.append(rich(texts.FINDINGS_NO_STEPS, title=workflow.title))
         return blocks
@@ -392,7 +393,7 @@ def _resting(value: str, estimate: Estimate | None) -> str:
 
 
 def people(count: int) -> str:
-    return texts.PEOPLE[count != 1].format(count=count)
+    return texts.plural(count, "person", "people")
 
 
 def _bottleneck_line(bottleneck: Any, limit: int, name: Callable[[str], str]) -> tuple[Span, ...]:
@@ -453,7 +454,9 @@ def dora_blocks(placement: dora.Placement | None) -> list[Block]:
         )
     if placement.is_range:
         blocks.append(rich(texts.DORA_RANGE, best=placement.best, worst=placement.worst))
-    blocks.append(rich(texts.DORA_BASIS, count=placement.participants))
+    blocks.append(
+        rich(texts.DORA_BASIS, people=texts.plural(placement.participants, "participant"))
+    )
     blocks.append(Fields(items=tuple(Field_(label=k, value=v) for k, v in dora_rows(placement))))
     return blocks
 

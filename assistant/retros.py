@@ -912,7 +912,7 @@ class Retros:
         retro.status = "actions"
         lines = tuple(
             (
-                Span(text=f"{count} vote(s) — ", style="bold"),
+                Span(text=f"{texts.plural(count, 'vote')} — ", style="bold"),
                 Span(text=f"#{item.number} "),
                 Span(text=item.text),
                 Span(text=f" ({texts.RETRO_QUESTIONS[item.question]})", style="italic"),
@@ -1046,7 +1046,11 @@ class Retros:
             lines = tuple(
                 (
                     Span(text=item.text),
-                    Span(text=texts.RETRO_RECAP_VOTES.format(count=count) if count else ""),
+                    Span(
+                        text=texts.RETRO_RECAP_VOTES.format(votes=texts.plural(count, "vote"))
+                        if count
+                        else ""
+                    ),
                 )
                 for item, count in ranked
                 if item.question == question

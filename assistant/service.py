@@ -984,6 +984,7 @@ class TurnService:
         """An engagement and (``qualification``) its qualification summary: our notes on
         the opportunity, for our side only (the channel view and the export)."""
         tenant = match.tenant
+        weeks = texts.plural(match.iteration_weeks, "week") if match.iteration_weeks else "— weeks"
         blocks: list[Any] = [
             Heading(text=match.name),
             Fields(
@@ -995,7 +996,7 @@ class TurnService:
                     ),
                     Field_(
                         label="Iterations",
-                        value=f"{match.iterations or '—'} × {match.iteration_weeks or '—'} week(s)",
+                        value=f"{match.iterations or '—'} × {weeks}",
                     ),
                     Field_(
                         label="Qualification",

@@ -13,6 +13,7 @@ from typing import Any
 from assistant import parsing
 from assistant.events import Block
 from assistant.markup import Raw, literal, parse
+from assistant.texts import plural
 
 
 def _date(value: str | date | None) -> str:
@@ -52,6 +53,7 @@ class Summaries:
             percent=parsing.format_percent,
             number=lambda v, unit=None: parsing.format_number(v, unit),
             date=_date,
+            plural=plural,
             raw=Raw,
         )
         return env

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1, "vote"`` -> ``"1 vote"``; ``3, "vote"`` -> ``"3 votes"``; ``words`` for an
+    irregular plural (``2, "person", "people"`` -> ``"2 people"``)."""
+    return f"{count:,} {word if count == 1 else words or word + 's'}"
+
+
 COMMANDS_HELP = (
     ("help", "explain the current question"),
     ("back", "go to the previous question"),
@@ -42,8 +49,9 @@ EDIT_WHICH = (
 EDIT_NOT_FOUND = "I couldn't find a question matching “{query}”. Here are the answers so far:"
 EDIT_AMBIGUOUS = "More than one question matches “{query}”: {matches}. Say *edit* and the number."
 NOTHING_TO_EDIT = "There are no answers to change yet."
-CANCEL_CONFIRM = (
-    "Cancel *{title}*? The {count} answer(s) you gave stay on record, but the dialog ends."
+CANCEL_CONFIRM = (  # one answer, then more (or none)
+    "Cancel *{title}*? The {count} answer you gave stays on record, but the dialog ends.",
+    "Cancel *{title}*? The {count} answers you gave stay on record, but the dialog ends.",
 )
 CANCEL_YES = "Yes, cancel it"
 CANCEL_NO = "No, carry on"
@@ -295,8 +303,8 @@ PLAN_READOUT = "Readout"
 PLAN_DURATION = "Estimated duration"
 PLAN_WORKFLOWS = "Workflows"
 PLAN_TODAY = "today"
-PLAN_IN_DAYS = "in {days} day{s}"
-PLAN_DAYS_AGO = "{days} day{s} ago"
+PLAN_IN_DAYS = "in {days}"
+PLAN_DAYS_AGO = "{days} ago"
 PLAN_WAITING = "*Scheduled, not finished yet*"
 PLAN_ALL_DONE = "Everyone scheduled has finished their interview."
 PLAN_NOT_IN_WORKSPACE = "not in the workspace yet"
@@ -571,7 +579,6 @@ RETRO_TOO_MANY_NUMBERS = "That's {count} items, and you have {votes} votes. Pick
 RETRO_NO_SUCH_ITEMS = "There is no item {numbers} in this retrospective (numbers 1 to {last})."
 RETRO_VOTE_NUMBERS = "Which items? Say *retro vote* and their numbers, e.g. *retro vote 2 5*."
 RETRO_RESULT_TITLE = "Retrospective of {engagement} — the vote"
-RETRO_RESULT_LINE = "{votes} vote(s) — #{number} {text} ({question})"
 RETRO_ACTIONS_HOW = (
     "Now the actions, starting from the top items: *retro action <number> <what to do> "
     "@owner by <date>* for each. *retro finish* posts the recap."
@@ -598,7 +605,7 @@ RETRO_RECAP_IMPROVE = "What to improve"
 RETRO_RECAP_TRY = "What to try next"
 RETRO_RECAP_ACTIONS = "Actions"
 RETRO_RECAP_ITEM = "{text}{votes}"
-RETRO_RECAP_VOTES = " ({count} vote(s))"
+RETRO_RECAP_VOTES = " ({votes})"
 RETRO_RECAP_ACTION = "{text} — {owner}, due {due}{status}"
 RETRO_RECAP_NONE = "(none)"
 RETRO_NO_RECAP = "{engagement} has had no retrospective yet."
@@ -664,8 +671,11 @@ RETRO_WHEN_READY = "When the team is together:"
 
 # -- findings, the summary and the readout (assistant/readout.py) --------------------
 FINDINGS_TITLE = "{title} — findings"
-FINDINGS_BASIS = "Based on the finished interviews of {count} participant(s): {names}."
-FINDINGS_UNDER_WAY = "{count} interview(s) still under way are not counted yet."
+FINDINGS_BASIS = "Based on the finished interviews of {people}: {names}."
+FINDINGS_UNDER_WAY = (  # one interview, then more
+    "{count} interview still under way is not counted yet.",
+    "{count} interviews still under way are not counted yet.",
+)
 FINDINGS_NONE = (
     "No finished interviews for *{engagement}* yet, so there are no findings to show. "
     "Invite people with *interview <workflow> @people*; say *status* to see who is midway."
@@ -683,7 +693,6 @@ FIELD_ROLLED_CA = "Rolled %C/A (Π %C/A)"
 FIELD_FELT = "End to end, as people felt it"
 ROLLED_CA_BASIS = "{value} over {steps} of {total} steps"
 RESTS_ON = "{value} · {people}"
-PEOPLE = ("{count} person", "{count} people")
 STEPS_TITLE = "The steps, in order"
 STEP_LINE = "{position}. {name}"
 STEP_DETAIL = " ({owner}) — hands-on {process}, waits {wait} before it, %C/A {ca} · {people}"
@@ -713,7 +722,7 @@ DORA_TITLE = "DORA four keys — State of DevOps {year} table"
 DORA_NEAREST = "Nearest cluster across the four keys: *{cluster}* ({share}% of teams in {year})."
 DORA_RANGE = "The answers' ranges reach from *{best}* to *{worst}*."
 DORA_BASIS = (
-    "From {count} participant(s). Each key shows the team's answer (the median), its own "
+    "From {people}. Each key shows the team's answer (the median), its own "
     "band, and the table's figure for that band."
 )
 DORA_KEY = "{answer} — {band} (table: {table})"
@@ -794,11 +803,9 @@ WRITEUP_CRITERIA = {
     "rework": "Work loops back from {step} half as often as today.",
 }
 PARTICIPANT_LABEL = "Participant {number}"
-READOUT_BASIS = (
-    "Based on the finished interviews of {count} participant(s), quoted without their names."
-)
+READOUT_BASIS = "Based on the finished interviews of {people}, quoted without their names."
 FINDINGS_BASIS_NUMBERED = (
-    "Based on the finished interviews of {count} participant(s), numbered here rather than "
+    "Based on the finished interviews of {people}, numbered here rather than "
     "named: people were told the account team sees their answers with their names. Say "
     "*summary* to me in a direct message to see who said what."
 )

@@ -32,6 +32,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from assistant import texts
 from assistant.collector import cycle_collection_paused
 from assistant.events import Image, Outbound, Paragraph, Span
 
@@ -553,7 +554,7 @@ def build_figure(map: MapInput) -> Figure:
             _with_typical(map.flow_efficiency, short_percent, lambda v: f"{_number(v)}%"),
         ),
         ("Rolled %C/A", _with_typical(map.rolled_ca, short_percent, lambda v: f"{_number(v)}%")),
-        ("Based on", f"{map.participants} participant{'s' if map.participants != 1 else ''}"),
+        ("Based on", texts.plural(map.participants, "participant")),
     )
     column = inner / len(figures)
     for number, (label, value) in enumerate(figures):

@@ -130,7 +130,7 @@ async def test_cancel_asks_first_and_no_carries_on(assistant: Assistant) -> None
     chat = await started(assistant)
     await chat.say("Acme")
     await chat.say("cancel")
-    assert "Cancel Qualify an opportunity? The 1 answer(s) you gave stay on record" in chat.text
+    assert "Cancel Qualify an opportunity? The 1 answer you gave stays on record" in chat.text
     await chat.click("no")
     assert "OK, let's carry on." in chat.text
     assert chat.question is not None and "opportunity discovery" in chat.question.text

@@ -112,7 +112,7 @@ async def test_a_large_project_gets_the_full_set_and_its_calendar(
     summary = await schedule(sa, channel)
     assert "Schedule set: Acme delivery" in summary
     # Prefilled from the engagement, never asked again.
-    assert "Iteration 0 starts: 11 Jan 2027" in summary and "6 × 2 week(s)" in summary
+    assert "Iteration 0 starts: 11 Jan 2027" in summary and "6 × 2 weeks" in summary
     assert "Team timezone: Europe/London" in summary
     assert (
         "Ceremonies: Iteration planning, Iteration review, Daily standup, Backlog refinement, "

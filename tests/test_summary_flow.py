@@ -118,8 +118,8 @@ async def test_findings_reach_the_sa_and_the_channel(clocked: tuple[Assistant, F
     await answer_by_path(dana, DANA)
     assert "dana finished" in text_to(sa)
     await sa.say("summary")
-    assert "1 interview(s) still under way are not counted yet" in sa.text  # sam's
-    assert "Based on the finished interviews of 1 participant(s): dana" in sa.text
+    assert "1 interview still under way is not counted yet" in sa.text  # sam's
+    assert "Based on the finished interviews of 1 participant: dana" in sa.text
 
     await start(sam)
     await answer_by_path(sam, SAM)
@@ -130,7 +130,7 @@ async def test_findings_reach_the_sa_and_the_channel(clocked: tuple[Assistant, F
     await sa.say("summary")
     said = sa.text
     assert "Map your Idea to Production workflow — findings" in said
-    assert "Based on the finished interviews of 2 participant(s): dana, sam" in said
+    assert "Based on the finished interviews of 2 participants: dana, sam" in said
     # Both answers of the disagreement, with their authors; never one averaged figure alone.
     assert "Code review — wait: dana: 3 days · sam: 2 weeks" in said
     assert "Code review — %C/A: sam: 40% · dana: 90%" in said

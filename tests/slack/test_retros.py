@@ -32,7 +32,7 @@ async def test_a_customer_retro_from_private_items_to_votes_to_actions_and_the_n
     assert find_control(invitation, "start") is not None
 
     await give_items(dana, ["Pairing on the API"], ["Flaky staging", "Late requirements"], [])
-    assert "Your 3 item(s)" in dana.posts()[-1]["text"]
+    assert "Your 3 items" in dana.posts()[-1]["text"]
     await give_items(lee, [HOSTILE], [], ["Mob on bugs"])
     await give_items(sa, [], ["Too many meetings"], [])
     assert "Everyone has sent their items" in sa.posts()[-1]["text"]
@@ -61,7 +61,7 @@ async def test_a_customer_retro_from_private_items_to_votes_to_actions_and_the_n
     await sa.command("retro vote close", from_channel=CHANNEL)
     result = served.fake.posts(CHANNEL)[-1]["text"]
     assert result.index("Flaky staging") < result.index("Pairing on the API")
-    assert "2 vote(s)" in result
+    assert "2 votes" in result
 
     # An action with an owner and a due date: the owner hears in their DM.
     await sa.command(

@@ -70,7 +70,7 @@ async def test_a_customer_retro_on_teams_from_items_to_votes_to_actions_and_the_
     assert "Your votes (2 of 3)" in card_text(sam_here.cards()[-1])
     await in_channel.say("retro vote close")
     result = in_channel.new_text()
-    assert "2 vote(s) — #3 Flaky staging" in result
+    assert "2 votes — #3 Flaky staging" in result
 
     await in_channel.say(
         "retro action 3 Fix staging monitoring <at>Lee Adama</at> by 2027-01-15", mentioning=[LEE]
