@@ -130,7 +130,8 @@ FIXED: tuple[Command, ...] = (
     Command(
         "summary",
         ("summary", "findings", "summarize", "summarise"),
-        "post the findings so far: each value stream, its metrics and bottlenecks, the DORA band",
+        "post the findings so far: the flow metrics; from interviews, each value stream, its "
+        "metrics and bottlenecks, the DORA band",
         usage="[2023] [engagement]",
         where="engagement",
         who="member",

@@ -604,10 +604,17 @@ class Delivery:
     # -- where it stands (show, status) ------------------------------------------------
 
     def detail_blocks(
-        self, session: Session, engagement: Engagement, today: date, *, brief: bool = False
+        self,
+        session: Session,
+        engagement: Engagement,
+        today: date,
+        *,
+        brief: bool = False,
+        pov_line: bool = True,
     ) -> list[Any]:
         """A delivery engagement's plan, where the calendar says it is, its checklist's
-        progress and its proof of value: what ``show`` and (``brief``) ``status`` add."""
+        progress and (``pov_line``) its proof of value with the opportunity's outcome:
+        what ``show`` and (``brief``) ``status`` add."""
         if engagement.kind != "delivery":
             return []
         blocks: list[Any] = [Heading(text=engagement.name)] if brief else []
@@ -630,6 +637,8 @@ class Delivery:
                 else "",
             )
         )
+        if not pov_line:
+            return blocks
         pov = repo.pov_of(session, engagement.id)
         if pov is not None or engagement.outcome:
             dates = ""
@@ -644,6 +653,17 @@ class Delivery:
                 )
             )
         return blocks
+
+
+def pov_readout(pov: ProofOfValue) -> dict[str, Any]:
+    """The proof of value as the customer's readout shows it: its status, dates and
+    success criteria. Our notes and the opportunity's outcome are our side's."""
+    return {
+        "status": POV_STATUSES.get(pov.status, pov.status),
+        "start": _day_text(pov.start_date) if pov.start_date else None,
+        "end": _day_text(pov.end_date) if pov.end_date else None,
+        "success_criteria": pov.success_criteria,
+    }
 
 
 def _pick(said: str, choices: dict[str, str]) -> str | None:

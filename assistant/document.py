@@ -9,7 +9,13 @@ given); the baseline metrics and DORA band; manual touchpoints, handoffs and
 bottlenecks; the improvement roadmap; a return-on-investment baseline; RAID and open
 actions.
 
-The layout is two Jinja2 templates (``dialogs/templates/readout/readout.{md,html}.j2``).
+A delivery engagement's readout (:func:`render_delivery_readout`) is structured for the
+delivery instead: the engagement's plan and where it stands, the flow metrics, the
+proof of value, what any finished interviews found (only when some did) and the open
+RAID items and actions.
+
+The layout is Jinja2 templates (``dialogs/templates/readout/readout.{md,html}.j2``, and
+``delivery.{md,html}.j2``).
 HTML autoescapes everything; Markdown escapes every value through the ``finalize``
 hook. Pieces rendered by our own block renderers (already escaped) are ``Markup``.
 """
@@ -101,13 +107,59 @@ def render_readout(
     actions, a line each (nothing internal: the readout is for the customer); ``flow``:
     the flow metrics, where flow items were recorded
     (:func:`assistant.flow_items.readout_context`)."""
-    name = numbering(findings)
     context = {
+        **_findings_context(findings, fmt, roadmap, pictures, today),
+        "qualification": _fragment(qualification, fmt) if qualification else None,
+        "raid": list(raid),
+        "flow": flow,
+        "no_findings": texts.FINDINGS_NONE.replace("*", "").format(engagement=findings.engagement),
+    }
+    return str(template_env(templates_dir, fmt).get_template(f"readout.{fmt}.j2").render(**context))
+
+
+def render_delivery_readout(
+    templates_dir: Path,
+    findings: EngagementFindings,
+    fmt: Format,
+    *,
+    engagement: Sequence[Block],
+    flow: Mapping[str, Any] | None,
+    pov: Mapping[str, Any] | None = None,
+    raid: Sequence[str] = (),
+    roadmap: Sequence[Recommendation] = (),
+    pictures: Mapping[str, bytes] | None = None,
+    today: date | None = None,
+) -> str:
+    """A delivery engagement's readout: the engagement (``engagement``, its plan and
+    where it stands), the flow metrics (:func:`assistant.flow_items.readout_context`),
+    the proof of value (:func:`assistant.delivery.pov_readout`), the findings of any
+    finished interviews and the open RAID items and actions (nothing internal). No
+    section of an assessment's is shown empty."""
+    context = {
+        **_findings_context(findings, fmt, roadmap, pictures, today),
+        "plan": _fragment(engagement, fmt) if engagement else None,
+        "flow": flow,
+        "pov": pov,
+        "raid": list(raid),
+    }
+    template = template_env(templates_dir, fmt).get_template(f"delivery.{fmt}.j2")
+    return str(template.render(**context))
+
+
+def _findings_context(
+    findings: EngagementFindings,
+    fmt: Format,
+    roadmap: Sequence[Recommendation],
+    pictures: Mapping[str, bytes] | None,
+    today: date | None,
+) -> dict[str, Any]:
+    """What both readouts show of the engagement and its interviews' findings."""
+    name = numbering(findings)
+    return {
         "title": texts.READOUT_FILE_TITLE.format(engagement=findings.engagement),
         "engagement": findings.engagement,
         "customer": findings.customer,
         "date": (today or date.today()).strftime("%d %b %Y"),
-        "qualification": _fragment(qualification, fmt) if qualification else None,
         "workflows": [
             _workflow(
                 w, findings.under_way.get(w.dialog_id, 0), (pictures or {}).get(w.dialog_id), name
@@ -121,12 +173,8 @@ def render_readout(
             for r in roadmap
         ],
         "roi": _roi(findings),
-        "raid": list(raid),
-        "flow": flow,
-        "no_findings": texts.FINDINGS_NONE.replace("*", "").format(engagement=findings.engagement),
         "rules": texts.FINDINGS_RULES,
     }
-    return str(template_env(templates_dir, fmt).get_template(f"readout.{fmt}.j2").render(**context))
 
 
 def _title(findings: EngagementFindings, dialog_id: str) -> str:

@@ -265,15 +265,19 @@ def summary_messages(
     pictures: Mapping[str, Image] | None = None,
     named: bool = True,
     flow: Sequence[Block] = (),
+    delivery: bool = False,
 ) -> list[Outbound]:
     """The findings as messages: one per workflow, then DORA, then the flow metrics
     (``flow``, where flow items were recorded). Adapters split a long one to their
-    platform's limits. ``named=False`` numbers the people (see :func:`numbering`)."""
+    platform's limits. ``named=False`` numbers the people (see :func:`numbering`).
+    ``delivery``: with nothing to show, a delivery team is told to record its work
+    rather than to invite people to interviews."""
     flow_messages = [Outbound(blocks=tuple(flow))] if flow else []
     if findings.empty:
         if flow_messages:
             return flow_messages  # a delivery team's findings: no interviews to wait for
-        return [Outbound(blocks=(rich(texts.FINDINGS_NONE, engagement=findings.engagement),))]
+        nothing = texts.SUMMARY_NONE_DELIVERY if delivery else texts.FINDINGS_NONE
+        return [Outbound(blocks=(rich(nothing, engagement=findings.engagement),))]
     messages = [
         Outbound(
             blocks=tuple(

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from assistant import dora, flow_items, readout, recommendations, texts
+from assistant import delivery, dora, flow_items, readout, recommendations, texts
 from assistant.commands import Command
 from assistant.definitions import Dialog
-from assistant.document import Format, render_readout
-from assistant.events import Block, File, Image, Outbound
+from assistant.document import Format, render_delivery_readout, render_readout
+from assistant.events import Block, Fields, File, Image, Outbound
 from assistant.findings import Estimate, WorkflowFindings
 from assistant.interviews import split_for
 from assistant.markup import rich
@@ -98,6 +98,7 @@ class Reports:
             pictures=self.pictures(found),
             named=named,
             flow=flow_items.summary_blocks(flow) if flow else (),
+            delivery=engagement.kind == "delivery",
         )
 
     def document(
@@ -114,6 +115,8 @@ class Reports:
         if found is None:
             found = self.findings(session, engagement, year=year)
         roadmap = recommendations.for_engagement(self.service.summaries, found)
+        if engagement.kind == "delivery":
+            return self._delivery_document(session, engagement, fmt, found, roadmap, pictures)
         # The customer's stakeholders read it: the plan and the verdict's headline, not
         # our qualification notes (their decision makers, our next steps, the deck).
         qualification: list[Block] = list(
@@ -130,6 +133,40 @@ class Reports:
             raid=open_items(session, engagement),
             today=self.service.clock.now().date(),
             flow=flow_items.readout_context(flow) if flow else None,
+        )
+
+    def _delivery_document(
+        self,
+        session: Session,
+        engagement: Engagement,
+        fmt: Format,
+        found: readout.EngagementFindings,
+        roadmap: list[recommendations.Recommendation],
+        pictures: Mapping[str, bytes] | None,
+    ) -> str:
+        """A delivery engagement's readout: its plan and where it stands, the flow
+        metrics, the proof of value, what any finished interviews found, the open RAID
+        items and actions; for the customer, so without our qualification notes nor the
+        opportunity's outcome."""
+        _heading, facts, *plan = self.service.engagement_detail(
+            session, engagement, qualification=False, pov_line=False
+        ).blocks
+        if isinstance(facts, Fields):  # the qualification's verdict is ours, too
+            facts = Fields(items=tuple(f for f in facts.items if f.label != "Qualification"))
+        now = self.service.clock.now()
+        flow = flow_items.report_for(session, engagement.id, now)
+        pov = repo.pov_of(session, engagement.id)
+        return render_delivery_readout(
+            self.service.catalog.templates_dir,
+            found,
+            fmt,
+            engagement=[facts, *plan],  # its heading is the engagement's name: ours says it
+            flow=flow_items.readout_context(flow) if flow else None,
+            pov=delivery.pov_readout(pov) if pov else None,
+            raid=open_items(session, engagement),
+            roadmap=roadmap,
+            pictures=pictures,
+            today=now.date(),
         )
 
     def readout_message(

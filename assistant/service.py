@@ -979,10 +979,17 @@ class TurnService:
         return self.engagement_detail(session, match, qualification=not customer)
 
     def engagement_detail(
-        self, session: Session, match: Engagement, *, qualification: bool = True
+        self,
+        session: Session,
+        match: Engagement,
+        *,
+        qualification: bool = True,
+        pov_line: bool = True,
     ) -> Outbound:
         """An engagement and (``qualification``) its qualification summary: our notes on
-        the opportunity, for our side only (the channel view and the export)."""
+        the opportunity, for our side only (the channel view and the export); ``pov_line``:
+        a delivery engagement's proof of value and outcome (the delivery readout shows
+        the proof of value in a section of its own, without our outcome)."""
         tenant = match.tenant
         weeks = texts.plural(match.iteration_weeks, "week") if match.iteration_weeks else "— weeks"
         blocks: list[Any] = [
@@ -1011,7 +1018,9 @@ class TurnService:
             blocks += assessments.plan_blocks(
                 match, repo.invitations(session, match.id), self.clock.now().date()
             )
-        blocks += self.delivery.detail_blocks(session, match, self.clock.now().date())
+        blocks += self.delivery.detail_blocks(
+            session, match, self.clock.now().date(), pov_line=pov_line
+        )
         if qualification and match.qualification_run_id is not None:
             run = repo.get_run(session, match.qualification_run_id)
             if run is not None and run.tenant == tenant and run.status == "completed":

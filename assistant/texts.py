@@ -680,6 +680,13 @@ FINDINGS_NONE = (
     "No finished interviews for *{engagement}* yet, so there are no findings to show. "
     "Invite people with *interview <workflow> @people*; say *status* to see who is midway."
 )
+# A delivery engagement with nothing recorded yet (no flow items, no finished interviews).
+SUMMARY_NONE_DELIVERY = (
+    "Nothing to summarize for *{engagement}* yet: record the team's work with "
+    "*flow add feature|defect|risk|debt <title>* and move it with *flow start*, *flow wait* "
+    "and *flow done <number>*; the summary then shows the flow metrics. Say *raid* for the "
+    "open risks and issues."
+)
 FINDINGS_NO_STEPS = "Nobody has described the steps of *{title}* yet."
 FINDINGS_RULES = (
     "Ranges run from the lowest to the highest answer given; the typical figure is the "

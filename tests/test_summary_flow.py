@@ -110,7 +110,7 @@ async def test_findings_reach_the_sa_and_the_channel(clocked: tuple[Assistant, F
     sa = Chat(assistant, "sa")
     await set_up_engagement(sa)
     await sa.say("summary")
-    assert "No finished interviews for Acme VSA yet" in sa.text
+    assert "Nothing to summarize for Acme VSA yet" in sa.text  # a delivery engagement
 
     await sa.say("interview idea-to-production dana and sam")
     dana, sam = Chat(assistant, "dana"), Chat(assistant, "sam")
@@ -152,8 +152,11 @@ async def test_findings_reach_the_sa_and_the_channel(clocked: tuple[Assistant, F
     files = [b for m in sa.replies for b in m.blocks if isinstance(b, File)]
     assert len(files) == 1 and files[0].filename == "acme-vsa-readout.md"
     document = files[0].content.decode()
-    assert "## 2. The value stream, as documented" in document
-    assert "## 7. RAID and open actions" in document and "None recorded." in document
+    # A delivery engagement's readout, with what its interviews found.
+    assert "## 3. What the discovery interviews found" in document
+    assert "Participant 1: 3 days · Participant 2: 2 weeks" in document
+    assert "## 4. RAID and open actions" in document
+    assert "No open risks, assumptions, issues, dependencies or actions." in document
     assert "<script>" not in document and "\\<script\\>" in document
     assert "<!channel>" not in document
 
@@ -179,11 +182,11 @@ async def test_the_readout_lists_open_raid_items_and_actions_but_nothing_interna
     await assistant.db.run(log_raid_and_actions)
     await sa.say("readout")
     [document] = [b for m in sa.replies for b in m.blocks if isinstance(b, File)]
-    section = document.content.decode().split("## 7. RAID and open actions", 1)[1]
+    section = document.content.decode().split("## 3. RAID and open actions", 1)[1]
     assert "Risk \\#1: \\<\\!channel\\> Vendor late — impact high; owner sa; due 26 Feb 2027" in (
         section
     )
     assert "Action: Renew certificates — owner sa; due 18 Feb 2027" in section
     assert "Action: Later thing" in section  # open, though not due yet
     assert "Margin at risk" not in section and "Rework the quote" not in section
-    assert "None recorded." not in section
+    assert "No open risks" not in section
