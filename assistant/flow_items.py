@@ -176,7 +176,8 @@ def report_for(session: Session, engagement_id: int, now: datetime) -> FlowRepor
 
 
 def _duration(value: timedelta) -> str:
-    return format_duration(value.total_seconds() / 60)
+    # Never negative: another process's clock may run a little ahead of this one's.
+    return format_duration(max(value, timedelta(0)).total_seconds() / 60)
 
 
 def _day(value: datetime) -> str:
