@@ -211,9 +211,9 @@ def _year(argument: str) -> tuple[int, str]:
 
 def map_of(workflow: WorkflowFindings) -> MapInput:
     """A workflow's findings as the picture draws them. People are asked for the wait
-    *before* each step; the map's ladder shows the wait *after* a step, before the next,
-    so each wait moves back one step (the wait before the first step is in the lead time
-    of the summary box)."""
+    *before* each step; a map step carries the wait *after* it, before the next, so each
+    wait moves back one step, and the wait before the first step is the map's own: the
+    ladder draws it too, so its rungs add up to the summary box's lead time."""
 
     def triple(value: Estimate | None, scale: float = 1.0) -> tuple[float, float, float] | None:
         if value is None:
@@ -243,6 +243,7 @@ def map_of(workflow: WorkflowFindings) -> MapInput:
         flow_efficiency=triple(workflow.flow_efficiency, 100),
         rolled_ca=triple(workflow.rolled_ca, 100),
         participants=len(workflow.respondents),
+        wait_before_first=triple(steps[0].wait) if steps else None,
     )
 
 

@@ -18,6 +18,13 @@ text and TeX are off for every text, so "$5 cost" or "<!channel>" shows as typed
 Legibility. Steps wrap into rows of at most :data:`STEPS_PER_ROW`; the figure grows
 taller rather than smaller, and no text is drawn below :data:`FONT_FLOOR` points at a
 fixed :data:`DPI`, so a 40-step map reads as well as a 5-step one.
+
+The ladder. Each step's wait is drawn where people were asked for it: on the upper
+rung *before* the step, in the gap to the left of its box (with the inventory
+triangle), and its process time on the lower rung under the box. Every row starts
+with that gap, so the wait before the first step has its place, and the wait between
+a row's last step and the next row's first opens the next row: each wait is drawn
+once, rows read left to right, and the rungs add up to the summary box's lead time.
 """
 
 from __future__ import annotations
@@ -47,8 +54,9 @@ Triple = tuple[float, float, float]
 @dataclass(frozen=True)
 class MapStep:
     """One process step. Times in minutes; ``complete_accurate`` in percent (0–100);
-    ``wait_minutes`` is the wait *after* this step, before the next one starts;
-    ``bottleneck`` is why the step is a bottleneck (shown on the map), or None."""
+    ``wait_minutes`` is the wait *after* this step, before the next one starts (none
+    after the last step: the value stream ends there); ``bottleneck`` is why the step
+    is a bottleneck (shown on the map), or None."""
 
     name: str
     owner: str | None
@@ -61,7 +69,9 @@ class MapStep:
 @dataclass(frozen=True)
 class MapInput:
     """A workflow's map. ``lead_time`` and ``process_time`` in minutes;
-    ``flow_efficiency`` and ``rolled_ca`` in percent (0–100)."""
+    ``flow_efficiency`` and ``rolled_ca`` in percent (0–100); ``wait_before_first`` is
+    the wait before the first step starts, in minutes (None: not known). With it, the
+    ladder's rungs add up to the lead time: Σ(process + wait) over the steps."""
 
     title: str
     steps: tuple[MapStep, ...]
@@ -70,6 +80,8 @@ class MapInput:
     flow_efficiency: Triple | None
     rolled_ca: Triple | None
     participants: int
+    # Last, with a default: maps serialized before it was drawn still load.
+    wait_before_first: Triple | None = None
 
 
 def map_data(map: MapInput) -> dict[str, Any]:
@@ -100,6 +112,7 @@ def map_from_data(data: dict[str, Any]) -> MapInput:
         flow_efficiency=triple(data["flow_efficiency"]),
         rolled_ca=triple(data["rolled_ca"]),
         participants=int(data["participants"]),
+        wait_before_first=triple(data.get("wait_before_first")),
     )
 
 
@@ -133,7 +146,7 @@ STEPS_PER_ROW = 6
 MARGIN = 0.4
 BOX_W = 1.75
 BOX_H = 1.3
-GAP = 0.85  # between two boxes: the push arrow, the inventory triangle, the wait rung
+GAP = 0.85  # before each box: the push arrow, the inventory triangle, the wait rung
 SLOT = BOX_W + GAP
 HEADER_H = 0.95
 LABEL_H = 0.4  # above each box: room for a bottleneck label
@@ -262,7 +275,8 @@ def alt_text(map: MapInput) -> str:
 
 @dataclass(frozen=True)
 class Layout:
-    """Where things go, in inches from the bottom left of the figure."""
+    """Where things go, in inches from the bottom left of the figure. Each row starts
+    with a gap for the wait before its first step."""
 
     width: float
     height: float
@@ -273,7 +287,7 @@ class Layout:
         """The bottom-left corner of step ``index``'s box."""
         row, column = divmod(index, self.per_row)
         top = self.height - HEADER_H - row * ROW_H - LABEL_H
-        return MARGIN + column * SLOT, top - BOX_H
+        return MARGIN + GAP + column * SLOT, top - BOX_H
 
 
 def layout(steps: int) -> Layout:
@@ -363,13 +377,102 @@ def _text(ax: Any, x: float, y: float, value: str, size: float, **style: Any) ->
     )
 
 
+class _Ladder:
+    """The wait-time ladder as two lines for the whole map: solid for the known times,
+    dashed (and muted) for the unknown ones, shown "?". Two artists rather than one per
+    step; consecutive rungs of one style join into one stretch, so corners are mitred."""
+
+    def __init__(self) -> None:
+        self.runs: dict[bool, list[list[tuple[float, float]]]] = {True: [], False: []}
+
+    def add(self, points: list[tuple[float, float]], *, known: bool) -> None:
+        runs = self.runs[known]
+        if runs and math.dist(runs[-1][-1], points[0]) < 1e-9:
+            runs[-1].extend(points[1:])
+        else:
+            runs.append(list(points))
+
+    def draw(self, ax: Any) -> None:
+        for known, runs in self.runs.items():
+            if not runs:
+                continue
+            xs: list[float] = []
+            ys: list[float] = []
+            for run in runs:
+                if xs:  # a gap in the line between two stretches
+                    xs.append(math.nan)
+                    ys.append(math.nan)
+                xs += [x for x, _ in run]
+                ys += [y for _, y in run]
+            ax.plot(
+                xs,
+                ys,
+                color=INK if known else MUTED,
+                linewidth=1.4,
+                linestyle="-" if known else "--",
+                solid_joinstyle="miter",
+            )
+
+
+def _wait_before(
+    ax: Any, ladder: _Ladder, x: float, y: float, wait: Triple | None, *, gid: str, pushed: bool
+) -> None:
+    """The gap to the left of the box at (``x``, ``y``): the push arrow from the step
+    before when ``pushed``, the inventory triangle if the work waits, and the wait on
+    the ladder's upper rung."""
+    from matplotlib.patches import FancyArrowPatch, Polygon
+
+    middle = y + BOX_H / 2
+    upper = y - LADDER_DROP
+    cx = x - GAP / 2
+    if pushed:
+        ax.add_patch(
+            FancyArrowPatch(
+                (x - GAP + 0.05, middle + 0.18),
+                (x - 0.05, middle + 0.18),
+                arrowstyle="-|>",
+                mutation_scale=12,
+                color=MUTED,
+                linewidth=1.2,
+            )
+        )
+    if wait is not None and wait[2] > 0:
+        cy = middle - 0.22
+        ax.add_patch(
+            Polygon(
+                [(cx - 0.2, cy - 0.16), (cx + 0.2, cy - 0.16), (cx, cy + 0.2)],
+                closed=True,
+                facecolor="#fef3c7",
+                edgecolor=WAIT_COLOUR,
+                linewidth=1.2,
+            )
+        )
+    ladder.add([(x - GAP, upper), (x, upper)], known=wait is not None)
+    _text(
+        ax,
+        cx,
+        upper + 0.06,
+        short_duration(wait),
+        DETAIL_PT,
+        color=WAIT_COLOUR,
+        weight="bold",
+        ha="center",
+        va="bottom",
+        gid=gid,
+    )
+
+
 def build_figure(map: MapInput) -> Figure:
     """The map as a matplotlib Figure on an Agg canvas (not yet drawn);
     :func:`draw_value_stream_map` turns it into PNG bytes. Every text and box has a gid
-    ("box-3", "name-3", "details-3", "label-3", "process-3", "wait-3", "title")."""
+    ("box-3", "name-3", "details-3", "label-3", "process-3", "wait-3", "title"): "wait-3"
+    is the wait after step 3, before step 4 (0-based, as the boxes), and "wait-start" the
+    wait before the first step. The summary's figures are "summary-lead-time",
+    "summary-process-time", "summary-flow-efficiency", "summary-rolled-ca" and
+    "summary-participants"."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Polygon
+    from matplotlib.patches import FancyBboxPatch
 
     shape = layout(len(map.steps))
     figure = Figure(figsize=(shape.width, shape.height), dpi=DPI, facecolor="white")
@@ -379,6 +482,7 @@ def build_figure(map: MapInput) -> Figure:
     ax.set_ylim(0, shape.height)
     ax.set_axis_off()
     fit = _Fitter()
+    ladder = _Ladder()
 
     top = shape.height
     inner = shape.width - 2 * MARGIN
@@ -396,8 +500,8 @@ def build_figure(map: MapInput) -> Figure:
         ax,
         MARGIN,
         top - 0.72,
-        "Boxes: process steps with owner, process time (PT) and %C/A.  Ladder: waiting on "
-        "the upper rung, hands-on process time on the lower rung.",
+        "Boxes: process steps with owner, process time (PT) and %C/A.  Ladder: waits (upper "
+        "rung) and process times (lower rung) add up to the lead time.",
         DETAIL_PT,
         color=MUTED,
         va="top",
@@ -465,48 +569,18 @@ def build_figure(map: MapInput) -> Figure:
             gid=f"details-{index}",
         )
 
-        # The push arrow to the next step and, beneath it, the inventory triangle.
-        middle = y + BOX_H / 2
-        last_in_row = (index + 1) % shape.per_row == 0 or index + 1 == len(map.steps)
-        if not last_in_row:
-            ax.add_patch(
-                FancyArrowPatch(
-                    (x + BOX_W + 0.05, middle + 0.18),
-                    (x + SLOT - 0.05, middle + 0.18),
-                    arrowstyle="-|>",
-                    mutation_scale=12,
-                    color=MUTED,
-                    linewidth=1.2,
-                )
-            )
-        if step.wait_minutes is not None and step.wait_minutes[2] > 0:
-            cx, cy = x + BOX_W + GAP / 2, middle - 0.22
-            ax.add_patch(
-                Polygon(
-                    [(cx - 0.2, cy - 0.16), (cx + 0.2, cy - 0.16), (cx, cy + 0.2)],
-                    closed=True,
-                    facecolor="#fef3c7",
-                    edgecolor=WAIT_COLOUR,
-                    linewidth=1.2,
-                )
-            )
-
-        # The ladder: process time on the lower rung under the box, the wait after it
-        # on the upper rung under the gap.
+        # The wait before the step, in the gap to the left of its box (from the row
+        # above, at a row's start); before the first step, unless it is known to be none.
         upper = y - LADDER_DROP
+        wait = map.steps[index - 1].wait_minutes if index else map.wait_before_first
+        if index or wait is None or wait[2] > 0:
+            gid = f"wait-{index - 1}" if index else "wait-start"
+            _wait_before(ax, ladder, x, y, wait, gid=gid, pushed=index > 0)
+        # The ladder's lower rung under the box: the step's process time.
         lower = upper - RUNG
-        known_process = step.process_minutes is not None
-        # The last step is where the value stream ends: no wait after it (not "?").
-        last = index + 1 == len(map.steps)
-        ladder_x = [x, x, x + BOX_W, x + BOX_W] + ([] if last else [x + SLOT])
-        ladder_y = [upper, lower, lower, upper] + ([] if last else [upper])
-        ax.plot(
-            ladder_x,
-            ladder_y,
-            color=INK if known_process else MUTED,
-            linewidth=1.4,
-            linestyle="-" if known_process else "--",
-            solid_joinstyle="miter",
+        ladder.add(
+            [(x, upper), (x, lower), (x + BOX_W, lower), (x + BOX_W, upper)],
+            known=step.process_minutes is not None,
         )
         _text(
             ax,
@@ -518,20 +592,7 @@ def build_figure(map: MapInput) -> Figure:
             va="top",
             gid=f"process-{index}",
         )
-        if last:
-            continue
-        _text(
-            ax,
-            x + BOX_W + GAP / 2,
-            upper + 0.06,
-            short_duration(step.wait_minutes),
-            DETAIL_PT,
-            color=WAIT_COLOUR,
-            weight="bold",
-            ha="center",
-            va="bottom",
-            gid=f"wait-{index}",
-        )
+    ladder.draw(ax)
 
     # The summary box across the bottom.
     left, bottom = MARGIN, MARGIN
@@ -547,21 +608,40 @@ def build_figure(map: MapInput) -> Figure:
         )
     )
     figures = (
-        ("Lead time", _with_typical(map.lead_time, short_duration, _one_duration)),
-        ("Process time", _with_typical(map.process_time, short_duration, _one_duration)),
+        ("lead-time", "Lead time", _with_typical(map.lead_time, short_duration, _one_duration)),
         (
+            "process-time",
+            "Process time",
+            _with_typical(map.process_time, short_duration, _one_duration),
+        ),
+        (
+            "flow-efficiency",
             "Flow efficiency",
             _with_typical(map.flow_efficiency, short_percent, lambda v: f"{_number(v)}%"),
         ),
-        ("Rolled %C/A", _with_typical(map.rolled_ca, short_percent, lambda v: f"{_number(v)}%")),
-        ("Based on", texts.plural(map.participants, "participant")),
+        (
+            "rolled-ca",
+            "Rolled %C/A",
+            _with_typical(map.rolled_ca, short_percent, lambda v: f"{_number(v)}%"),
+        ),
+        ("participants", "Based on", texts.plural(map.participants, "participant")),
     )
     column = inner / len(figures)
-    for number, (label, value) in enumerate(figures):
+    for number, (gid, label, value) in enumerate(figures):
         cx = left + column * (number + 0.5)
         _text(ax, cx, bottom + 0.62, label, DETAIL_PT, color=MUTED, ha="center", va="bottom")
         shown = fit.lines(value, column - 2 * PAD, SUMMARY_PT, bold=True)
-        _text(ax, cx, bottom + 0.52, shown, SUMMARY_PT, weight="bold", ha="center", va="top")
+        _text(
+            ax,
+            cx,
+            bottom + 0.52,
+            shown,
+            SUMMARY_PT,
+            weight="bold",
+            ha="center",
+            va="top",
+            gid=f"summary-{gid}",
+        )
     return figure
 
 

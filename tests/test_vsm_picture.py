@@ -211,8 +211,12 @@ def test_the_module_imports_matplotlib_only_inside_the_drawing() -> None:
 def test_row_edges(steps: int) -> None:
     shape = layout(steps)
     assert shape.rows == (1 if steps <= 6 else 2)
+    # Each row opens with the gap for the wait before its first step, and its last box
+    # ends at the right margin.
     x, _ = shape.box(steps - 1)
-    assert x + vsm_picture.SLOT <= shape.width - vsm_picture.MARGIN + 1e-9
+    assert x + vsm_picture.BOX_W <= shape.width - vsm_picture.MARGIN + 1e-9
+    first, _ = shape.box((steps - 1) // 6 * 6)
+    assert first - vsm_picture.GAP >= vsm_picture.MARGIN - 1e-9
 
 
 def test_only_the_picture_module_draws_synchronously() -> None:

@@ -303,10 +303,13 @@ def test_the_map_ends_at_its_last_step_and_names_the_value_stream() -> None:
         MapStep(f"Step {n}", "Dev", (60, 60, 60), (600, 600, 600) if n < 3 else None, None, None)
         for n in (1, 2, 3)
     )
-    figure = build_figure(MapInput("Idea to Production", steps, None, None, None, None, 2))
+    # Nothing waited before step 1 either: no rung there.
+    none = (0.0, 0.0, 0.0)
+    figure = build_figure(MapInput("Idea to Production", steps, None, None, None, None, 2, none))
     FigureCanvasAgg(figure).draw()
     drawn = {t.get_gid(): t.get_text() for ax in figure.axes for t in ax.texts}
     assert "wait-0" in drawn and "wait-1" in drawn and "wait-2" not in drawn
+    assert "wait-start" not in drawn
     assert "?" not in drawn.values()
 
     workflow = WorkflowFindings(

@@ -17,8 +17,8 @@ _OWNERS = ("Product management", None, "Platform team (SRE) <script>alert(1)</sc
 
 
 def sample_map(steps: int, *, title: str = "Idea to production") -> MapInput:
-    """``steps`` steps with ranges, a missing process time every 7th step, equal ends
-    every 3rd %C/A, and a bottleneck every 5th step."""
+    """``steps`` steps with ranges, a wait before the first, a missing process time
+    every 7th step, equal ends every 3rd %C/A, and a bottleneck every 5th step."""
     made = tuple(
         MapStep(
             name=_NAMES[i % len(_NAMES)],
@@ -38,4 +38,5 @@ def sample_map(steps: int, *, title: str = "Idea to production") -> MapInput:
         flow_efficiency=(2.1, 3.5, 9.3),
         rolled_ca=(22.0, 31.0, 40.0),
         participants=7,
+        wait_before_first=(DAY, 2 * DAY, 4 * DAY),
     )
