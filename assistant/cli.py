@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from assistant import texts
 from assistant.texts import plural
 
 app = typer.Typer(
@@ -199,6 +200,7 @@ def export(
                 writeups is not None,
                 dora_year,
                 retro=retro,
+                progress=_progress,
             )
         )
     except ExportError as error:
@@ -207,11 +209,23 @@ def export(
         output.write_text(document, encoding="utf-8")
     else:
         typer.echo(document)
+    _progress(
+        texts.EXPORT_WRITTEN.format(
+            what=texts.EXPORT_WHAT["retro" if retro else "readout"],
+            where=output if output is not None else texts.EXPORT_STDOUT,
+        )
+    )
     if writeups is not None:
         writeups.mkdir(parents=True, exist_ok=True)
         for filename, content in items:
             (writeups / filename).write_text(content, encoding="utf-8")
         typer.secho(f"{plural(len(items), 'write-up')} written to {writeups}.", err=True)
+
+
+def _progress(line: str) -> None:
+    """A line on standard error for whoever waits at the terminal: standard output may
+    carry the document itself (``vsa export ... > readout.md``)."""
+    typer.echo(line, err=True)
 
 
 def main() -> None:

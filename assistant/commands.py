@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant import texts
 from assistant.definitions import Catalog, Dialog, normalize_words
 from assistant.events import Outbound
 
@@ -51,6 +52,9 @@ class Command:
     takes_text: bool = False  # words after the command are its argument
     dialog: Dialog | None = None  # a dialog started by its words
     listed: bool = True  # shown in help
+    # Said at once to whoever typed it, for a command whose answer takes seconds (it
+    # reads every finished interview); the platforms' way of "working on it".
+    working: str | None = None
 
 
 FIXED: tuple[Command, ...] = (
@@ -136,6 +140,7 @@ FIXED: tuple[Command, ...] = (
         where="engagement",
         who="member",
         takes_text=True,
+        working=texts.SUMMARY_WORKING,
     ),
     Command(
         "readout",
@@ -145,6 +150,7 @@ FIXED: tuple[Command, ...] = (
         where="engagement",
         who="owner",
         takes_text=True,
+        working=texts.READOUT_WORKING,
     ),
     Command(
         "bind",
@@ -375,6 +381,12 @@ class Registry:
         if best is None:
             return None
         return Match(best[1], best[2])
+
+    def working(self, text: str) -> str | None:
+        """What to say at once when ``text`` is a command that takes seconds (see
+        :attr:`Command.working`); None for any other text."""
+        found = self.match(text)
+        return found.command.working if found is not None else None
 
     def listed(self) -> list[Command]:
         return [c for c in self.commands if c.listed]

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
+from assistant import texts
 from assistant.app import Assistant
 from assistant.definitions import normalize_words
 from assistant.document import Format
@@ -24,6 +26,13 @@ from assistant.vsm_picture import render_map
 from assistant.writeups import write_ups
 from storage import repositories as repo
 from storage.models import Engagement
+
+# Told each stage as it begins: a line for a person waiting at a terminal.
+Progress = Callable[[str], None]
+
+
+def _quiet(_line: str) -> None:
+    pass
 
 
 class ExportError(RuntimeError):
@@ -56,21 +65,29 @@ async def export_engagement(
     year: int = DEFAULT_YEAR,
     *,
     retro: bool = False,
+    progress: Progress = _quiet,
 ) -> tuple[str, list[tuple[str, str]]]:
     """The readout document and, with ``writeups``, the discovery write-ups as
     (file name, Markdown) pairs, one per piece of work found in discovery; with
-    ``retro``, the recap of the engagement's latest retrospective instead."""
+    ``retro``, the recap of the engagement's latest retrospective instead.
+
+    ``progress`` is told each stage as it begins (reading the interviews, drawing the
+    maps): with a thousand participants the export takes seconds. It is called inside
+    the database's transactions (on SQLite, in its worker thread), so it only writes."""
     assistant = await Assistant.start(settings)
     service = assistant.service
 
     def findings(session: Session) -> EngagementFindings:
-        return service.reports.findings(session, _find(session, name, workspace), year=year)
+        engagement = _find(session, name, workspace)
+        progress(texts.EXPORT_READING.format(engagement=engagement.name))
+        return service.reports.findings(session, engagement, year=year)
 
     def readout(
         session: Session, found: EngagementFindings | None, pictures: dict[str, bytes]
     ) -> tuple[str, list[tuple[str, str]]]:
         engagement = _find(session, name, workspace)
         if retro:
+            progress(texts.EXPORT_READING_RETRO.format(engagement=engagement.name))
             recap = service.retros.recap_message(session, engagement)
             blocks: list[Any] = [b for b in recap.blocks if not isinstance(b, File)]
             if fmt == "html":
@@ -93,6 +110,8 @@ async def export_engagement(
         # the same findings as its maps.
         found = None if retro else await assistant.db.run(findings)
         drawn = service.reports.maps(found) if found is not None else {}
+        if drawn:
+            progress(texts.EXPORT_DRAWING.format(maps=texts.plural(len(drawn), "value stream map")))
         pictures = {key: await render_map(map) for key, map in drawn.items()}
         return await assistant.db.run(partial(readout, found=found, pictures=pictures))
     finally:

@@ -150,6 +150,15 @@ class TurnService:
 
     # -- entry point ---------------------------------------------------------
 
+    def working_note(self, inbound: Inbound) -> str | None:
+        """What an adapter tells the sender at once, before the turn runs, when what
+        they typed is a command that takes seconds (``summary``, ``readout``); None
+        otherwise. Pure: it reads only the text, as the turn's own matching does (a
+        person midway through a dialog may still have typed an answer)."""
+        if inbound.action is not None or not inbound.addressed:
+            return None
+        return self.commands.working(inbound.text)
+
     def turn(self, session: Session, inbound: Inbound) -> list[Outbound]:
         sender = inbound.sender
         if not inbound.addressed and not repo.in_dialog(

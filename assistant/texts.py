@@ -767,6 +767,18 @@ FINDINGS_READY_SHORT = (
 )
 READOUT_POSTED = "The stakeholder readout for *{engagement}*, as of today."
 READOUT_FILE_TITLE = "{engagement} — stakeholder readout"
+# Said at once to whoever asked for work that takes seconds (reading every finished
+# interview, drawing the maps), before its result: a slash command's answer in Slack,
+# which has no markup or user text to escape.
+SUMMARY_WORKING = "Gathering everyone's answers — the findings will be posted here in a moment."
+READOUT_WORKING = "Preparing the stakeholder readout — it will arrive here as a file in a moment."
+# `vsa export`, on standard error as it goes (standard output may carry the document).
+EXPORT_READING = "Reading the finished interviews of {engagement}…"
+EXPORT_READING_RETRO = "Reading the latest retrospective of {engagement}…"
+EXPORT_DRAWING = "Drawing {maps}…"
+EXPORT_WRITTEN = "{what} written to {where}."
+EXPORT_WHAT = {"readout": "Readout", "retro": "Retrospective recap"}
+EXPORT_STDOUT = "standard output"
 TOOLCHAIN_UPKEEP = "Toolchain upkeep"
 ROI_TOIL = "Upkeep (toil) a month, whole toolchain"
 ROI_UPGRADES = "Upgrades a year"

@@ -313,7 +313,15 @@ class SlackApp:
         )
         inbound = await self._with_mentioned(inbound, context)
         await self.dispatcher.accept(inbound)
-        await ack()
+        # A command that takes seconds is answered at once with what is under way: text
+        # in the slash command's response is an ephemeral message only its sender sees
+        # (https://docs.slack.dev/interactivity/implementing-slash-commands). Any other
+        # command is acknowledged with nothing to show: its reply comes in a moment.
+        working = self.assistant.service.working_note(inbound)
+        if working is not None:
+            await ack(text=working)
+        else:
+            await ack()
 
     async def on_action(
         self, body: dict[str, Any], ack: AsyncAck, context: AsyncBoltContext

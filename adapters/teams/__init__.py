@@ -45,7 +45,9 @@ def mount(web_app: web.Application, assistant: Assistant) -> None:
             MESSAGES_PATH,
         )
     try:
-        adapter = TeamsAdapter(settings, assistant.dispatcher)
+        adapter = TeamsAdapter(
+            settings, assistant.dispatcher, working=assistant.service.working_note
+        )
     except TeamsConfigurationError as error:
         raise ConfigurationError(f"Teams: {error}") from error
     assistant.dispatcher.register(adapter)

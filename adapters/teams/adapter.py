@@ -2,7 +2,8 @@
 
 Receiving (``on_messages``): authenticate the Bot Framework token, translate the
 activity, hand it to :meth:`Dispatcher.accept` (which records it durably and runs the
-turn in the background) and answer at once. Teams expects an answer within 15 seconds
+turn in the background) and answer at once; a command that takes seconds (``summary``)
+first shows the bot typing. Teams expects an answer within 15 seconds
 and redelivers otherwise, and a redelivery is recognised by its recorded id.
 
 Sending (``send``/``update``, the :class:`assistant.dispatch.Adapter` contract): every
@@ -29,6 +30,7 @@ from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import (
     Activity,
+    ActivityTypes,
     ChannelAccount,
     ConversationAccount,
     ConversationParameters,
@@ -67,6 +69,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CONNECT_TIMEOUT = 30  # seconds for one Bot Connector call
+# Seconds the answer to Teams may wait for a typing indicator to be posted: Teams
+# redelivers an activity not answered within 15 seconds, and the indicator is a nicety.
+TYPING_TIMEOUT = 2
 TEAMS_ADAPTER: web.AppKey[TeamsAdapter] = web.AppKey("teams_adapter")
 _OUTCOME_KEY = "vsa.teams.outcome"
 
@@ -224,12 +229,15 @@ class TeamsAdapter:
         settings: Settings,
         dispatcher: Dispatcher,
         *,
+        working: Callable[[Inbound], str | None],
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
+        # Whether a message asks for work that takes seconds (TurnService.working_note).
+        self.working = working
         self.app_id = settings.MICROSOFT_APP_ID
         self.authentication = ConfigurationBotFrameworkAuthentication(BotConfiguration.of(settings))
         self.cloud = CloudAdapter(self.authentication)
@@ -288,33 +296,50 @@ class TeamsAdapter:
         async def logic(context: TurnContext) -> None:
             context.turn_state[_OUTCOME_KEY] = outcome
             if work is not None:
-                await work(outcome)
+                await work(context, outcome)
 
         invoke = await self.cloud.process_activity(authenticated, activity, logic)
         if invoke is not None:
             return web.json_response(invoke.body, status=invoke.status)
         return web.Response(status=outcome.status)
 
-    def _work_for(self, payload: dict[str, Any]) -> Callable[[_Outcome], Awaitable[None]] | None:
+    def _work_for(
+        self, payload: dict[str, Any]
+    ) -> Callable[[TurnContext, _Outcome], Awaitable[None]] | None:
         """Translate before the turn runs, so a malformed activity is a 400, not a turn error."""
         kind = payload.get("type")
         if kind == "message":
             inbound = to_inbound(payload)
             if inbound is None:
                 return None
-            return lambda outcome: self.on_message(inbound, outcome)
+            return lambda context, outcome: self.on_message(context, inbound, outcome)
         if kind == "conversationUpdate":
             ref = conversation_ref(payload)
             sender = sender_of(payload)
             welcomes = greetings(payload)
-            return lambda outcome: self.on_conversation_update(ref, sender, welcomes)
+            return lambda _context, _outcome: self.on_conversation_update(ref, sender, welcomes)
         return None  # typing, reactions, installationUpdate, ...: nothing to do
 
-    async def on_message(self, inbound: Inbound, outcome: _Outcome) -> None:
+    async def on_message(self, context: TurnContext, inbound: Inbound, outcome: _Outcome) -> None:
+        if self.working(inbound) is not None:
+            await self._show_typing(context)
         if await self.dispatcher.accept(inbound):
             outcome.status = 202
         else:
             log.info("teams: %s was delivered before; ignored", inbound.event_id)
+
+    @staticmethod
+    async def _show_typing(context: TurnContext) -> None:
+        """Teams' "is typing…" in the conversation, for a message whose answer takes
+        seconds (``summary`` reads every finished interview), posted before its turn
+        runs. One is enough; botbuilder's ShowTypingMiddleware
+        repeats it only while the turn handler runs, and ours returns once the message
+        is recorded. Best effort: the message is handled whether it shows or not."""
+        typing = Activity(type=ActivityTypes.typing)
+        try:
+            await asyncio.wait_for(context.send_activity(typing), TYPING_TIMEOUT)
+        except Exception as error:  # unreachable, throttled, timed out: nothing lost
+            log.info("teams: could not show the typing indicator (%s)", type(error).__name__)
 
     async def on_conversation_update(
         self, ref: ConversationRef, sender: Person, welcomes: list[tuple[str, Outbound]]
