@@ -36,7 +36,6 @@ from assistant.readout import (
     EngagementFindings,
     dora_rows,
     headline,
-    map_alt_text,
     minutes,
     numbering,
     percent,
@@ -44,6 +43,7 @@ from assistant.readout import (
 )
 from assistant.recommendations import Recommendation
 from assistant.render import html_body, md_escape, to_markdown
+from assistant.vsm_picture import alt_text, map_of
 
 Format = Literal["md", "html"]
 MAX_READOUT_EVIDENCE = 20
@@ -210,7 +210,7 @@ def _workflow(
             if picture is not None
             else None
         ),
-        "alt": map_alt_text(w) if w.has_steps else "",
+        "alt": alt_text(map_of(w)) if w.has_steps else "",
         "steps": [
             {
                 "position": s.position,

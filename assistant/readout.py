@@ -431,15 +431,6 @@ def _some(people: list[str], limit: int) -> str:
     return f"{', '.join(people[:limit])} {texts.MORE_EVIDENCE.format(count=len(people) - limit)}"
 
 
-def map_alt_text(workflow: WorkflowFindings) -> str:
-    """What a value stream map shows, for screen readers."""
-    steps = " → ".join(s.name for s in workflow.steps)
-    return (
-        f"{workflow.title}: {steps}. Lead time {minutes(workflow.lead_time)}, "
-        f"flow efficiency {share(workflow.flow_efficiency)}."
-    )
-
-
 def dora_blocks(placement: dora.Placement | None) -> list[Block]:
     if placement is None:
         return [

@@ -18,10 +18,9 @@ from assistant.commands import Command
 from assistant.definitions import Dialog
 from assistant.document import Format, render_delivery_readout, render_readout
 from assistant.events import Block, Fields, File, Image, Outbound
-from assistant.findings import Estimate, WorkflowFindings
 from assistant.interviews import split_for
 from assistant.markup import rich
-from assistant.vsm_picture import MapInput, MapStep, map_data
+from assistant.vsm_picture import MapInput, alt_text, map_data, map_of
 from assistant.writeups import slug
 from storage import repositories as repo
 from storage.models import Engagement
@@ -45,11 +44,10 @@ class Reports:
     def pictures(self, found: readout.EngagementFindings) -> dict[str, Image]:
         """Each workflow's map as an image the dispatcher draws when it posts it (a
         turn never waits for matplotlib)."""
-        by_id = {w.dialog_id: w for w in found.workflows}
         return {
             dialog_id: Image(
                 title=texts.FINDINGS_TITLE.format(title=map.title),
-                alt_text=readout.map_alt_text(by_id[dialog_id]),
+                alt_text=alt_text(map),
                 map=map_data(map),
             )
             for dialog_id, map in self.maps(found).items()
@@ -207,44 +205,6 @@ def _year(argument: str) -> tuple[int, str]:
         return dora.DEFAULT_YEAR, argument
     rest = (argument[: found.start()] + argument[found.end() :]).strip()
     return int(found[1]), " ".join(rest.split())
-
-
-def map_of(workflow: WorkflowFindings) -> MapInput:
-    """A workflow's findings as the picture draws them. People are asked for the wait
-    *before* each step; a map step carries the wait *after* it, before the next, so each
-    wait moves back one step, and the wait before the first step is the map's own: the
-    ladder draws it too, so its rungs add up to the summary box's lead time."""
-
-    def triple(value: Estimate | None, scale: float = 1.0) -> tuple[float, float, float] | None:
-        if value is None:
-            return None
-        return (value.low * scale, value.typical * scale, value.high * scale)
-
-    why: dict[int, str] = {}
-    for found in workflow.bottlenecks:
-        why.setdefault(found.step.position, found.figure)
-    steps = workflow.steps
-    return MapInput(
-        # "Value stream map: Idea to Production", not the interview's "Map your ..." title.
-        title=texts.WORKFLOW_NAMES.get(workflow.dialog_id, workflow.title),
-        steps=tuple(
-            MapStep(
-                name=step.name,
-                owner=", ".join(step.owners[:2]) or None,
-                process_minutes=triple(step.process),
-                wait_minutes=triple(steps[index + 1].wait) if index + 1 < len(steps) else None,
-                complete_accurate=triple(step.complete_accurate),
-                bottleneck=why.get(step.position),
-            )
-            for index, step in enumerate(steps)
-        ),
-        lead_time=triple(workflow.lead_time),
-        process_time=triple(workflow.process_time),
-        flow_efficiency=triple(workflow.flow_efficiency, 100),
-        rolled_ca=triple(workflow.rolled_ca, 100),
-        participants=len(workflow.respondents),
-        wait_before_first=triple(steps[0].wait) if steps else None,
-    )
 
 
 def open_items(session: Session, engagement: Engagement) -> list[str]:

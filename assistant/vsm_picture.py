@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from assistant import texts
 from assistant.collector import cycle_collection_paused
 from assistant.events import Image, Outbound, Paragraph, Span
+from assistant.findings import Estimate, WorkflowFindings
 
 if TYPE_CHECKING:  # only for annotations: importing matplotlib is the drawing's cost
     from matplotlib.figure import Figure
@@ -264,10 +265,55 @@ def alt_text(map: MapInput) -> str:
         f"flow efficiency {short_percent(map.flow_efficiency)}",
         f"rolled %C/A {short_percent(map.rolled_ca)}",
     ]
+    # The waits as the ladder draws them: before the first step, then after each step.
+    waits = [(map.wait_before_first, map.steps[0])] if map.steps else []
+    waits += [(s.wait_minutes, after) for s, after in zip(map.steps, map.steps[1:], strict=False)]
+    known = [(wait, step) for wait, step in waits if wait is not None and wait[1] > 0]
+    if known:
+        wait, step = max(known, key=lambda pair: pair[0][1])
+        parts.append(f"longest wait {short_duration(wait)} before {_shorten(step.name, 40)}")
     hot = [_shorten(s.name, 40) for s in map.steps if s.bottleneck]
     if hot:
         parts.append("bottlenecks: " + ", ".join(hot))
     return "; ".join(p for p in parts if p) + "."
+
+
+def map_of(workflow: WorkflowFindings) -> MapInput:
+    """A workflow's findings as the picture draws them. People are asked for the wait
+    *before* each step; a map step carries the wait *after* it, before the next, so each
+    wait moves back one step, and the wait before the first step is the map's own: the
+    ladder draws it too, so its rungs add up to the summary box's lead time."""
+
+    def triple(value: Estimate | None, scale: float = 1.0) -> tuple[float, float, float] | None:
+        if value is None:
+            return None
+        return (value.low * scale, value.typical * scale, value.high * scale)
+
+    why: dict[int, str] = {}
+    for found in workflow.bottlenecks:
+        why.setdefault(found.step.position, found.figure)
+    steps = workflow.steps
+    return MapInput(
+        # "Value stream map: Idea to Production", not the interview's "Map your ..." title.
+        title=texts.WORKFLOW_NAMES.get(workflow.dialog_id, workflow.title),
+        steps=tuple(
+            MapStep(
+                name=step.name,
+                owner=", ".join(step.owners[:2]) or None,
+                process_minutes=triple(step.process),
+                wait_minutes=triple(steps[index + 1].wait) if index + 1 < len(steps) else None,
+                complete_accurate=triple(step.complete_accurate),
+                bottleneck=why.get(step.position),
+            )
+            for index, step in enumerate(steps)
+        ),
+        lead_time=triple(workflow.lead_time),
+        process_time=triple(workflow.process_time),
+        flow_efficiency=triple(workflow.flow_efficiency, 100),
+        rolled_ca=triple(workflow.rolled_ca, 100),
+        participants=len(workflow.respondents),
+        wait_before_first=triple(steps[0].wait) if steps else None,
+    )
 
 
 # --- layout -------------------------------------------------------------------------------

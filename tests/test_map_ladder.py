@@ -11,7 +11,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.patches import Polygon
 
 from assistant.findings import Respondent, value_stream
-from assistant.report import map_of
 from assistant.vsm_picture import (
     DPI,
     GAP,
@@ -19,6 +18,7 @@ from assistant.vsm_picture import (
     build_figure,
     map_data,
     map_from_data,
+    map_of,
     short_duration,
 )
 from tests.vsm_maps import DAY, sample_map

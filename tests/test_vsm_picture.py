@@ -162,6 +162,7 @@ def test_the_alt_text_says_what_the_picture_shows() -> None:
     text = alt_text(sample_map(3))
     assert text.startswith("Value stream map of Idea to production: 3 steps")
     assert "lead time 2.9–6.4 w; process time 10–23 h; flow efficiency 2.1–9.3%" in text
+    assert "longest wait 2–5 d before $5 cost review for <!channel>" in text
     assert "bottlenecks: $5 cost review for <!channel>" in text
 
 

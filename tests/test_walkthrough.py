@@ -296,8 +296,7 @@ def test_the_map_ends_at_its_last_step_and_names_the_value_stream() -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from assistant.findings import WorkflowFindings
-    from assistant.report import map_of
-    from assistant.vsm_picture import MapInput, MapStep, build_figure
+    from assistant.vsm_picture import MapInput, MapStep, build_figure, map_of
 
     steps = tuple(
         MapStep(f"Step {n}", "Dev", (60, 60, 60), (600, 600, 600) if n < 3 else None, None, None)
