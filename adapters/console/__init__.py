@@ -266,4 +266,8 @@ async def chat(assistant: Assistant, user: str, stdin: TextIO, stdout: TextIO) -
             break
         if not interactive:
             print(f"{user} › {text}", file=stdout, flush=True)
-        await assistant.dispatcher.handle(to_inbound(text, user, adapter.last_question))
+        inbound = to_inbound(text, user, adapter.last_question)
+        working = assistant.service.working_note(inbound)
+        if working is not None and interactive:  # someone is watching the terminal wait
+            print(adapter.style.dim(working), file=stdout, flush=True)
+        await assistant.dispatcher.handle(inbound)
