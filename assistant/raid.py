@@ -2,9 +2,11 @@
 
 ``raid add <type>`` starts the ``raid_item`` dialog in the person's DM (the type
 answered already), ``raid`` lists the open items by type and impact, ``raid show <n>``
-shows one with its history, ``raid update <n>`` starts the ``raid_update`` dialog and
-``raid close <n> [note]`` closes one. Items are rows (:class:`storage.models.RaidItem`),
-every change a :class:`storage.models.RaidChange` (who, what, when).
+shows one with its history, ``raid update <n>`` starts the ``raid_update`` dialog
+(``raid update <n> type <type>`` changes the type at once), ``raid close <n> [note]``
+closes one and ``raid reopen <n> [note]`` opens it again. Items are rows
+(:class:`storage.models.RaidItem`), every change a :class:`storage.models.RaidChange`
+(who, what, when); an item keeps its number whatever changes.
 
 Internal items are for our side only: participants never see them, and every message
 that shows one is :attr:`Outbound.internal`, so it is never posted where another
@@ -51,6 +53,8 @@ KINDS = tuple(texts.RAID_KINDS)
 LEVELS = ("high", "medium", "low")
 REMIND_HOUR = 9  # an overdue reminder arrives from 09:00 on a weekday, the owner's time
 _NUMBER = re.compile(r"^\s*#?\s*(?P<number>\d{1,9})\b\s*(?P<rest>.*)$", re.S)
+# "raid update 3 type issue" (or "kind: issue", "type to issue"): the type at once.
+_TYPE = re.compile(r"^(?:type|kind)\b[\s:=]*(?:to\b\s*)?(?P<word>.*)$", re.I | re.S)
 # Fields an update may change, as the item stores them.
 _TEXT_FIELDS = ("title", "description", "mitigation")
 
@@ -79,10 +83,10 @@ class RaidLog:
         rest, named = split_for(argument)
         if (
             named
-            and command.name == "raid_close"
+            and command.name in ("raid_close", "raid_reopen")
             and not repo.find_engagement(session, here.tenant, named)
         ):
-            rest, named = argument.strip(), None  # "for" in a closing note
+            rest, named = argument.strip(), None  # "for" in a closing (reopening) note
         engagement = self.service.engagement_for(session, here, named, command)
         role = self.service.check_role(session, here, engagement, command)
         our_side = role in ("owner", "member")
@@ -99,9 +103,13 @@ class RaidLog:
             case "raid_show":
                 return [self._show(session, here, engagement, item)]
             case "raid_update":
+                if retype := _TYPE.match(note):
+                    return [self._retype(session, here, item, retype["word"])]
                 return self._update(session, here, engagement, item)
             case "raid_close":
                 return [self._close(session, here, item, note)]
+            case "raid_reopen":
+                return [self._reopen(session, here, item, note)]
         raise ValueError(f"no handler for command {command.name!r}")
 
     @staticmethod
@@ -314,6 +322,58 @@ class RaidLog:
                 now=now,
             )
             message = say(texts.RAID_CLOSED, number=item.number, title=item.title)
+        return self._private_if_internal(here, item, message)
+
+    def _reopen(self, session: Session, here: Here, item: RaidItem, note: str) -> Outbound:
+        """A closed item open again (closed by mistake, or back): same number, listed
+        again, and its history says who reopened it, when and why."""
+        if item.status != "closed":
+            message = say(texts.RAID_NOT_CLOSED, number=item.number, title=item.title)
+        else:
+            now = self._now()
+            item.status = "open"
+            item.closed_at = None
+            item.updated_at = now
+            repo.add_raid_change(
+                session,
+                item_id=item.id,
+                participant_id=here.who.id,
+                field="status",
+                old_value="closed",
+                new_value="open",
+                note=note[:500] or None,
+                now=now,
+            )
+            message = say(texts.RAID_REOPENED, number=item.number, title=item.title)
+        return self._private_if_internal(here, item, message)
+
+    def _retype(self, session: Session, here: Here, item: RaidItem, word: str) -> Outbound:
+        """``raid update <n> type <type>``: the type at once, as ``raid add`` names it."""
+        word = word.strip().rstrip(".!")
+        if not word:
+            raise CommandRefused(say(texts.RAID_WHICH_TYPE, number=item.number))
+        kind = kind_of(word)
+        if kind is None:
+            raise CommandRefused(say(texts.RAID_UNKNOWN_TYPE, word=word[:40], number=item.number))
+        if kind == item.kind:
+            message = say(
+                texts.RAID_SAME_TYPE,
+                number=item.number,
+                title=item.title,
+                kind_name=_a(texts.RAID_KINDS[kind][0]),
+            )
+        else:
+            changed = change_kind(session, item, kind, here.who.id, None, self._now())
+            message = say(
+                texts.RAID_RETYPED,
+                number=item.number,
+                title=item.title,
+                changed="; ".join(changed),
+            )
+        return self._private_if_internal(here, item, message)
+
+    @staticmethod
+    def _private_if_internal(here: Here, item: RaidItem, message: Outbound) -> Outbound:
         if item.internal:
             return message.model_copy(update={"internal": True, "tag": f"for:{here.who.id}"})
         return message
@@ -460,6 +520,12 @@ def item_updated(ctx: CompletionContext) -> dict[str, Any]:
         if field not in answers:
             continue  # likelihood, picked for an item that is not a risk
         new = answers[field]
+        if field == "new_kind":
+            if new != item.kind:
+                changed += change_kind(
+                    ctx.session, item, str(new), ctx.run.participant_id, note, now
+                )
+            continue
         old_shown = _shown(item, field)
         if field == "owner":
             item.owner_id, item.owner_name = _owner_of(ctx, new)
@@ -492,6 +558,41 @@ def item_updated(ctx: CompletionContext) -> dict[str, Any]:
     }
 
 
+def change_kind(
+    session: Session,
+    item: RaidItem,
+    kind: str,
+    participant_id: int,
+    note: str | None,
+    now: datetime,
+) -> list[str]:
+    """Give an item another type, in its history ("type: risk → issue"); a likelihood
+    belongs to risks only, so it goes (in the history too) when the item stops being
+    one. Returns the changes as the history words them."""
+    changes: list[tuple[str, str, str | None]] = [("kind", item.kind, kind)]
+    if kind != "risk" and item.likelihood:
+        changes.append(("likelihood", item.likelihood, None))
+        item.likelihood = None
+    item.kind = kind
+    item.updated_at = now
+    for field, old, new in changes:
+        repo.add_raid_change(
+            session,
+            item_id=item.id,
+            participant_id=participant_id,
+            field=field,
+            old_value=old,
+            new_value=new,
+            note=note,
+            now=now,
+        )
+    return [describe_change(field, old, new) for field, old, new in changes]
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
 def _shown(item: RaidItem, field: str) -> str | None:
     """A field's value as the history keeps it (text)."""
     match field:
@@ -510,6 +611,8 @@ def describe_change(field: str, old: str | None, new: str | None) -> str:
         return texts.RAID_CREATED
     if field == "status" and new == "closed":
         return texts.RAID_CLOSED_CHANGE
+    if field == "status" and new == "open":
+        return texts.RAID_REOPENED_CHANGE
     return texts.RAID_CHANGE.format(
         field=texts.RAID_FIELDS.get(field, field), old=old or "—", new=new or "—"
     )

@@ -719,7 +719,7 @@ class TurnService:
                 return self.interviews.progress(session, here, found.argument)
             case "checklist" | "kickoff" | "pov":
                 return self.delivery.command(session, here, command, found.argument)
-            case "raid" | "raid_add" | "raid_show" | "raid_update" | "raid_close":
+            case "raid" | "raid_add" | "raid_show" | "raid_update" | "raid_close" | "raid_reopen":
                 return self.raid.command(session, here, command, found.argument)
             case (
                 "flow"

@@ -419,10 +419,34 @@ RAID_OVERDUE = " · ⚠ overdue"
 RAID_NO_OWNER = "nobody"
 RAID_ITEM_TITLE = "#{number} {kind}: {title}"
 RAID_HISTORY = "History"
-RAID_CLOSED = "Closed #{number} ({title}). Say *raid show {number}* for its history."
-RAID_ALREADY_CLOSED = "#{number} ({title}) was closed already."
+RAID_CLOSED = (
+    "Closed #{number} ({title}). Say *raid show {number}* for its history, or "
+    "*raid reopen {number}* if it was closed by mistake."
+)
+RAID_ALREADY_CLOSED = (
+    "#{number} ({title}) was closed already. Say *raid reopen {number}* to open it again."
+)
+RAID_REOPENED = (
+    "Reopened #{number} ({title}): it is in the *raid* listing again. "
+    "Say *raid show {number}* for its history."
+)
+RAID_NOT_CLOSED = "#{number} ({title}) is open already, so there's nothing to reopen."
+RAID_WHICH_TYPE = (
+    "Which type should #{number} be? Say *raid update {number} type risk* (or *assumption*, "
+    "*issue*, *dependency*)."
+)
+RAID_UNKNOWN_TYPE = (
+    "I don't know the type “{word}”. A RAID item is a risk, an assumption, an issue or a "
+    "dependency: say e.g. *raid update {number} type issue*."
+)
+RAID_SAME_TYPE = "#{number} ({title}) is {kind_name} already, so nothing changed."
+RAID_RETYPED = (
+    "Changed #{number} ({title}): {changed}. It keeps its number; say *raid show {number}* "
+    "for its history."
+)
 RAID_CREATED = "logged it"
 RAID_CLOSED_CHANGE = "closed it"
+RAID_REOPENED_CHANGE = "reopened it"
 RAID_CHANGE = "{field}: {old} → {new}"
 RAID_CHANGE_NOTE = " ({note})"
 RAID_OVERDUE_REMINDER = (
@@ -432,6 +456,7 @@ RAID_OVERDUE_REMINDER = (
 RAID_REMINDER_LINE = " — due {due}"
 RAID_REMINDER_FOR_CREATOR = " (you logged it; its owner, {owner}, can't be reminded by me)"
 RAID_FIELDS = {
+    "kind": "type",
     "title": "title",
     "description": "description",
     "owner": "owner",
