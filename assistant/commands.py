@@ -125,8 +125,8 @@ FIXED: tuple[Command, ...] = (
         ("schedule", "schedules", "ceremonies", "reminders"),
         "the engagement's ceremony schedule: set it up (owners), list what comes next, "
         "pause, resume, skip, holidays",
-        usage="[list | pause | resume | skip next <ceremony> | holiday <date> | time <ceremony> "
-        "<HH:MM> | team @people | cancel]",
+        usage="[list | pause | resume | skip next <ceremony> | holiday <date> | holiday remove "
+        "<date> | holidays | time <ceremony> <HH:MM> | team @people | cancel]",
         where="engagement",
         who="member",
         takes_text=True,

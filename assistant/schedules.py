@@ -4,7 +4,8 @@ exactly once, and the async daily standup with its digest.
 - ``schedule`` (owners) starts the ``schedule`` dialog, prefilled from the engagement;
   its completion action (:func:`save_schedule`) stores a :class:`Schedule` row and
   shows the calendar of the next two iterations. ``schedule list | pause | resume |
-  skip next <ceremony> | holiday <date> | team @people | cancel`` change it.
+  skip next <ceremony> | holiday [remove] <date> | holidays | team @people | cancel``
+  change it.
 - :meth:`Schedules.tick` is what the scheduler fires: it takes the schedules with an
   occurrence due (:func:`storage.repositories.due_schedules`), claims each occurrence
   by its unique key (schedule, ceremony, fire time) and queues its message in the
@@ -40,6 +41,7 @@ from assistant.events import (
     Heading,
     Option,
     Outbound,
+    Paragraph,
     Question,
     Span,
 )
@@ -75,6 +77,7 @@ TICK_LIMIT = (
 # Blockers that say there are none.
 NO_BLOCKERS = frozenset({"none", "no", "nope", "nothing", "n/a", "na", "-", "no blockers", "nil"})
 TEAM_ROLES = ("owner", "member")
+HOLIDAY_REMOVE_WORDS = frozenset({"remove", "delete", "clear"})  # schedule holiday remove <date>
 
 # -- agendas: what other features add to a reminder -----------------------------------
 
@@ -319,6 +322,9 @@ class Schedules:
         word = word.lower()
         if word in ("list", "show", "next"):
             return [self._list(session, engagement)]
+        if word in ("holiday", "holidays") and not tail.strip():
+            # Reading the holidays is like reading the list: members too.
+            return [self._holidays(session, engagement)]
         # Everything else changes the schedule: owners only.
         self.service.check_role(session, here, engagement, replace(command, who="owner"))
         if engagement.kind == "assessment":
@@ -518,16 +524,69 @@ class Schedules:
     def _holiday(
         self, schedule: Schedule, engagement: Engagement, text: str, here: Here
     ) -> list[Outbound]:
+        """``holiday <date>`` adds a day without ceremonies; ``holiday remove <date>``
+        (or delete, clear) takes one set by mistake back."""
+        first, _, rest = text.strip().partition(" ")
+        removing = first.lower() in HOLIDAY_REMOVE_WORDS
+        if removing:
+            text = rest
+        how = texts.SCHEDULE_HOLIDAY_REMOVE_HOW if removing else texts.SCHEDULE_HOLIDAY_HOW
         if not text.strip():
-            return [say(texts.SCHEDULE_HOLIDAY_HOW)]
+            return [say(how)]
         try:
-            day = parse_date(text, today=self._now().astimezone(Plan.of(schedule).zone).date())
+            day = parse_date(text, today=self._today(schedule))
         except ParseError as error:
-            return [say("{problem} ", problem=error.message), say(texts.SCHEDULE_HOLIDAY_HOW)]
+            return [say("{problem} ", problem=error.message), say(how)]
+        if removing:
+            return self._remove_holiday(schedule, engagement, day)
         if day.isoformat() not in schedule.holidays:
             schedule.holidays = sorted([*schedule.holidays, day.isoformat()])
         self._reschedule(schedule, self._now())
         return [say(texts.SCHEDULE_HOLIDAY, day=f"{day:%a %d %b %Y}", engagement=engagement.name)]
+
+    def _remove_holiday(
+        self, schedule: Schedule, engagement: Engagement, day: date
+    ) -> list[Outbound]:
+        shown = f"{day:%a %d %b %Y}"
+        if day.isoformat() not in schedule.holidays:
+            not_set = rich(texts.SCHEDULE_HOLIDAY_NOT_SET, day=shown, engagement=engagement.name)
+            return [Outbound(blocks=(not_set, self._holidays_ahead(schedule, engagement)))]
+        schedule.holidays = [d for d in schedule.holidays if d != day.isoformat()]
+        self._reschedule(schedule, self._now())
+        plan = Plan.of(schedule)
+        begin = datetime.combine(day, time.min, tzinfo=plan.zone)
+        back = [
+            occurrence_line(o, plan)
+            for o in plan.between(begin - timedelta(seconds=1), begin + timedelta(days=1))
+            if o.day == day and o.ceremony != DIGEST
+        ]
+        if not back:
+            return [
+                say(texts.SCHEDULE_HOLIDAY_REMOVED_EMPTY, day=shown, engagement=engagement.name)
+            ]
+        removed = rich(texts.SCHEDULE_HOLIDAY_REMOVED, day=shown, engagement=engagement.name)
+        lines = BulletList(items=tuple((Span(text=line),) for line in back))
+        return [Outbound(blocks=(removed, lines))]
+
+    def _holidays(self, session: Session, engagement: Engagement) -> Outbound:
+        schedule = repo.schedule_of(session, engagement.id)
+        if schedule is None:
+            return say(texts.NO_SCHEDULE, engagement=engagement.name)
+        return Outbound(blocks=(self._holidays_ahead(schedule, engagement),))
+
+    def _holidays_ahead(self, schedule: Schedule, engagement: Engagement) -> Paragraph:
+        """The holidays from today on (the ones past change nothing)."""
+        today = self._today(schedule)
+        ahead = [date.fromisoformat(d) for d in sorted(schedule.holidays)]
+        ahead = [d for d in ahead if d >= today]
+        if not ahead:
+            return rich(texts.SCHEDULE_NO_HOLIDAYS, engagement=engagement.name)
+        days = ", ".join(f"{d:%a %d %b %Y}" for d in ahead)
+        return rich(texts.SCHEDULE_HOLIDAYS, engagement=engagement.name, days=days)
+
+    def _today(self, schedule: Schedule) -> date:
+        """Today on the team's clock."""
+        return self._now().astimezone(Plan.of(schedule).zone).date()
 
     def _team(self, session: Session, here: Here, engagement: Engagement) -> list[Outbound]:
         people, _unknown = self.service.interviews.people(

@@ -650,7 +650,8 @@ RETRO_NO_DUE = "no due date"
 
 SCHEDULE_USAGE = (
     "Try *schedule* (set it up), *schedule list*, *schedule pause*, *schedule resume*, "
-    "*schedule skip next <ceremony>*, *schedule holiday <date>*, *schedule time <ceremony> "
+    "*schedule skip next <ceremony>*, *schedule holiday <date>*, *schedule holiday remove "
+    "<date>*, *schedule holidays*, *schedule time <ceremony> "
     "<HH:MM>*, *schedule team @people* "
     "or *schedule cancel*."
 )
@@ -678,6 +679,22 @@ SCHEDULE_NOTHING_TO_SKIP = "There is no {ceremony} left in this schedule to skip
 SCHEDULE_HOLIDAY = "{day} is a holiday for {engagement}: no ceremonies that day."
 SCHEDULE_HOLIDAY_HOW = (
     "Which day? For example *schedule holiday 2027-04-05* or *schedule holiday next friday*."
+)
+SCHEDULE_HOLIDAY_REMOVE_HOW = (
+    "Which day? For example *schedule holiday remove 2027-04-05* or "
+    "*schedule holiday remove next friday*."
+)
+SCHEDULE_HOLIDAY_REMOVED = "{day} is no longer a holiday for {engagement}; its ceremonies are back:"
+SCHEDULE_HOLIDAY_REMOVED_EMPTY = (
+    "{day} is no longer a holiday for {engagement}. No ceremony falls on it anyway."
+)
+SCHEDULE_HOLIDAY_NOT_SET = "{day} isn't a holiday for {engagement}, so nothing changed."
+SCHEDULE_HOLIDAYS = (
+    "Holidays ahead for {engagement}: {days}. *schedule holiday remove <date>* takes one back."
+)
+SCHEDULE_NO_HOLIDAYS = (
+    "{engagement} has no holidays ahead. *schedule holiday <date>* adds one, a day with no "
+    "ceremonies."
 )
 SCHEDULE_TIME_HOW = (
     "Say which ceremony and the time on the team's clock, like *schedule time retro 16:00* "
