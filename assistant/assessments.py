@@ -193,11 +193,14 @@ def invite_planned(
 # -- where it stands ---------------------------------------------------------------
 
 
-def _day(value: str | None, today: date) -> str:
-    """``"Tue 09 Mar 2027 (in 5 days)"``: a planned date and how far it is."""
+def _day(value: str | None, today: date | None) -> str:
+    """``"Tue 09 Mar 2027 (in 5 days)"``: a planned date and how far it is (without
+    ``today``, the date alone: a document is read on other days)."""
     if not value:
         return "—"
     day = date.fromisoformat(value)
+    if today is None:
+        return day.strftime("%a %d %b %Y")
     days = (day - today).days
     if days == 0:
         when = texts.PLAN_TODAY
@@ -211,11 +214,13 @@ def _day(value: str | None, today: date) -> str:
 def plan_blocks(
     engagement: Engagement,
     invitations: Sequence[tuple[Invitation, Participant, Any]],
-    today: date,
+    today: date | None,
     qualification: str | None = None,
 ) -> list[Any]:
     """The assessment's plan, and who of the people scheduled is not invited or has not
-    finished yet (``invitations`` are the engagement's, as progress reads them)."""
+    finished yet (``invitations`` are the engagement's, as progress reads them).
+    Without ``today``, for the stakeholder readout: the plan with its dates alone — who
+    hasn't done their interview is our follow-up, not the customer's executives'."""
     plan = engagement.plan or {}
     fields = []
     if qualification is not None:
@@ -231,6 +236,8 @@ def plan_blocks(
     if workflows:
         fields.append(Field_(label=texts.PLAN_WORKFLOWS, value=", ".join(workflows)))
     blocks: list[Any] = [rich(texts.PLAN_TITLE), Fields(items=tuple(fields))]
+    if today is None:
+        return blocks
 
     states = {(i.participant_id, i.dialog_id): i.status for i, _p, _r in invitations}
     # Someone planned by a typed name (not in the workspace then) and invited since is

@@ -112,7 +112,8 @@ def render_readout(
         "qualification": _fragment(qualification, fmt) if qualification else None,
         "raid": list(raid),
         "flow": flow,
-        "no_findings": texts.FINDINGS_NONE.replace("*", "").format(engagement=findings.engagement),
+        "no_findings": texts.READOUT_NO_FINDINGS,
+        "no_touchpoints": texts.READOUT_NO_TOUCHPOINTS,
     }
     return str(template_env(templates_dir, fmt).get_template(f"readout.{fmt}.j2").render(**context))
 

@@ -118,7 +118,9 @@ class Reports:
         # The customer's stakeholders read it: the plan and the verdict's headline, not
         # our qualification notes (their decision makers, our next steps, the deck).
         qualification: list[Block] = list(
-            self.service.engagement_detail(session, engagement, qualification=False).blocks
+            self.service.engagement_detail(
+                session, engagement, qualification=False, document=True
+            ).blocks
         )
         flow = flow_items.report_for(session, engagement.id, self.service.clock.now())
         return render_readout(
@@ -147,7 +149,7 @@ class Reports:
         items and actions; for the customer, so without our qualification notes nor the
         opportunity's outcome."""
         _heading, facts, *plan = self.service.engagement_detail(
-            session, engagement, qualification=False, pov_line=False
+            session, engagement, qualification=False, pov_line=False, document=True
         ).blocks
         if isinstance(facts, Fields):  # the qualification's verdict is ours, too
             facts = Fields(items=tuple(f for f in facts.items if f.label != "Qualification"))

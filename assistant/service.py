@@ -994,11 +994,13 @@ class TurnService:
         *,
         qualification: bool = True,
         pov_line: bool = True,
+        document: bool = False,
     ) -> Outbound:
         """An engagement and (``qualification``) its qualification summary: our notes on
         the opportunity, for our side only (the channel view and the export); ``pov_line``:
         a delivery engagement's proof of value and outcome (the delivery readout shows
-        the proof of value in a section of its own, without our outcome)."""
+        the proof of value in a section of its own, without our outcome); ``document``:
+        for the stakeholder readout (an assessment's plan without who is behind)."""
         tenant = match.tenant
         weeks = texts.plural(match.iteration_weeks, "week") if match.iteration_weeks else "— weeks"
         blocks: list[Any] = [
@@ -1024,9 +1026,9 @@ class TurnService:
         if match.plan is not None:  # an assessment: its plan instead of iterations
             fields = blocks[1].items
             blocks[1] = Fields(items=tuple(f for f in fields if f.label != "Iterations"))
-            blocks += assessments.plan_blocks(
-                match, repo.invitations(session, match.id), self.clock.now().date()
-            )
+            today = None if document else self.clock.now().date()
+            invitations = [] if document else repo.invitations(session, match.id)
+            blocks += assessments.plan_blocks(match, invitations, today)
         blocks += self.delivery.detail_blocks(
             session, match, self.clock.now().date(), pov_line=pov_line
         )

@@ -722,6 +722,12 @@ FINDINGS_NONE = (
     "No finished interviews for *{engagement}* yet, so there are no findings to show. "
     "Invite people with *interview <workflow> @people*; say *status* to see who is midway."
 )
+# The readout's words for it: a document the customer reads, so no chat commands.
+READOUT_NO_FINDINGS = (
+    "No interview has finished yet, so there are no findings to show: this section fills "
+    "in as people finish theirs."
+)
+READOUT_NO_TOUCHPOINTS = "None yet: they come from the finished interviews."
 # A delivery engagement with nothing recorded yet (no flow items, no finished interviews).
 SUMMARY_NONE_DELIVERY = (
     "Nothing to summarize for *{engagement}* yet: record the team's work with "
