@@ -5,9 +5,11 @@ as the work moves, so the findings can show the flow metrics (DESIGN.md §1.2).
 it began (active); ``flow wait <n>`` / ``flow resume <n>`` say it is blocked or waiting,
 then active again; ``flow done <n>`` finishes it; ``flow`` lists the open items by kind
 with their age; ``flow show <n>`` shows one with its history and ``flow reopen <n>`` undoes
-a ``done`` said by mistake. Items are rows (:class:`storage.models.FlowItem`), every state change a
-:class:`storage.models.FlowTransition` (who, from what, to what, when), on the service's
-clock.
+a ``done`` said by mistake. ``flow rename <n> <title>`` fixes a title (the history keeps the
+old one); ``flow remove <n>`` takes an item recorded by mistake out of the lists and the
+metrics, keeping it and its history (its number is never taken again). Items are rows
+(:class:`storage.models.FlowItem`), every change a :class:`storage.models.FlowTransition`
+(who, from what state or title to what, when), on the service's clock.
 
 The metrics are :func:`assistant.flow.flow_metrics` over the items as the transitions
 tell them: an item starts when it first becomes active (or, done without being started,
@@ -53,6 +55,8 @@ WINDOW = timedelta(weeks=4)
 TITLE_LIMIT = 255  # the column's length
 MAX_SHOWN = 10  # items in progress listed in a summary (the readout lists them all)
 _NUMBER = re.compile(r"^\s*#?\s*(?P<number>\d{1,9})\s*$")
+_NUMBER_AND_TITLE = re.compile(r"^\s*#?\s*(?P<number>\d{1,9})(?:\s+(?P<title>.*))?$", re.S)
+REMOVED = "removed"  # the state of an item recorded by mistake
 # What each command does to an item: the states it moves from, and the state it moves to.
 MOVES: dict[str, tuple[tuple[str, ...], str]] = {
     "flow_start": (("new", "waiting"), "active"),
@@ -102,7 +106,8 @@ def tracked(
     """Each item with when it started and finished and how long it was active."""
     by_item: dict[int, list[models.FlowTransition]] = defaultdict(list)
     for t in transitions:
-        by_item[t.item_id].append(t)
+        if t.new_title is None:  # a rename changes no state
+            by_item[t.item_id].append(t)
     found = []
     for item in items:
         started = finished = active_since = None
@@ -295,6 +300,24 @@ def readout_context(report: FlowReport) -> dict[str, Any]:
 # -- the commands ---------------------------------------------------------------------------
 
 
+def _when(value: datetime) -> str:
+    return value.strftime("%d %b %Y %H:%M")
+
+
+def _removal(
+    session: Session,
+    item: models.FlowItem,
+    history: Sequence[tuple[models.FlowTransition, models.Participant]] | None = None,
+) -> tuple[str, str]:
+    """Who removed a removed item, and when."""
+    if history is None:
+        history = repo.flow_item_history(session, item.id)
+    change, person = next(
+        (c, p) for c, p in reversed(history) if c.new_state == REMOVED and c.new_title is None
+    )
+    return person.display_name or person.user_id, _when(change.at)
+
+
 class FlowBoard:
     def __init__(self, service: TurnService) -> None:
         self.service = service
@@ -316,18 +339,29 @@ class FlowBoard:
             return [self._list(session, engagement)]
         if command.name == "flow_add":
             return [self._add(session, here, engagement, rest)]
-        found = _NUMBER.match(rest)
+        found = (_NUMBER_AND_TITLE if command.name == "flow_rename" else _NUMBER).match(rest)
         if found is None:
+            if command.name == "flow_rename":
+                raise CommandRefused(say(texts.FLOW_RENAME_HOW))
             raise CommandRefused(say(texts.FLOW_WHICH_ITEM, command=command.words[0]))
         number = int(found["number"])
         item = repo.flow_item(session, engagement.id, number)
         if item is None:
             raise CommandRefused(say(texts.FLOW_NO_ITEM, number=number, engagement=engagement.name))
+        if command.name == "flow_show":
+            return [self._show(session, item)]
+        if item.state == REMOVED:
+            who, at = _removal(session, item)
+            again = command.name == "flow_remove"
+            answer = texts.FLOW_REMOVED_ALREADY if again else texts.FLOW_WAS_REMOVED
+            return [say(answer, number=item.number, title=item.title, who=who, at=at)]
         match command.name:
-            case "flow_show":
-                return [self._show(session, item)]
             case "flow_reopen":
                 return [self._reopen(session, here, item)]
+            case "flow_rename":
+                return [self._rename(session, here, item, found["title"] or "")]
+            case "flow_remove":
+                return [self._remove(session, here, engagement, item)]
         return [self._move(session, here, engagement, item, command.name)]
 
     def _add(self, session: Session, here: Here, engagement: Engagement, text: str) -> Outbound:
@@ -407,39 +441,67 @@ class FlowBoard:
             state=texts.FLOW_STATES[target],
         )
 
+    def _rename(self, session: Session, here: Here, item: models.FlowItem, text: str) -> Outbound:
+        title = " ".join(text.split())
+        if not title:
+            return say(texts.FLOW_RENAME_NO_TITLE, number=item.number, title=item.title)
+        if len(title) > TITLE_LIMIT:
+            raise CommandRefused(
+                say(texts.FLOW_TITLE_TOO_LONG, length=len(title), limit=TITLE_LIMIT)
+            )
+        if title == item.title:
+            return say(texts.FLOW_RENAME_SAME, number=item.number, title=item.title)
+        old = item.title
+        repo.rename_flow_item(session, item, here.who.id, title, self.service.clock.now())
+        return say(texts.FLOW_RENAMED, number=item.number, old=old, new=title)
+
+    def _remove(
+        self, session: Session, here: Here, engagement: Engagement, item: models.FlowItem
+    ) -> Outbound:
+        """An item recorded by mistake leaves the lists and the metrics; its row and its
+        history stay, so ``flow show`` tells who removed it and its number stays taken."""
+        now = self.service.clock.now()
+        repo.add_flow_transition(session, item, here.who.id, REMOVED, now, old_state=item.state)
+        return say(
+            texts.FLOW_REMOVED, number=item.number, title=item.title, engagement=engagement.name
+        )
+
     def _show(self, session: Session, item: models.FlowItem) -> Outbound:
         """One item, and who moved it from what to what, when."""
         kind, state, recorded = texts.FLOW_ITEM_FIELDS
         lines = []
-        for change, person in repo.flow_item_history(session, item.id):
-            what = (
-                texts.FLOW_HISTORY_RECORDED
-                if change.old_state is None
-                else texts.FLOW_HISTORY_MOVED.format(
+        history = repo.flow_item_history(session, item.id)
+        for change, person in history:
+            if change.old_state is None:
+                what = texts.FLOW_HISTORY_RECORDED
+            elif change.new_title is not None:
+                what = texts.FLOW_HISTORY_RENAMED.format(old=change.old_title, new=change.new_title)
+            else:
+                what = texts.FLOW_HISTORY_MOVED.format(
                     old=texts.FLOW_STATES[change.old_state], new=texts.FLOW_STATES[change.new_state]
                 )
-            )
             lines.append(
                 (
-                    Span(text=change.at.strftime("%d %b %Y %H:%M") + " — "),
+                    Span(text=_when(change.at) + " — "),
                     Span(text=person.display_name or person.user_id, style="bold"),
                     Span(text=texts.FLOW_HISTORY_LINE.format(change=what)),
                 )
             )
-        return Outbound(
-            blocks=(
-                Heading(text=texts.FLOW_ITEM_TITLE.format(number=item.number, title=item.title)),
-                Fields(
-                    items=(
-                        Field_(label=kind, value=texts.FLOW_KINDS[item.kind][0]),
-                        Field_(label=state, value=texts.FLOW_STATES[item.state]),
-                        Field_(label=recorded, value=_day(item.created_at)),
-                    )
-                ),
-                rich(f"*{texts.FLOW_HISTORY}*"),
-                BulletList(items=tuple(lines)),
-            )
-        )
+        blocks: list[Block] = [
+            Heading(text=texts.FLOW_ITEM_TITLE.format(number=item.number, title=item.title)),
+            Fields(
+                items=(
+                    Field_(label=kind, value=texts.FLOW_KINDS[item.kind][0]),
+                    Field_(label=state, value=texts.FLOW_STATES[item.state]),
+                    Field_(label=recorded, value=_day(item.created_at)),
+                )
+            ),
+        ]
+        if item.state == REMOVED:
+            who, at = _removal(session, item, history)
+            blocks.append(rich(texts.FLOW_REMOVED_NOTE, who=who, at=at))
+        blocks += [rich(f"*{texts.FLOW_HISTORY}*"), BulletList(items=tuple(lines))]
+        return Outbound(blocks=tuple(blocks))
 
     def _list(self, session: Session, engagement: Engagement) -> Outbound:
         """The open items by kind, each with its state and age."""

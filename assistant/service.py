@@ -730,6 +730,8 @@ class TurnService:
                 | "flow_done"
                 | "flow_reopen"
                 | "flow_show"
+                | "flow_rename"
+                | "flow_remove"
             ):
                 return self.flow.command(session, here, command, found.argument)
             case "retro":

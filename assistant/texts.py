@@ -886,7 +886,13 @@ FLOW_KINDS = {
     "risk": ("risk", "Risks"),
     "debt": ("debt", "Debts"),
 }
-FLOW_STATES = {"new": "not started", "active": "active", "waiting": "waiting", "done": "done"}
+FLOW_STATES = {
+    "new": "not started",
+    "active": "active",
+    "waiting": "waiting",
+    "done": "done",
+    "removed": "removed",
+}
 FLOW_WHICH_KIND = (
     "What should I record? Say *flow add feature <title>*, *flow add defect <title>*, "
     "*flow add risk <title>* or *flow add debt <title>*."
@@ -929,7 +935,8 @@ FLOW_LINE = {
 }
 FLOW_FOOTER = (
     "{done} done so far. Say *flow start|wait|resume|done <number>* to move an item, "
-    "*flow show <number>* for its history; *summary* shows the flow metrics."
+    "*flow show <number>* for its history, *flow rename|remove <number>* to fix one recorded "
+    "by mistake; *summary* shows the flow metrics."
 )
 FLOW_METRICS_TITLE = "Flow metrics"
 FLOW_WINDOW_WEEKS = "Over the last 4 weeks ({start} – {end})."
@@ -959,7 +966,30 @@ FLOW_HISTORY = "History"
 FLOW_HISTORY_LINE = ": {change}"
 FLOW_HISTORY_RECORDED = "recorded it"
 FLOW_HISTORY_MOVED = "{old} → {new}"
+FLOW_HISTORY_RENAMED = "renamed it: {old} → {new}"
+FLOW_REMOVED_NOTE = (
+    "Removed by *{who}* on {at}: it no longer counts in the flow items nor the flow metrics."
+)
+FLOW_RENAME_HOW = (
+    "Which item, and what should it be called? Say *flow rename <number> <new title>*, e.g. "
+    "*flow rename 3 Login page*."
+)
+FLOW_RENAME_NO_TITLE = (
+    "What should *#{number}* {title} be called? Say *flow rename {number} <new title>*."
+)
+FLOW_RENAME_SAME = "*#{number}* is called {title} already."
+FLOW_RENAMED = "Renamed *#{number}*: {old} → *{new}*. Its history keeps the old title."
+FLOW_REMOVED = (
+    "Removed *#{number}* {title} from *{engagement}*: it no longer counts in the flow items "
+    "nor the flow metrics. *flow show {number}* still shows its history."
+)
+FLOW_WAS_REMOVED = (
+    "*#{number}* {title} was removed by *{who}* on {at}, so there's nothing to change. "
+    "Record it again with *flow add* if it's needed after all."
+)
+FLOW_REMOVED_ALREADY = "*#{number}* {title} was removed already, by *{who}* on {at}."
 FLOW_UNKNOWN = (
     "I don't know *flow {said}*. Say *flow* for the open items, *flow add "
-    "feature|defect|risk|debt <title>*, or *flow start|wait|resume|done|show|reopen <number>*."
+    "feature|defect|risk|debt <title>*, *flow start|wait|resume|done|show|reopen|remove "
+    "<number>* or *flow rename <number> <new title>*."
 )

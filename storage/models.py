@@ -535,9 +535,10 @@ class ReminderDelivery(Base):
 class FlowItem(Base):
     """A flow item of an engagement: a feature, defect, risk or debt the team works on
     (DESIGN.md §1.2). ``number`` counts within the engagement (what people type:
-    ``flow done 3``). ``state`` is new (recorded, not started), active, waiting (blocked)
-    or done; every change of it is a :class:`FlowTransition`, from which the flow
-    metrics are computed."""
+    ``flow done 3``). ``state`` is new (recorded, not started), active, waiting (blocked),
+    done, or removed (recorded by mistake: kept with its history, so its number is never
+    taken again, but out of the lists and the metrics); every change of it is a
+    :class:`FlowTransition`, from which the flow metrics are computed."""
 
     __tablename__ = "flow_items"
     __table_args__ = (UniqueConstraint("engagement_id", "number"),)
@@ -547,15 +548,17 @@ class FlowItem(Base):
     number: Mapped[int] = mapped_column(Integer())
     kind: Mapped[str40]  # feature | defect | risk | debt
     title: Mapped[str255]
-    state: Mapped[str40] = mapped_column(default="new")  # new | active | waiting | done
+    # new | active | waiting | done | removed
+    state: Mapped[str40] = mapped_column(default="new")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     created_at: Mapped[created]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class FlowTransition(Base):
-    """One change of a flow item's state: who moved it from what to what, when
-    (``old_state`` is None when the item was recorded)."""
+    """One change of a flow item: who moved it from what state to what, when
+    (``old_state`` is None when the item was recorded); or, with ``old_title`` and
+    ``new_title``, who renamed it, when (its state then stays as it was)."""
 
     __tablename__ = "flow_transitions"
 
@@ -565,3 +568,5 @@ class FlowTransition(Base):
     old_state: Mapped[str | None] = mapped_column(String(40))
     new_state: Mapped[str40]
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    old_title: Mapped[str | None] = mapped_column(String(255))
+    new_title: Mapped[str | None] = mapped_column(String(255))

@@ -1905,6 +1905,26 @@ def add_flow_transition(
     )
 
 
+def rename_flow_item(
+    session: Session, item: FlowItem, by_id: int, title: str, now: datetime
+) -> None:
+    """Give an item a new title (recording the old one, who renamed it, when)."""
+    old = item.title
+    item.title = title
+    item.updated_at = now
+    session.add(
+        FlowTransition(
+            item_id=item.id,
+            participant_id=by_id,
+            old_state=item.state,
+            new_state=item.state,
+            at=now,
+            old_title=old,
+            new_title=title,
+        )
+    )
+
+
 def flow_item(session: Session, engagement_id: int, number: int) -> FlowItem | None:
     """An engagement's flow item by its number."""
     return session.scalar(
@@ -1913,18 +1933,24 @@ def flow_item(session: Session, engagement_id: int, number: int) -> FlowItem | N
 
 
 def flow_items(session: Session, engagement_id: int) -> Sequence[FlowItem]:
-    """An engagement's flow items, by number."""
+    """An engagement's flow items but the removed ones, by number."""
     return session.scalars(
-        select(FlowItem).where(FlowItem.engagement_id == engagement_id).order_by(FlowItem.number)
+        select(FlowItem)
+        .where(FlowItem.engagement_id == engagement_id, FlowItem.state != "removed")
+        .order_by(FlowItem.number)
     ).all()
 
 
 def flow_transitions(session: Session, engagement_id: int) -> Sequence[FlowTransition]:
-    """Every state change of an engagement's flow items, in the order they happened."""
+    """Every change of an engagement's flow items but the removed ones, in the order they
+    happened."""
     return session.scalars(
         select(FlowTransition)
         .join(FlowItem, FlowItem.id == FlowTransition.item_id)
-        .where(FlowItem.engagement_id == engagement_id)
+        .where(
+            FlowItem.engagement_id == engagement_id,
+            FlowItem.state != "removed",
+        )
         .order_by(FlowTransition.at, FlowTransition.id)
     ).all()
 
@@ -1932,7 +1958,8 @@ def flow_transitions(session: Session, engagement_id: int) -> Sequence[FlowTrans
 def flow_item_history(
     session: Session, item_id: int
 ) -> Sequence[tuple[FlowTransition, Participant]]:
-    """One flow item's state changes, in the order they happened, each with who made it."""
+    """One flow item's changes (its states and renames), in the order they happened, each
+    with who made it."""
     rows = session.execute(
         select(FlowTransition, Participant)
         .join(Participant, Participant.id == FlowTransition.participant_id)
