@@ -304,47 +304,37 @@ class RaidLog:
         )
 
     def _close(self, session: Session, here: Here, item: RaidItem, note: str) -> Outbound:
-        if item.status == "closed":
-            message = say(texts.RAID_ALREADY_CLOSED, number=item.number, title=item.title)
-        else:
-            now = self._now()
-            item.status = "closed"
-            item.closed_at = now
-            item.updated_at = now
-            repo.add_raid_change(
-                session,
-                item_id=item.id,
-                participant_id=here.who.id,
-                field="status",
-                old_value="open",
-                new_value="closed",
-                note=note[:500] or None,
-                now=now,
-            )
-            message = say(texts.RAID_CLOSED, number=item.number, title=item.title)
-        return self._private_if_internal(here, item, message)
+        return self._set_status(session, here, item, note, "closed")
 
     def _reopen(self, session: Session, here: Here, item: RaidItem, note: str) -> Outbound:
         """A closed item open again (closed by mistake, or back): same number, listed
         again, and its history says who reopened it, when and why."""
-        if item.status != "closed":
-            message = say(texts.RAID_NOT_CLOSED, number=item.number, title=item.title)
+        return self._set_status(session, here, item, note, "open")
+
+    def _set_status(
+        self, session: Session, here: Here, item: RaidItem, note: str, status: str
+    ) -> Outbound:
+        closing = status == "closed"
+        if item.status == status:
+            already = texts.RAID_ALREADY_CLOSED if closing else texts.RAID_NOT_CLOSED
+            message = say(already, number=item.number, title=item.title)
         else:
             now = self._now()
-            item.status = "open"
-            item.closed_at = None
-            item.updated_at = now
             repo.add_raid_change(
                 session,
                 item_id=item.id,
                 participant_id=here.who.id,
                 field="status",
-                old_value="closed",
-                new_value="open",
+                old_value=item.status,
+                new_value=status,
                 note=note[:500] or None,
                 now=now,
             )
-            message = say(texts.RAID_REOPENED, number=item.number, title=item.title)
+            item.status = status
+            item.closed_at = now if closing else None
+            item.updated_at = now
+            done = texts.RAID_CLOSED if closing else texts.RAID_REOPENED
+            message = say(done, number=item.number, title=item.title)
         return self._private_if_internal(here, item, message)
 
     def _retype(self, session: Session, here: Here, item: RaidItem, word: str) -> Outbound:
