@@ -434,10 +434,10 @@ class Schedules:
                 name = CEREMONY_NAMES.get(row.ceremony, "Standup digest")
                 lines.append((Span(text=f"{shown:%a %d %b %H:%M} — {name}"),))
             blocks.append(BulletList(items=tuple(lines)))
-        if schedule.holidays:
-            days = ", ".join(
-                date.fromisoformat(d).strftime("%d %b %Y") for d in sorted(schedule.holidays)
-            )
+        today = self._today(schedule)
+        ahead = [d for d in sorted(schedule.holidays) if date.fromisoformat(d) >= today]
+        if ahead:  # the ones past change nothing
+            days = ", ".join(date.fromisoformat(d).strftime("%d %b %Y") for d in ahead)
             blocks.append(rich("Holidays: {days}", days=days))
         return Outbound(blocks=tuple(blocks))
 

@@ -124,6 +124,8 @@ async def test_the_holidays_ahead_are_listed_to_the_team_and_only_owners_remove_
     await channel.say("schedule holidays")
     assert "Holidays ahead for Acme delivery: Fri 05 Feb 2027." in channel.text
     assert "12 Jan" not in channel.text
+    await channel.say("schedule list")  # the list, too, shows only the ones ahead
+    assert "Holidays: 05 Feb 2027" in channel.text and "12 Jan" not in channel.text
 
     await channel.say("schedule team dana")
     dana = Chat(assistant, "dana", channel=CHANNEL, direct=False)
