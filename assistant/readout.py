@@ -274,10 +274,15 @@ def summary_messages(
     rather than to invite people to interviews."""
     flow_messages = [Outbound(blocks=tuple(flow))] if flow else []
     if findings.empty:
-        if flow_messages:
-            return flow_messages  # a delivery team's findings: no interviews to wait for
-        nothing = texts.SUMMARY_NONE_DELIVERY if delivery else texts.FINDINGS_NONE
-        return [Outbound(blocks=(rich(nothing, engagement=findings.engagement),))]
+        pending = sum(findings.under_way.values())
+        # Interviews under way beside flow items: said, so nobody thinks them lost.
+        midway = [rich(texts.FINDINGS_UNDER_WAY[pending != 1], count=pending)] if pending else []
+        if flow:
+            return [Outbound(blocks=(*flow, *midway))]
+        if delivery:
+            nothing = rich(texts.SUMMARY_NONE_DELIVERY, engagement=findings.engagement)
+            return [Outbound(blocks=(nothing, *midway))]
+        return [Outbound(blocks=(rich(texts.FINDINGS_NONE, engagement=findings.engagement),))]
     messages = [
         Outbound(
             blocks=tuple(
