@@ -4,8 +4,8 @@ and voted on, actions are agreed with owners and due dates, and the next retrosp
 starts by reviewing them.
 
 ``retro ...`` is one command (:data:`assistant.commands.FIXED`); what follows the word
-says what to do (start, close, vote, action, review, facilitator, finish, recap,
-actions). Buttons come back as actions with prompt keys ``retro:<id>:...``. Each
+says what to do (start, close, vote, merge, action, review, facilitator, finish,
+recap, actions). Buttons come back as actions with prompt keys ``retro:<id>:...``. Each
 member's private part is a run of the ``retro`` dialog started with
 :meth:`TurnService.start_for`; its completion action (:func:`collect_items`) keeps the
 items. In an anonymous retrospective nothing stored links an item to its author: the
@@ -76,6 +76,7 @@ _SHUFFLE = random.SystemRandom()
 _NUMBERS = re.compile(r"#?(\d+)")
 _DUE = re.compile(r"\s+(?:by|due)\s+(?P<due>[^@]+?)\s*$", re.I)
 _MENTION = re.compile(r"(?:^|\s)@(?P<name>[\w.\-]+)")
+_ALSO = " (also: "  # a merged item's text: "Flaky staging (also: staging is flaky)"
 
 
 def say(template: str, **values: Any) -> Outbound:
@@ -96,6 +97,25 @@ def _names(names: list[str]) -> str:
 
 def _due(value: date | None) -> str:
     return value.strftime("%a %d %b %Y") if value else texts.RETRO_NO_DUE
+
+
+def _merged_text(text: str, others: list[str]) -> str:
+    """An item's text with its duplicates' after it, each once: "Flaky staging (also:
+    staging is flaky; staging breaks)"."""
+    base, *also = _texts_of(text)
+    kept: dict[str, str] = {}
+    for other in [*also, *(t for o in others for t in _texts_of(o))]:
+        if other.casefold() != base.casefold():
+            kept.setdefault(other.casefold(), other)
+    return f"{base}{_ALSO}{'; '.join(kept.values())})" if kept else base
+
+
+def _texts_of(text: str) -> list[str]:
+    """The texts an item stands for: its own, then those merged into it."""
+    if not (text.endswith(")") and _ALSO in text):
+        return [text]
+    base, _, rest = text.partition(_ALSO)
+    return [base, *rest[:-1].split("; ")]
 
 
 def collect_items(ctx: CompletionContext) -> dict[str, Any]:
@@ -217,6 +237,8 @@ class Retros:
                 return self._close_collection(session, here, engagement)
             case "vote":
                 return self._vote_numbers(session, here, engagement, tail)
+            case "merge":
+                return self._merge(session, here, engagement, tail)
             case "action":
                 return self._action(session, here, engagement, tail)
             case "review":
@@ -820,8 +842,8 @@ class Retros:
         self._voter(session, here, retro)
         items = {i.number: i for i in repo.retro_items(session, retro.id)}
         item = items.get(number)
-        if item is None:
-            return [say(texts.ENDED_ACTION)]
+        if item is None:  # its button was posted before it was merged into another
+            return [self._private(here, say(texts.RETRO_ITEM_MERGED, number=f"#{number}"))]
         mine = [v for v in repo.retro_votes(session, retro.id) if v.participant_id == here.who.id]
         voted = next((v for v in mine if v.item_id == item.id), None)
         if voted is not None:
@@ -874,6 +896,55 @@ class Retros:
                 ),
             )
         return [self._private(here, self._your_votes(session, here, retro))]
+
+    def _merge(
+        self, session: Session, here: Here, engagement: Engagement, text: str
+    ) -> list[Outbound]:
+        """Duplicates folded into the first item named, while people vote: it keeps its
+        number, its text names theirs, and their votes count for it (once a person)."""
+        retro = self._current_or_refuse(session, engagement)
+        self._facilitates(session, here, retro)
+        if retro.status == "actions":
+            return [say(texts.RETRO_MERGE_TOO_LATE)]
+        if retro.status != "voting":
+            return [say(texts.RETRO_MERGE_NOT_YET, status=texts.RETRO_STATUS[retro.status])]
+        numbers = list(dict.fromkeys(int(n) for n in _NUMBERS.findall(text)))
+        if len(numbers) < 2:
+            return [say(texts.RETRO_MERGE_USAGE)]
+        items = {i.number: i for i in repo.retro_items(session, retro.id)}
+        unknown = [n for n in numbers if n not in items]
+        if unknown:
+            return [
+                say(
+                    texts.RETRO_NO_SUCH_ITEMS,
+                    numbers=", ".join(f"#{n}" for n in unknown),
+                    last=max(items, default=0),
+                )
+            ]
+        keep, *merged = (items[n] for n in numbers)
+        questions = dict.fromkeys(texts.RETRO_QUESTIONS[items[n].question] for n in numbers)
+        if len(questions) > 1:
+            return [
+                say(
+                    texts.RETRO_MERGE_QUESTIONS,
+                    numbers=_names([f"#{n}" for n in numbers]),
+                    questions=_names(list(questions)),
+                )
+            ]
+        keep.text = _merged_text(keep.text, [i.text for i in merged])
+        repo.merge_retro_items(session, keep, merged)
+        return [
+            self._post(
+                retro,
+                rich(
+                    texts.RETRO_MERGED,
+                    who=_name(repo.participant(session, here.who.id)),
+                    merged=_names([f"#{i.number}" for i in merged]),
+                    number=f"#{keep.number}",
+                    text=keep.text,
+                ),
+            )
+        ]
 
     def _your_votes(self, session: Session, here: Here, retro: Retro) -> Outbound:
         by_id = {i.id: i for i in repo.retro_items(session, retro.id)}

@@ -518,7 +518,10 @@ RETRO_NEXT = {
     "collecting": (
         "*retro status* shows who has sent their items; *retro close* posts them for voting."
     ),
-    "voting": "*retro vote close* ends the vote and posts the result.",
+    "voting": (
+        "*retro merge <n> <m>* merges duplicate items; "
+        "*retro vote close* ends the vote and posts the result."
+    ),
     "actions": (
         "Capture its actions with *retro action <number> <what to do> @owner by <date>*; "
         "*retro finish* posts the recap."
@@ -603,6 +606,21 @@ RETRO_TOO_MANY_VOTES = (
 RETRO_TOO_MANY_NUMBERS = "That's {count} items, and you have {votes} votes. Pick at most {votes}."
 RETRO_NO_SUCH_ITEMS = "There is no item {numbers} in this retrospective (numbers 1 to {last})."
 RETRO_VOTE_NUMBERS = "Which items? Say *retro vote* and their numbers, e.g. *retro vote 2 5*."
+RETRO_MERGE_USAGE = (
+    "Which items are the same? Say *retro merge* and their numbers, the one to keep first, "
+    "e.g. *retro merge 3 5*."
+)
+RETRO_MERGE_NOT_YET = "Items can be merged once *retro close* has posted them ({status})."
+RETRO_MERGE_TOO_LATE = "The vote is closed and its ranking posted: items can't be merged now."
+RETRO_MERGE_QUESTIONS = (
+    "{numbers} answer different questions ({questions}): only items under the same "
+    "question can be merged."
+)
+RETRO_ITEM_MERGED = "{number} was merged into another item: vote for that one."
+RETRO_MERGED = (
+    "{who} merged {merged} into {number}, *{text}*: their votes count for {number} now, "
+    "once a person."
+)
 RETRO_RESULT_TITLE = "Retrospective of {engagement} — the vote"
 RETRO_ACTIONS_HOW = (
     "Now the actions, starting from the top items: *retro action <number> <what to do> "

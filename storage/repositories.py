@@ -1497,6 +1497,30 @@ def remove_vote(session: Session, vote: RetroVote) -> None:
     session.flush()
 
 
+def merge_retro_items(session: Session, keep: RetroItem, merged: Sequence[RetroItem]) -> None:
+    """Fold duplicate items into ``keep``: their votes and actions move to it (a person
+    who voted for more than one of them keeps one vote), then they are deleted."""
+    ids = {item.id for item in merged}
+    votes = session.scalars(
+        select(RetroVote)
+        .where(RetroVote.item_id.in_({keep.id, *ids}))
+        .order_by(RetroVote.item_id != keep.id, RetroVote.id)
+    ).all()
+    voters: set[int] = set()
+    for vote in votes:
+        if vote.participant_id in voters:
+            session.delete(vote)
+        else:
+            voters.add(vote.participant_id)
+            vote.item_id = keep.id
+    for action in session.scalars(select(RetroAction).where(RetroAction.item_id.in_(ids))):
+        action.item_id = keep.id
+    session.flush()  # nothing points at the merged items before they go
+    for item in merged:
+        session.delete(item)
+    session.flush()
+
+
 def add_retro_action(session: Session, action: RetroAction) -> RetroAction:
     session.add(action)
     session.flush()
