@@ -4,11 +4,11 @@ and voted on, actions are agreed with owners and due dates, and the next retrosp
 starts by reviewing them.
 
 ``retro ...`` is one command (:data:`assistant.commands.FIXED`); what follows the word
-says what to do (start, close, vote, merge, action, review, facilitator, finish,
-recap, actions). Buttons come back as actions with prompt keys ``retro:<id>:...``. Each
-member's private part is a run of the ``retro`` dialog started with
-:meth:`TurnService.start_for`; its completion action (:func:`collect_items`) keeps the
-items. In an anonymous retrospective nothing stored links an item to its author: the
+says what to do (start, close, vote, merge, action, review, facilitator, finish, recap,
+actions, status, nudge). Buttons come back as actions with prompt keys
+``retro:<id>:...``. Each member's private part is a run of the ``retro`` dialog started
+with :meth:`TurnService.start_for`; its completion action (:func:`collect_items`) keeps
+the items. In an anonymous retrospective nothing stored links an item to its author: the
 items wait in the retro's shuffled pool, and the run forgets its answers.
 """
 
@@ -255,6 +255,8 @@ class Retros:
                 return [self._open_actions(session, engagement)]
             case "status":
                 return [self._status(session, engagement)]
+            case "nudge" | "remind":
+                return self._nudge(session, here, engagement)
         self.service.check_role(session, here, engagement, replace(command, who="member"))
         return self._start(session, here, engagement, rest)
 
@@ -387,21 +389,7 @@ class Retros:
                 continue
             person = self.service.person_of(person_row)
             card = Outbound(
-                blocks=(
-                    rich(
-                        texts.RETRO_INVITATION,
-                        facilitator=_name(facilitator),
-                        a_kind=texts.RETRO_A_KIND[retro.kind],
-                        engagement=engagement.name,
-                        customer=engagement.customer,
-                    ),
-                    rich(
-                        texts.RETRO_INVITATION_ANONYMOUS
-                        if retro.anonymous
-                        else texts.RETRO_INVITATION_NAMED
-                    ),
-                    rich(texts.RETRO_INVITATION_HOW_LONG),
-                ),
+                blocks=self._invitation(engagement, retro, facilitator),
                 tag=f"notify:{facilitator.id if facilitator else retro.started_by_id}",
                 internal=retro.kind == "internal",
             )
@@ -435,6 +423,101 @@ class Retros:
             ),
         )
         return [started, *messages]
+
+    @staticmethod
+    def _invitation(
+        engagement: Engagement, retro: Retro, facilitator: Participant | None
+    ) -> tuple[Any, ...]:
+        """What a member is asked, by invitation and again by reminder."""
+        return (
+            rich(
+                texts.RETRO_INVITATION,
+                facilitator=_name(facilitator),
+                a_kind=texts.RETRO_A_KIND[retro.kind],
+                engagement=engagement.name,
+                customer=engagement.customer,
+            ),
+            rich(
+                texts.RETRO_INVITATION_ANONYMOUS
+                if retro.anonymous
+                else texts.RETRO_INVITATION_NAMED
+            ),
+            rich(texts.RETRO_INVITATION_HOW_LONG),
+        )
+
+    def _nudge(self, session: Session, here: Here, engagement: Engagement) -> list[Outbound]:
+        """Remind privately, with the invitation again, whoever else has not sent their
+        items. An anonymous retro reminds everyone "if you haven't yet": its facilitator
+        is not told who has taken part."""
+        from assistant.service import START  # service imports this module
+
+        retro = self._current_or_refuse(session, engagement)
+        self._facilitates(session, here, retro)
+        if retro.status != "collecting":
+            return [
+                say(
+                    texts.RETRO_NUDGE_NOT_COLLECTING,
+                    engagement=engagement.name,
+                    status=texts.RETRO_STATUS[retro.status],
+                )
+            ]
+        facilitator = repo.participant(session, retro.facilitator_id or retro.started_by_id)
+        names: list[str] = []
+        messages: list[Outbound] = []
+        for member, person_row in repo.retro_members(session, retro.id):
+            run = repo.get_run(session, member.run_id) if member.run_id is not None else None
+            if run is None or member.participant_id == here.who.id:
+                continue  # not invited yet; or the one asking, who knows
+            open_run = run.status in ("active", "paused")
+            if not (open_run or retro.anonymous):
+                continue  # sent theirs, or stopped: nothing to remind them of
+            reminder = rich(
+                texts.RETRO_REMINDER_ANONYMOUS if retro.anonymous else texts.RETRO_REMINDER,
+                facilitator=_name(facilitator),
+                engagement=engagement.name,
+            )
+            blocks: list[Any] = [reminder, *self._invitation(engagement, retro, facilitator)]
+            if open_run:
+                started = bool(run.state.get("asked"))
+                blocks.append(
+                    Question(
+                        prompt_key=f"{START}:{run.id}",
+                        text=texts.START_WHEN_READY,
+                        input="choice",
+                        options=(
+                            Option(
+                                value="start",
+                                label=texts.RESUME_NOW if started else texts.START_NOW,
+                            ),
+                            Option(value="later", label=texts.START_LATER),
+                        ),
+                    )
+                )
+            to = self.service.reach(
+                session, self.service.person_of(person_row), self.channel(retro)
+            )
+            messages.append(
+                self._mark(
+                    retro,
+                    Outbound(
+                        blocks=tuple(blocks),
+                        to=to,
+                        tag=f"notify:{facilitator.id if facilitator else retro.started_by_id}",
+                    ),
+                )
+            )
+            names.append(_name(person_row))
+        if not names:
+            return [say(texts.RETRO_NOBODY_TO_NUDGE, engagement=engagement.name)]
+        people = texts.plural(len(names), "person", "people")
+        if retro.anonymous:
+            answer = say(texts.RETRO_NUDGED_ANONYMOUS, engagement=engagement.name, people=people)
+        elif here.inbound.conversation.is_personal:
+            answer = say(texts.RETRO_NUDGED, engagement=engagement.name, names=_names(names))
+        else:
+            # In the channel, who has not sent theirs is nobody else's business: a count.
+            answer = say(texts.RETRO_NUDGED_COUNT, engagement=engagement.name, people=people)
+        return [answer, *messages]
 
     def _dialog(self) -> Dialog:
         """The dialog that asks a member for items: the one whose completion keeps them."""

@@ -516,7 +516,8 @@ RETRO_NEXT = {
     "reviewing": "Review the last one's actions first: *retro review <number> done|carry|drop*.",
     "choosing": "Say *retro facilitator @person* (or *retro go ahead*) to start it.",
     "collecting": (
-        "*retro status* shows who has sent their items; *retro close* posts them for voting."
+        "*retro status* shows who has sent their items; *retro nudge* reminds those who "
+        "haven't; *retro close* posts them for voting."
     ),
     "voting": (
         "*retro merge <n> <m>* merges duplicate items; "
@@ -581,6 +582,26 @@ RETRO_EVERYONE_IN = (
 )
 RETRO_PROGRESS = (
     "{done} of {total} people have sent their items for the retrospective of *{engagement}*."
+)
+RETRO_REMINDER = "Reminder: {facilitator} is still waiting for your items."
+RETRO_REMINDER_ANONYMOUS = (
+    "Reminder, if you haven't yet: send your items for the retrospective of *{engagement}*. "
+    "If you already have, thank you — there's nothing more to do."
+)
+RETRO_NUDGED = "Reminded {names} privately to send their items for *{engagement}*'s retrospective."
+RETRO_NUDGED_COUNT = (
+    "Reminded {people} privately to send their items for *{engagement}*'s retrospective."
+)
+RETRO_NUDGED_ANONYMOUS = (
+    "Reminded everyone else taking part ({people}) privately to send their items if they "
+    "haven't yet: the retrospective of *{engagement}* is anonymous, so I don't say who has."
+)
+RETRO_NOBODY_TO_NUDGE = (
+    "Nobody to nudge: everyone else still taking part in the retrospective of *{engagement}* "
+    "has sent their items. *retro close* posts them for voting."
+)
+RETRO_NUDGE_NOT_COLLECTING = (
+    "Nobody to nudge: the retrospective of *{engagement}* is not collecting items now ({status})."
 )
 RETRO_NOT_COLLECTING = "This retrospective is not collecting items now ({status})."
 RETRO_ITEMS_TITLE = "Retrospective of {engagement} — what you said"
