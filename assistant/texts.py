@@ -516,7 +516,7 @@ RETRO_NEXT = {
     "reviewing": "Review the last one's actions first: *retro review <number> done|carry|drop*.",
     "choosing": "Say *retro facilitator @person* (or *retro go ahead*) to start it.",
     "collecting": (
-        "*retro status* shows who has sent their items; *retro nudge* reminds those who "
+        "*retro status* shows how many have sent their items; *retro nudge* reminds those who "
         "haven't; *retro close* posts them for voting."
     ),
     "voting": (
