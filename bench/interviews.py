@@ -35,7 +35,6 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
-import resource
 import sys
 import tempfile
 import time
@@ -59,7 +58,7 @@ from adapters.slack.testing import (  # noqa: E402
     signed,
 )
 from bench import postgres  # noqa: E402
-from bench.slack_http import SECRET, TOKEN, serve  # noqa: E402
+from bench.slack_http import SECRET, serve_assistant, stop_assistant  # noqa: E402
 from tests.scenario import DELIVERY_PLAN  # noqa: E402
 
 SA_USER = "USA000001"
@@ -71,41 +70,13 @@ ENGAGEMENT_ANSWERS = ("new engagement", "Acme", "Acme VSA", "2027-01-11", "2", "
 
 
 async def run_server(fake_url: str, database_url: str, time_scale: float, conn: Any) -> None:
-    from sqlalchemy import func, select
-
-    from adapters.server import build_web_app
     from adapters.slack import delivery
-    from assistant.app import Assistant
-    from assistant.settings import Settings
-    from storage.models import OutboxMessage
 
     delivery.POST_INTERVAL = 1.0 / time_scale
-    settings = Settings(
-        _env_file=None,
-        DATABASE_URL=database_url,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_API_URL=fake_url,
-    )
-    assistant = await Assistant.start(settings)
-    web_app = build_web_app(assistant)
-    assistant.ready_to_serve()  # as `vsa serve` does once started
-    runner, port = await serve(web_app)
+    assistant, _app, runner, port = await serve_assistant(fake_url, database_url)
     conn.send(port)
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, conn.recv)  # "stop"
-
-    def outbox(session: Any) -> dict[str, int]:
-        rows = session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        )
-        return {str(status): int(count) for status, count in rows}
-
-    statuses = await assistant.db.run(outbox)
-    await runner.cleanup()
-    await assistant.close()
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    conn.send((statuses, maxrss))
+    await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # "stop"
+    conn.send(await stop_assistant(assistant, runner))
 
 
 def server_process(fake_url: str, database_url: str, time_scale: float, conn: Any) -> None:

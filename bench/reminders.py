@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import contextlib
 import multiprocessing
-import resource
 import sys
 import tempfile
 import time
@@ -42,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.slack.testing import Call, FakeSlack  # noqa: E402
 from bench import postgres  # noqa: E402
-from bench.slack_http import SECRET, TOKEN, serve  # noqa: E402
+from bench.slack_http import serve_assistant, stop_assistant  # noqa: E402
 
 TEAM = "T0001"
 MARK = "Weekly status — "  # the reminders' heading
@@ -160,44 +159,16 @@ def channel(n: int) -> str:
 
 async def run_server(fake_url: str, database_url: str, conn: Any) -> None:
     began = time.perf_counter()
-    from sqlalchemy import func, select
-
-    from adapters.server import build_web_app
-    from assistant.app import Assistant
-    from assistant.settings import Settings
-    from storage.models import OutboxMessage
-
-    settings = Settings(
-        _env_file=None,
-        DATABASE_URL=database_url,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_API_URL=fake_url,
-    )
-    assistant = await Assistant.start(settings)
-    web_app = build_web_app(assistant)
-    assistant.ready_to_serve()
-    runner, _port = await serve(web_app)  # starts the scheduler: its first tick runs now
+    # Serving starts the scheduler: its first tick runs now.
+    assistant, _app, runner, _port = await serve_assistant(fake_url, database_url)
     started = time.perf_counter() - began
     # What one tick costs with nothing due among all the schedules.
     tick_began = time.perf_counter()
     await assistant.db.run(assistant.service.schedules.tick)
     idle_tick = time.perf_counter() - tick_began
     conn.send((started, idle_tick))
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, conn.recv)  # "stop"
-
-    def outbox(session: Any) -> dict[str, int]:
-        rows = session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        )
-        return {str(status): int(count) for status, count in rows}
-
-    statuses = await assistant.db.run(outbox)
-    await runner.cleanup()
-    await assistant.close()
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    conn.send((statuses, maxrss))
+    await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # "stop"
+    conn.send(await stop_assistant(assistant, runner))
 
 
 def server_process(fake_url: str, database_url: str, conn: Any) -> None:

@@ -32,6 +32,7 @@ import gc
 import json
 import multiprocessing
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -96,6 +97,44 @@ async def serve(web_app: web.Application) -> tuple[web.AppRunner, int]:
     return runner, int(port)
 
 
+async def serve_assistant(
+    fake_url: str, database_url: str
+) -> tuple[Assistant, web.Application, web.AppRunner, int]:
+    """The real ``vsa serve`` web app against the fake Slack API, listening on a free
+    port (and its scheduler started): the assistant, the app, its runner and the port."""
+    settings = Settings(
+        _env_file=None,
+        DATABASE_URL=database_url,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_API_URL=fake_url,
+    )
+    assistant = await Assistant.start(settings)
+    web_app = build_web_app(assistant)
+    assistant.ready_to_serve()  # as `vsa serve` does once started
+    runner, port = await serve(web_app)
+    return assistant, web_app, runner, port
+
+
+async def stop_assistant(assistant: Assistant, runner: web.AppRunner) -> tuple[dict[str, int], int]:
+    """Stops what :func:`serve_assistant` started: the outbox's messages by status at the
+    end, and the process's peak RSS in KiB."""
+    from sqlalchemy import func, select
+
+    from storage.models import OutboxMessage
+
+    def outbox(session: Any) -> dict[str, int]:
+        rows = session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        return {str(status): int(count) for status, count in rows}
+
+    statuses = await assistant.db.run(outbox)
+    await runner.cleanup()
+    await assistant.close()
+    return statuses, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
 async def post_event(session: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> None:
     raw = json.dumps(body)
     headers = {"Content-Type": "application/json", **signed(SECRET, raw)}
@@ -152,19 +191,10 @@ async def run_server(
         web_app = bare_bolt_app(fake_url, post=kind == "bare+api")
         gc.collect()  # the same quiet heap as the assistant's (below)
         gc.freeze()
+        runner, port = await serve(web_app)
     else:
         delivery.POST_INTERVAL = interval
-        settings = Settings(
-            _env_file=None,
-            DATABASE_URL=database_url,
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_BOT_TOKEN=TOKEN,
-            SLACK_API_URL=fake_url,
-        )
-        assistant = await Assistant.start(settings)
-        web_app = build_web_app(assistant)
-        assistant.ready_to_serve()  # as `vsa serve` does once started
-    runner, port = await serve(web_app)
+        assistant, web_app, runner, port = await serve_assistant(fake_url, database_url)
     conn.send(port)
     loop = asyncio.get_running_loop()
     while await loop.run_in_executor(None, conn.recv) != "stop":
