@@ -29,6 +29,17 @@ async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClo
     await assistant.close()
 
 
+async def globex_room(assistant: Assistant) -> tuple[Chat, Chat]:
+    """A delivery engagement set up by the SA, and its channel bound: (DM, channel)."""
+    sa = Chat(assistant, "sa")
+    await sa.say("new engagement")
+    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
+        await sa.say(answer)
+    room = Chat(assistant, "sa", channel="globex-team", direct=False)
+    await room.say("bind Globex rollout")
+    return sa, room
+
+
 async def test_a_text_answer_that_starts_with_change_is_an_answer(assistant: Assistant) -> None:
     """A step called "Change approval and deploy" (the CAB) is an answer, not a request to
     edit a question called "approval and deploy"; "change customer" still edits."""
@@ -141,12 +152,7 @@ async def test_pov_in_the_channel_says_where_it_went_and_twice_is_one_dialog(
     """`pov` in the engagement's channel answered nothing there (the dialog started in
     the DM unannounced), and `pov start` after it began a second dialog beside the first."""
     assistant, _clock = clocked
-    sa = Chat(assistant, "sa")
-    await sa.say("new engagement")
-    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
-        await sa.say(answer)
-    room = Chat(assistant, "sa", channel="globex-team", direct=False)
-    await room.say("bind Globex rollout")
+    sa, room = await globex_room(assistant)
     await room.say("pov")
     assert "I've sent you a direct message" in room.text
     assert sa.question is not None and "Where does the proof of value stand" in sa.question.text
@@ -166,12 +172,7 @@ async def test_retro_again_while_one_is_under_way_says_the_next_step_not_finish(
     """`retro` while one collects items said "Finish it first with retro finish", which
     ends it before anyone votes; it now says the stage's next step."""
     assistant, _clock = clocked
-    sa = Chat(assistant, "sa")
-    await sa.say("new engagement")
-    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
-        await sa.say(answer)
-    room = Chat(assistant, "sa", channel="globex-team", direct=False)
-    await room.say("bind Globex rollout")
+    _sa, room = await globex_room(assistant)
     await room.say("retro customer dana")
     await room.say("retro")
     said = room.text
@@ -372,12 +373,7 @@ async def test_status_of_a_delivery_without_interviews_points_to_its_logs(
     """`status` in a delivery's channel ended "Nobody has been invited yet. Try interview
     idea-to-production @person." — an assessment's next step, not a delivery's."""
     assistant, _clock = clocked
-    sa = Chat(assistant, "sa")
-    await sa.say("new engagement")
-    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
-        await sa.say(answer)
-    room = Chat(assistant, "sa", channel="globex-team", direct=False)
-    await room.say("bind Globex rollout")
+    _sa, room = await globex_room(assistant)
     await room.say("status")
     assert "Checklist: 0 of 15 done" in room.text
     assert "interview" not in room.text and "Nobody has been invited" not in room.text
@@ -390,12 +386,7 @@ async def test_schedule_list_shows_the_next_ceremonies_not_a_week_of_standups(
     """`schedule list` listed the next eight reminders: eight daily standups, and not
     when the next iteration planning or review is."""
     assistant, _clock = clocked
-    sa = Chat(assistant, "sa")
-    await sa.say("new engagement")
-    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
-        await sa.say(answer)
-    room = Chat(assistant, "sa", channel="globex-team", direct=False)
-    await room.say("bind Globex rollout")
+    sa, room = await globex_room(assistant)
     await room.say("schedule")
     for answer in ("London", "1", "1", "09:30", "11:00"):
         await sa.say(answer)
@@ -433,12 +424,7 @@ async def test_binding_a_delivery_channel_suggests_delivery_commands(
     clocked: tuple[Assistant, FixedClock],
 ) -> None:
     assistant, _clock = clocked
-    sa = Chat(assistant, "sa")
-    await sa.say("new engagement")
-    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
-        await sa.say(answer)
-    room = Chat(assistant, "sa", channel="globex-team", direct=False)
-    await room.say("bind Globex rollout")
+    _sa, room = await globex_room(assistant)
     assert "This channel is now Globex rollout's" in room.text
     assert "interview" not in room.text and "raid add risk" in room.text
 
@@ -518,12 +504,7 @@ async def test_skipping_a_retro_question_moves_on_without_asking_for_another(
 ) -> None:
     """Nothing went well, said "skip"... and was asked "Anything else that went well?"."""
     assistant, _clock = clocked
-    sa = Chat(assistant, "sa")
-    await sa.say("new engagement")
-    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
-        await sa.say(answer)
-    room = Chat(assistant, "sa", channel="globex-team", direct=False)
-    await room.say("bind Globex rollout")
+    _sa, room = await globex_room(assistant)
     await room.say("retro customer dana")
     dana = Chat(assistant, "dana")
     await dana.click("start")
@@ -551,12 +532,7 @@ async def test_the_retro_recap_counts_who_sent_items_not_who_was_asked(
 ) -> None:
     """Finished before anyone answered, the recap said "2 people took part"."""
     assistant, _clock = clocked
-    sa = Chat(assistant, "sa")
-    await sa.say("new engagement")
-    for answer in ("Globex", "Globex rollout", "2027-01-11", "2", "6", *DELIVERY_PLAN):
-        await sa.say(answer)
-    room = Chat(assistant, "sa", channel="globex-team", direct=False)
-    await room.say("bind Globex rollout")
+    _sa, room = await globex_room(assistant)
     await room.say("retro customer dana lee")
     dana = Chat(assistant, "dana")
     await dana.click("start")
