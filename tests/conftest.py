@@ -7,12 +7,14 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assistant.app import Assistant
+from assistant.clock import FixedClock
 from assistant.settings import Settings
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
@@ -90,4 +92,17 @@ def settings(database_url: str) -> Settings:
 async def assistant(settings: Settings) -> AsyncIterator[Assistant]:
     started = await Assistant.start(settings)
     yield started
+    await started.close()
+
+
+# Tuesday 1 December 2026, 09:00 UTC: where the clock of the `clocked` assistant starts.
+TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
+    """An assistant on a clock the test moves (``clock.advance(days=1)``)."""
+    clock = FixedClock(TUESDAY)
+    started = await Assistant.start(settings, clock=clock)
+    yield started, clock
     await started.close()

@@ -7,18 +7,15 @@ see, with no empty assessment section; hostile titles stay text."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-import pytest
 from sqlalchemy.orm import Session
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
 from assistant.events import File
-from assistant.settings import Settings
 from storage import repositories as repo
 from tests.chat import Chat
 from tests.records import log_raid_and_actions
@@ -33,14 +30,6 @@ ASSESSMENT_WORDS = (
     "Return on investment",
     "Qualification and commitment",
 )
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(TUESDAY)
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
 
 
 async def readout_md(sa: Chat) -> str:

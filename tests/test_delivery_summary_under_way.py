@@ -7,11 +7,11 @@ from assistant.app import Assistant
 from assistant.clock import FixedClock
 from tests.chat import Chat
 from tests.test_interview_flow import set_up_engagement
-from tests.test_summary_flow import clocked, start  # noqa: F401 (fixture)
+from tests.test_summary_flow import start
 
 
 async def test_interviews_under_way_are_said_beside_the_delivery_advice(
-    clocked: tuple[Assistant, FixedClock],  # noqa: F811
+    clocked: tuple[Assistant, FixedClock],
 ) -> None:
     assistant, _clock = clocked
     sa = Chat(assistant, "sa")

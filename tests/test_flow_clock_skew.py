@@ -6,25 +6,21 @@ from __future__ import annotations
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
-from assistant.settings import Settings
 from tests.chat import Chat
-from tests.test_flow_items import TUESDAY
 from tests.test_raid import set_up_engagement
 
 
-async def test_an_item_started_by_a_clock_ahead_of_ours_still_shows(settings: Settings) -> None:
-    clock = FixedClock(TUESDAY)
-    assistant = await Assistant.start(settings, clock=clock)
-    try:
-        sa = Chat(assistant, "sa")
-        await set_up_engagement(sa)
-        clock.advance(minutes=5)  # the other process, ahead
-        await sa.say("flow add feature Login page")
-        await sa.say("flow start 1")
-        clock.advance(minutes=-5)  # this one, behind
-        await sa.say("summary")
-        assert "Login page — feature, active (0 min since started)" in sa.text, sa.text
-        await sa.say("readout")
-        assert "readout" in sa.text.lower()
-    finally:
-        await assistant.close()
+async def test_an_item_started_by_a_clock_ahead_of_ours_still_shows(
+    clocked: tuple[Assistant, FixedClock],
+) -> None:
+    assistant, clock = clocked
+    sa = Chat(assistant, "sa")
+    await set_up_engagement(sa)
+    clock.advance(minutes=5)  # the other process, ahead
+    await sa.say("flow add feature Login page")
+    await sa.say("flow start 1")
+    clock.advance(minutes=-5)  # this one, behind
+    await sa.say("summary")
+    assert "Login page — feature, active (0 min since started)" in sa.text, sa.text
+    await sa.say("readout")
+    assert "readout" in sa.text.lower()

@@ -6,12 +6,10 @@ do neither; hostile titles stay text."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-import pytest
 from sqlalchemy import inspect, select
 
 from adapters.slack.render import render as slack_render
@@ -19,7 +17,6 @@ from adapters.slack.testing import markup_texts, shown
 from assistant.app import Assistant
 from assistant.clock import FixedClock
 from assistant.events import File
-from assistant.settings import Settings
 from storage.models import FlowItem, FlowTransition
 from tests.chat import Chat
 from tests.test_migrations import _migrate
@@ -27,14 +24,6 @@ from tests.test_raid import set_up_engagement
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 HOSTILE = "<!channel> <script>alert(1)</script> *bold* [x](http://evil) | # h"
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(TUESDAY)
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
 
 
 async def test_a_typo_is_renamed_and_the_history_keeps_the_old_title(

@@ -6,13 +6,11 @@ titles stay text in every format."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from functools import partial
 from html.parser import HTMLParser
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from adapters.slack.render import render as slack_render
@@ -21,7 +19,6 @@ from adapters.teams.render import render as teams_render
 from assistant.app import Assistant
 from assistant.clock import FixedClock
 from assistant.events import File
-from assistant.settings import Settings
 from storage.db import Database
 from storage.models import Engagement, FlowItem, FlowTransition, Participant
 from tests.chat import Chat
@@ -30,14 +27,6 @@ from tests.test_raid import set_up_engagement
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 HOSTILE = "<!channel> <script>alert(1)</script> *bold* [x](http://evil) | # h"
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(TUESDAY)
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
 
 
 async def record_a_week(sa: Chat, clock: FixedClock) -> None:

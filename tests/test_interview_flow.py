@@ -5,7 +5,6 @@ resuming, declining for now), the SA follows progress, nudges go out on the cloc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -14,20 +13,11 @@ from sqlalchemy import select
 from assistant.app import Assistant
 from assistant.clock import FixedClock
 from assistant.events import Outbound
-from assistant.settings import Settings
 from storage.models import Answer, Invitation
 from tests.chat import Chat, Recorder
 from tests.scenario import DELIVERY_PLAN
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(TUESDAY)
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
 
 
 async def set_up_engagement(sa: Chat) -> None:

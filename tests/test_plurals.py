@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
-from assistant.settings import Settings
 from assistant.texts import plural
 from tests.chat import Chat
 from tests.scenario import DELIVERY_PLAN
@@ -19,14 +17,6 @@ from tests.test_retros import bound_channel, give_items, in_room
 from tests.test_summary_flow import DANA, SAM, answer_by_path, start
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(TUESDAY)
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,8 @@ reads; hostile text stays text."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from assistant.app import Assistant
@@ -23,14 +21,6 @@ from tests.scenario import DELIVERY_PLAN
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 HOSTILE = "<!channel> *urgent* <b>x</b> [click](https://evil.example) `rm`"
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(TUESDAY)
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
 
 
 async def set_up_engagement(sa: Chat) -> None:

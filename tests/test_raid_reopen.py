@@ -5,27 +5,15 @@ why), a participant who may not close may not reopen either, and ``raid update <
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
-from assistant.settings import Settings
 from tests.chat import Chat
 from tests.scenario import DELIVERY_PLAN
 from tests.test_raid import log_item
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(TUESDAY)
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
 
 
 async def set_up_engagement(sa: Chat, *, pse: str = "skip") -> None:

@@ -7,7 +7,6 @@ who facilitates and warns about the project's own PM; its recap exports as Markd
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -27,14 +26,6 @@ from tests.test_interview_flow import sent_to, set_up_engagement, text_to
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 HOSTILE = "<!channel> *bold* _it_ `code` # head [x](http://evil) <b>html</b> &amp;"
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(TUESDAY)
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
 
 
 async def bound_channel(assistant: Assistant, user: str = "sa") -> Chat:

@@ -3,24 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
-from assistant.settings import Settings
 from tests.chat import Chat
-from tests.test_schedules import CHANNEL, NOW, engagement, reminders, schedule, tick
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(NOW)  # Tuesday 1 December 2026, before the engagement starts
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
+from tests.test_schedules import CHANNEL, engagement, reminders, schedule, tick
 
 
 def standups(channel: Chat) -> list[str]:

@@ -6,10 +6,8 @@ after downtime, and two schedulers that never post a reminder twice."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from assistant.app import Assistant
@@ -24,14 +22,6 @@ from tests.scenario import DELIVERY_PLAN
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
 CHANNEL = "acme-team"
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(NOW)
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
 
 
 def sent(chat: Chat, key: str | None = None) -> list[Outbound]:

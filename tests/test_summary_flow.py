@@ -5,29 +5,17 @@ posts the stakeholder document, and hostile text stays text everywhere."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
 from assistant.events import File, Image
-from assistant.settings import Settings
 from tests.chat import Chat
 from tests.records import log_raid_and_actions
 from tests.test_interview_flow import sent_to, set_up_engagement, text_to
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 HOSTILE = "<!channel> <script>alert(1)</script> *bold* [x](http://evil) | # h"
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(TUESDAY)
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
 
 
 async def answer_by_path(chat: Chat, answers: dict[str, str], limit: int = 300) -> None:

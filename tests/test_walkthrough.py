@@ -4,7 +4,6 @@ engagement. Each test is a finding that a user would have stumbled on."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,20 +12,11 @@ import pytest
 from assistant.app import Assistant
 from assistant.clock import FixedClock
 from assistant.events import File
-from assistant.settings import Settings
 from tests.chat import Chat
 from tests.scenario import DELIVERY_PLAN, QUALIFIED, stored_answers
 from tests.test_interview_flow import answer_everything
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Assistant, FixedClock]]:
-    clock = FixedClock(TUESDAY)
-    assistant = await Assistant.start(settings, clock=clock)
-    yield assistant, clock
-    await assistant.close()
 
 
 async def globex_room(assistant: Assistant) -> tuple[Chat, Chat]:
