@@ -20,13 +20,16 @@ from tests.scenario import DELIVERY_PLAN
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-async def set_up_engagement(sa: Chat) -> None:
+async def set_up_engagement(sa: Chat, *, pse: str = "skip") -> None:
+    """The delivery engagement "Acme VSA", set up by ``sa`` in their DM (``pse``: who
+    is its PSE, a member; nobody by default)."""
     await sa.say("new engagement")
     for answer in ("Acme", "Acme VSA", "2027-01-11"):
         await sa.say(answer)
     await sa.click("2")
-    await sa.say("6")
-    for answer in DELIVERY_PLAN:
+    plan = list(DELIVERY_PLAN)
+    plan[3] = pse
+    for answer in ("6", *plan):
         await sa.say(answer)
     assert "Engagement set up" in sa.text
 

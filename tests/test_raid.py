@@ -13,30 +13,13 @@ from sqlalchemy import select
 
 from assistant.app import Assistant
 from assistant.clock import FixedClock
-from assistant.events import Outbound
 from assistant.settings import Settings
 from storage.models import Answer, RaidChange, RaidItem
 from tests.chat import Chat, Recorder
-from tests.scenario import DELIVERY_PLAN
+from tests.test_interview_flow import sent_to, set_up_engagement
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 HOSTILE = "<!channel> *urgent* <b>x</b> [click](https://evil.example) `rm`"
-
-
-async def set_up_engagement(sa: Chat) -> None:
-    await sa.say("new engagement")
-    for answer in ("Acme", "Acme VSA", "2027-01-11"):
-        await sa.say(answer)
-    await sa.click("2")
-    for answer in ("6", *DELIVERY_PLAN):
-        await sa.say(answer)
-    assert "Engagement set up" in sa.text
-
-
-def sent_to(chat: Chat) -> list[Outbound]:
-    recorder = chat.recorder
-    assert isinstance(recorder, Recorder)
-    return [m for to, m in recorder.sent if to.key == chat.ref.key]
 
 
 async def log_item(

@@ -10,22 +10,10 @@ from datetime import UTC, datetime
 from assistant.app import Assistant
 from assistant.clock import FixedClock
 from tests.chat import Chat
-from tests.scenario import DELIVERY_PLAN
+from tests.test_interview_flow import set_up_engagement
 from tests.test_raid import log_item
 
 TUESDAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-async def set_up_engagement(sa: Chat, *, pse: str = "skip") -> None:
-    await sa.say("new engagement")
-    for answer in ("Acme", "Acme VSA", "2027-01-11"):
-        await sa.say(answer)
-    await sa.click("2")
-    plan = list(DELIVERY_PLAN)
-    plan[3] = pse  # the PSE: a member of the engagement
-    for answer in ("6", *plan):
-        await sa.say(answer)
-    assert "Engagement set up" in sa.text
 
 
 def history_of(shown: str) -> list[str]:
